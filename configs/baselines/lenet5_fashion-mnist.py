@@ -1,0 +1,7 @@
+# The embedded default: mmpretrain's LeNet-5 on the real Fashion-MNIST, CPU.
+_base_ = [
+    '../_base_/models/lenet5.py',
+    '../_base_/datasets/fashion-mnist_bs128_32.py',
+    '../_base_/schedules/fashion-mnist_sgd-5e.py',
+    '../_base_/default_runtime.py',
+]

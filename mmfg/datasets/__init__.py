@@ -1,0 +1,3 @@
+from .mnist import FashionMNISTIdx, MNISTIdx
+
+__all__ = ['FashionMNISTIdx', 'MNISTIdx']

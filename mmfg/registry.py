@@ -1,0 +1,85 @@
+"""mmfg registries: children of MMPretrain's (scope ``mmfg``).
+
+With ``default_scope='mmfg'`` a config may name
+
+* an mmfg type directly (``type='RACNN'``),
+* any MMPretrain / MMEngine type directly (``type='ResNet'``), found through
+  the parent registries,
+* an MMDetection type with its scope prefix (``type='mmdet.ChannelMapper'``);
+  an mmdet module that builds mmdet sub-modules itself (a detector, an
+  assigner) needs the scope switched while it builds:
+  ``dict(type='FasterRCNN', _scope_='mmdet', ...)``.
+
+Functions (``worker_init_fn``) are looked up from MMEngine's root registry,
+so name mmfg's with the prefix: ``type='mmfg.seed_numpy_from_torch'``.
+"""
+from mmengine.registry import Registry
+from mmpretrain.registry import BATCH_AUGMENTS as MMPRETRAIN_BATCH_AUGMENTS
+from mmpretrain.registry import DATA_SAMPLERS as MMPRETRAIN_DATA_SAMPLERS
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
+from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
+from mmpretrain.registry import EVALUATORS as MMPRETRAIN_EVALUATORS
+from mmpretrain.registry import HOOKS as MMPRETRAIN_HOOKS
+from mmpretrain.registry import LOG_PROCESSORS as MMPRETRAIN_LOG_PROCESSORS
+from mmpretrain.registry import LOOPS as MMPRETRAIN_LOOPS
+from mmpretrain.registry import METRICS as MMPRETRAIN_METRICS
+from mmpretrain.registry import MODEL_WRAPPERS as MMPRETRAIN_MODEL_WRAPPERS
+from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+from mmpretrain.registry import \
+    OPTIM_WRAPPER_CONSTRUCTORS as MMPRETRAIN_OPTIM_WRAPPER_CONSTRUCTORS
+from mmpretrain.registry import OPTIM_WRAPPERS as MMPRETRAIN_OPTIM_WRAPPERS
+from mmpretrain.registry import OPTIMIZERS as MMPRETRAIN_OPTIMIZERS
+from mmpretrain.registry import PARAM_SCHEDULERS as MMPRETRAIN_PARAM_SCHEDULERS
+from mmpretrain.registry import \
+    RUNNER_CONSTRUCTORS as MMPRETRAIN_RUNNER_CONSTRUCTORS
+from mmpretrain.registry import RUNNERS as MMPRETRAIN_RUNNERS
+from mmpretrain.registry import TASK_UTILS as MMPRETRAIN_TASK_UTILS
+from mmpretrain.registry import TRANSFORMS as MMPRETRAIN_TRANSFORMS
+from mmpretrain.registry import VISBACKENDS as MMPRETRAIN_VISBACKENDS
+from mmpretrain.registry import VISUALIZERS as MMPRETRAIN_VISUALIZERS
+from mmpretrain.registry import \
+    WEIGHT_INITIALIZERS as MMPRETRAIN_WEIGHT_INITIALIZERS
+
+
+def _child(name, parent, *locations):
+    # Also import the parent's modules on first use, so that mmpretrain types
+    # resolve even when only mmfg was imported.
+    return Registry(name, parent=parent, scope='mmfg',
+                    locations=list(locations) + list(parent._locations))
+
+
+RUNNERS = _child('runner', MMPRETRAIN_RUNNERS, 'mmfg.engine')
+RUNNER_CONSTRUCTORS = _child('runner constructor',
+                             MMPRETRAIN_RUNNER_CONSTRUCTORS, 'mmfg.engine')
+LOOPS = _child('loop', MMPRETRAIN_LOOPS, 'mmfg.engine')
+HOOKS = _child('hook', MMPRETRAIN_HOOKS, 'mmfg.engine')
+LOG_PROCESSORS = _child('log processor', MMPRETRAIN_LOG_PROCESSORS,
+                        'mmfg.engine')
+OPTIMIZERS = _child('optimizer', MMPRETRAIN_OPTIMIZERS, 'mmfg.engine')
+OPTIM_WRAPPERS = _child('optim_wrapper', MMPRETRAIN_OPTIM_WRAPPERS,
+                        'mmfg.engine')
+OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
+                                    MMPRETRAIN_OPTIM_WRAPPER_CONSTRUCTORS,
+                                    'mmfg.engine')
+PARAM_SCHEDULERS = _child('parameter scheduler', MMPRETRAIN_PARAM_SCHEDULERS,
+                          'mmfg.engine')
+DATASETS = _child('dataset', MMPRETRAIN_DATASETS, 'mmfg.datasets')
+DATA_SAMPLERS = _child('data sampler', MMPRETRAIN_DATA_SAMPLERS,
+                       'mmfg.datasets')
+TRANSFORMS = _child('transform', MMPRETRAIN_TRANSFORMS,
+                    'mmfg.datasets')
+MODELS = _child('model', MMPRETRAIN_MODELS, 'mmfg.models')
+MODEL_WRAPPERS = _child('model_wrapper', MMPRETRAIN_MODEL_WRAPPERS,
+                        'mmfg.models')
+WEIGHT_INITIALIZERS = _child('weight initializer',
+                             MMPRETRAIN_WEIGHT_INITIALIZERS, 'mmfg.models')
+BATCH_AUGMENTS = _child('batch augment', MMPRETRAIN_BATCH_AUGMENTS,
+                        'mmfg.models')
+TASK_UTILS = _child('task util', MMPRETRAIN_TASK_UTILS, 'mmfg.models')
+FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'mmfg.engine')
+METRICS = _child('metric', MMPRETRAIN_METRICS, 'mmfg.engine')
+EVALUATORS = _child('evaluator', MMPRETRAIN_EVALUATORS, 'mmfg.engine')
+VISUALIZERS = _child('visualizer', MMPRETRAIN_VISUALIZERS,
+                     'mmfg.engine')
+VISBACKENDS = _child('vis_backend', MMPRETRAIN_VISBACKENDS,
+                     'mmfg.engine')

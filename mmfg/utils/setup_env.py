@@ -1,0 +1,29 @@
+import datetime
+import warnings
+
+from mmengine import DefaultScope
+
+
+def register_all_modules(init_default_scope: bool = True) -> None:
+    """Import every mmfg module that registers something, and (by default)
+    make ``mmfg`` the default scope.
+
+    Args:
+        init_default_scope (bool): set the current default scope to ``mmfg``
+            so that ``type='X'`` resolves in mmfg, then mmpretrain, then
+            mmengine. Defaults to True.
+    """
+    import mmfg.datasets  # noqa: F401
+    import mmfg.engine  # noqa: F401
+    import mmfg.models  # noqa: F401
+
+    if not init_default_scope:
+        return
+    current = DefaultScope.get_current_instance()
+    if current is None or not DefaultScope.check_instance_created('mmfg'):
+        DefaultScope.get_instance('mmfg', scope_name='mmfg')
+    elif current.scope_name != 'mmfg':
+        warnings.warn(f'The current default scope "{current.scope_name}" is '
+                      'not "mmfg"; a new default scope "mmfg" is created.')
+        name = f'mmfg-{datetime.datetime.now()}'
+        DefaultScope.get_instance(name, scope_name='mmfg')

@@ -1,0 +1,50 @@
+"""Registry scoping: mmfg, mmpretrain and `mmdet.` types from one config."""
+import pytest
+from mmengine.config import Config
+
+from mmfg.registry import DATASETS, MODELS, RUNNERS, TASK_UTILS
+from mmfg.utils import register_all_modules
+
+
+def test_three_scopes_build_from_one_config(fashion_mnist_root):
+    register_all_modules()
+    cfg = Config(dict(
+        default_scope='mmfg',
+        # mmfg type
+        dataset=dict(type='FashionMNISTIdx', data_root=fashion_mnist_root,
+                     split='test'),
+        # mmpretrain types, no prefix
+        model=dict(type='ImageClassifier',
+                   backbone=dict(type='LeNet5', num_classes=10),
+                   head=dict(type='ClsHead')),
+        # mmdet types, with prefix
+        neck=dict(type='mmdet.ChannelMapper', in_channels=[4, 8],
+                  out_channels=16),
+        # an mmdet module that builds mmdet sub-modules itself: switch the
+        # scope while it builds
+        assigner=dict(type='MaxIoUAssigner', _scope_='mmdet',
+                      pos_iou_thr=0.5, neg_iou_thr=0.4),
+    ))
+    dataset = DATASETS.build(cfg.dataset)
+    model = MODELS.build(cfg.model)
+    neck = MODELS.build(cfg.neck)
+    assigner = TASK_UTILS.build(cfg.assigner)
+    assert type(dataset).__module__ == 'mmfg.datasets.mnist'
+    assert type(model).__module__.startswith('mmpretrain.models')
+    assert type(model.backbone).__module__.startswith('mmpretrain.models')
+    assert type(neck).__module__.startswith('mmdet.models')
+    assert type(assigner).__module__.startswith('mmdet.models')
+    assert len(dataset) == 10000
+
+
+def test_registries_are_children_of_mmpretrain():
+    import mmpretrain.registry as mp
+    assert MODELS.scope == 'mmfg' and MODELS.parent is mp.MODELS
+    assert DATASETS.parent is mp.DATASETS
+    assert RUNNERS.get('FGRunner').__module__ == 'mmfg.engine.runner'
+
+
+def test_unknown_type_names_the_registry():
+    register_all_modules()
+    with pytest.raises(KeyError, match='NoSuchBackbone.*registry'):
+        MODELS.build(dict(type='NoSuchBackbone'))

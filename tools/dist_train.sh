@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Distributed training on one node: bash tools/dist_train.sh CONFIG GPUS [train.py args]
+# PYTHON selects the interpreter (default: python on PATH). With GPUs it uses NCCL; on a CPU-only machine GPUS processes train with gloo.
+set -e
+CONFIG=$1
+GPUS=$2
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+if [ -z "$CONFIG" ] || [ -z "$GPUS" ]; then
+    echo "usage: bash tools/dist_train.sh CONFIG NUM_PROCESSES [train.py options]" >&2
+    exit 2
+fi
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PYTHONPATH="$ROOT:$PYTHONPATH" \
+"${PYTHON:-python}" -m torch.distributed.run \
+    --nnodes=$NNODES \
+    --node_rank=$NODE_RANK \
+    --master_addr=$MASTER_ADDR \
+    --nproc_per_node=$GPUS \
+    --master_port=$PORT \
+    "$ROOT/tools/train.py" \
+    $CONFIG \
+    --launcher pytorch "${@:3}"

@@ -1,0 +1,91 @@
+"""Test (evaluate) a checkpoint with an mmfg config.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE.pkl]
+                         [--show-dir DIR] [--cfg-options k=v ...]
+                         [--launcher pytorch]
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.evaluator import DumpResults
+
+from mmfg.engine import build_runner, run_with_clear_errors, setup_distributed
+from mmfg.utils import register_all_modules
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test a checkpoint (mmfg)')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save the test logs')
+    parser.add_argument('--out', help='dump the predictions to this pickle')
+    parser.add_argument('--show-dir',
+                        help='save images with their predictions here')
+    parser.add_argument('--show', action='store_true',
+                        help='show the predictions in a window')
+    parser.add_argument('--interval', type=int, default=1,
+                        help='visualise every n-th sample')
+    parser.add_argument('--wait-time', type=float, default=2,
+                        help='seconds each shown image stays on screen')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. test_dataloader.batch_size=32')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg, args):
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    if args.show or args.show_dir:
+        vis = cfg.default_hooks.setdefault(
+            'visualization', dict(type='VisualizationHook'))
+        vis.enable = True
+        vis.show = args.show
+        vis.wait_time = args.wait_time
+        vis.out_dir = args.show_dir
+        vis.interval = args.interval
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    for loader in ('test_dataloader', ):
+        # torch refuses persistent workers without workers; e.g. after
+        # --cfg-options train_dataloader.num_workers=0
+        if cfg.get(loader) and cfg[loader].get('num_workers', 0) == 0:
+            cfg[loader]['persistent_workers'] = False
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file {args.config} does not exist')
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        raise ValueError('--out must be a .pkl or .pickle file')
+    register_all_modules()
+    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg.launcher = args.launcher
+    setup_distributed(cfg, args.launcher)
+    runner = build_runner(cfg)
+    if args.out is not None:
+        runner.test_evaluator.metrics.append(
+            DumpResults(out_file_path=args.out))
+    return runner.test()
+
+
+if __name__ == '__main__':
+    run_with_clear_errors(main)
