@@ -58,6 +58,11 @@ def merge_args(cfg, args):
         cfg.val_dataloader = None
         cfg.val_evaluator = None
     if args.amp:
+        import torch
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                '--amp needs a GPU (MMEngine\'s AmpOptimWrapper supports '
+                'cuda/npu/mlu/musa only); drop --amp to train in fp32 on CPU')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':

@@ -46,3 +46,13 @@ def test_resume_missing_checkpoint(tmp_path):
 def test_test_tool_missing_checkpoint(tmp_path):
     proc = run_tool([TEST, BASELINE_CFG, str(tmp_path / 'none.pth')])
     assert 'none.pth does not exist' in error_line(proc)
+
+
+def test_amp_without_gpu(tmp_path):
+    import pytest
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip('a GPU is present: --amp is valid there')
+    proc = run_tool([TRAIN, BASELINE_CFG, '--work-dir', str(tmp_path),
+                     '--amp'])
+    assert '--amp needs a GPU' in error_line(proc)
