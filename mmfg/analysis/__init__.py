@@ -1,0 +1,1 @@
+"""Analysis utilities (benchmarking, complexity)."""
