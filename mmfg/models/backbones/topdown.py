@@ -1,0 +1,336 @@
+"""Top-Down networks and their bottom-up baselines (Lelekas et al., "Top-Down
+Networks: A coarse-to-fine reimagination of CNNs", CVPR-W 2020).
+
+One generic builder turns a stage description (:mod:`.topdown_arch`) into
+either the bottom-up (BU) network or its top-down (TD) mirror in one of the
+three filter arrangements of the paper (Sec. 3.3).
+"""
+import warnings
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import ConvModule, build_activation_layer, build_norm_layer
+from mmpretrain.models.backbones.base_backbone import BaseBackbone
+
+from mmfg.registry import MODELS
+from ..layers import GaussianBlurPool, TDMerge
+from .topdown_arch import ArchSpec, derive_levels, get_arch
+from .topdown_blocks import BasicBlock, MaxPool2dSame, PreActBlock
+
+_DEFAULT_INIT = [
+    dict(type='Kaiming', layer=['Conv2d']),
+    dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+]
+
+
+@MODELS.register_module()
+class TopDownNet(BaseBackbone):
+    """Bottom-up CNN or its coarse-to-fine Top-Down mirror.
+
+    **BU** (``mode='bu'``): the baseline, fine to coarse: stages separated by
+    max pooling (LeNetFC 2x2/2, NIN 3x3/2 followed by dropout) or by a
+    strided first residual block.
+
+    **TD** (``mode`` in ``'td'``, ``'td_uni'``, ``'td_rev'``; paper Sec. 3,
+    Fig. 2): the network takes the full-resolution image, builds one input
+    per stage resolution with :class:`GaussianBlurPool` (Sec. 3.1; factors
+    1, 2, 4 for the paper's CIFAR/MNIST nets, sigma ``2 f / 6``) and runs the
+    stages in reverse order, coarsest first:
+
+    * coarsest level: the stage's convolutions (residual nets: the input
+      convolution, then the blocks) on the coarsest input;
+    * every finer level: an input convolution of that scale's image (the
+      stage's first kernel and width; residual nets: the stem convolution
+      with stride 1), the upsampling of the coarser features
+      (nearest-neighbour; residual nets: the first block of the stage
+      upsamples instead of striding), the resolution merge
+      :class:`TDMerge` (Sec. 3.2: 1x1 conv, add, concat, 3x3 conv, BN before
+      ReLU), dropout (NIN), then the stage's remaining units.
+
+    Filter arrangements (Sec. 3.3): ``'td'`` keeps each stage's widths (they
+    shrink with depth), ``'td_uni'`` uses one width everywhere, ``'td_rev'``
+    gives depth ``d`` the widths of BU depth ``d``.
+
+    Classifier (what Table 1 counts): LeNetFC / NIN-light / NIN end with a
+    1x1 convolution to the classes (+BN+ReLU, as in the reference code) and
+    global average pooling, no linear layer: build them with
+    ``num_classes=K`` and use ``GlobalAveragePooling`` + mmpretrain's
+    parameter-free ``ClsHead``. ResNets use global average pooling + one
+    linear layer: leave ``num_classes=None`` and use ``GlobalAveragePooling``
+    + ``LinearClsHead``.
+
+    Sizes: every downsampling by ``f`` gives ``ceil(H / f)`` pixels
+    (TensorFlow 'SAME' convention of the reference code, blur inputs and BU
+    pooling alike), and TD upsampling resizes (nearest) to the exact size of
+    the next finer input, so any input size works; for sizes divisible by
+    the total factor this is plain upsampling by 2. Built-in archs expect
+    28x28 (MNIST: LeNetFC, NIN-light), 32x32 (CIFAR: NIN, ResNet32) or
+    >= 32 px (ResNet18, e.g. 224-448).
+
+    Args:
+        arch (str | dict | ArchSpec): ``'lenetfc'``, ``'nin-light'``,
+            ``'nin'``, ``'resnet32'``, ``'resnet18'``, or a custom
+            description (dict of :class:`ArchSpec` fields).
+        mode (str): ``'bu'``, ``'td'``, ``'td_uni'`` or ``'td_rev'``.
+        in_channels (int): image channels (1 for MNIST, 3 for RGB).
+        num_classes (int, optional): append the paper's class convolution
+            (1x1 conv to ``num_classes`` channels). Defaults to None.
+        class_conv_norm_act (bool): BN + ReLU after the class convolution,
+            as in the reference code. Defaults to True.
+        out_indices (Sequence[int]): which levels to return, in processing
+            order (``-1``: the last one, after the final BN-ReLU of
+            pre-activation nets and after the class convolution).
+        blur_sigma (float, optional): Gaussian sigma of the input pyramid in
+            units of the factor: ``sigma = blur_sigma * f``; default
+            ``2 / 6`` (the reference code).
+        blur_padding (str): border handling of the blur. Defaults to
+            ``'reflect'`` (the reference code).
+        upsample_mode (str): ``'nearest'`` (paper) or ``'bilinear'``.
+        drop_rate (float, optional): override the family's dropout.
+        conv_bias (bool, optional): override the family's conv bias.
+        norm_cfg, act_cfg (dict): normalisation / activation layers.
+
+    Shapes:
+        input ``(N, in_channels, H, W)``; output a tuple with one
+        ``(N, C, H_l, W_l)`` map per ``out_indices``; for the last level
+        ``H_l = ceil(H / F)`` with ``F`` the coarsest factor (BU), or
+        ``ceil(H / F0)`` with ``F0`` the finest factor (TD; ``F0 = 1``
+        except for ``resnet18``, whose stem stride 4 the TD replaces by
+        blur-downsampled inputs, so its finest level is at 1/4).
+    """
+
+    def __init__(self,
+                 arch: Union[str, dict, ArchSpec] = 'lenetfc',
+                 mode: str = 'td',
+                 in_channels: int = 3,
+                 num_classes: Optional[int] = None,
+                 class_conv_norm_act: bool = True,
+                 out_indices: Sequence[int] = (-1, ),
+                 blur_sigma: Optional[float] = None,
+                 blur_padding: str = 'reflect',
+                 upsample_mode: str = 'nearest',
+                 drop_rate: Optional[float] = None,
+                 conv_bias: Optional[bool] = None,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'),
+                 init_cfg=_DEFAULT_INIT):
+        super().__init__(init_cfg=init_cfg)
+        self.arch = get_arch(arch)
+        self.mode = mode
+        self.level_specs = derive_levels(self.arch, mode)
+        self.in_channels = in_channels
+        self.num_classes = num_classes
+        self.upsample_mode = upsample_mode
+        self.drop_rate = (self.arch.drop_rate
+                          if drop_rate is None else drop_rate)
+        self.conv_bias = (self.arch.conv_bias
+                          if conv_bias is None else conv_bias)
+        self.norm_cfg, self.act_cfg = norm_cfg, act_cfg
+
+        num_levels = len(self.level_specs)
+        for i in out_indices:
+            if not -num_levels <= i < num_levels:
+                raise IndexError(f'out_indices entry {i} is out of range: '
+                                 f'this network has {num_levels} levels')
+        self.out_indices = sorted({i % num_levels for i in out_indices})
+
+        # reserve the slot so that the stem comes first in module order
+        # (module walks such as ERF reports follow registration order)
+        self.add_module('stem', None)
+        self.stages = nn.ModuleList()
+        with warnings.catch_warnings():
+            # conv bias before BN is deliberate (reference code, Table 1)
+            warnings.filterwarnings('ignore', 'Unnecessary conv bias')
+            if mode == 'bu':
+                self._build_bu()
+            else:
+                self._build_td(blur_sigma, blur_padding)
+            self._build_tail(class_conv_norm_act)
+
+    def _build_tail(self, class_conv_norm_act):
+        norm_cfg, act_cfg = self.norm_cfg, self.act_cfg
+        num_classes = self.num_classes
+        num_levels = len(self.level_specs)
+        last = self.level_specs[-1].channels[-1]
+        self.final_norm = None
+        if self.arch.block == 'preact':
+            self.final_norm = nn.Sequential(
+                build_norm_layer(norm_cfg, last)[1],
+                build_activation_layer(act_cfg))
+        self.class_conv = None
+        if num_classes:
+            self.class_conv = ConvModule(
+                last, num_classes, 1, bias=self.conv_bias,
+                norm_cfg=norm_cfg if class_conv_norm_act else None,
+                act_cfg=act_cfg if class_conv_norm_act else None)
+            last = num_classes
+        self.out_channels = [
+            last if i == num_levels - 1 else
+            self.level_specs[i].channels[-1] for i in self.out_indices
+        ]
+
+    # ------------------------------------------------------------------ build
+    def _conv_bn_act(self, cin, cout, k, stride=1):
+        return ConvModule(cin, cout, k, stride=stride, padding=k // 2,
+                          bias=self.conv_bias, norm_cfg=self.norm_cfg,
+                          act_cfg=self.act_cfg)
+
+    def _conv_units(self, cin, level):
+        """conv / mlpconv: conv-BN-ReLU per unit."""
+        units = []
+        for cout, k in zip(level.channels, level.kernels):
+            units.append(self._conv_bn_act(cin, cout, k))
+            cin = cout
+        return nn.Sequential(*units)
+
+    def _block(self, cin, cout, k, stride=1, upsample=False):
+        cls = PreActBlock if self.arch.block == 'preact' else BasicBlock
+        return cls(cin, cout, k, stride=stride, upsample=upsample,
+                   upsample_mode=self.upsample_mode, bias=self.conv_bias,
+                   norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
+
+    def _input_conv(self, cout, stride=1):
+        """Residual nets: the stem convolution (pre-activation: bare conv;
+        basic: conv-BN-ReLU)."""
+        stem = self.arch.stem
+        bare = self.arch.block == 'preact'
+        return ConvModule(
+            self.in_channels, cout, stem.kernel, stride=stride,
+            padding=stem.kernel // 2, bias=self.conv_bias,
+            norm_cfg=None if bare else self.norm_cfg,
+            act_cfg=None if bare else self.act_cfg)
+
+    def _build_bu(self):
+        arch = self.arch
+        if arch.residual:
+            stem = [self._input_conv(arch.stem.channels, arch.stem.stride)]
+            if arch.stem.pool > 1:
+                stem.append(nn.MaxPool2d(3, arch.stem.pool, padding=1))
+            self.stem = nn.Sequential(*stem)
+            cin = arch.stem.channels
+        else:
+            self.stem = None
+            cin = self.in_channels
+        for i, (stage, level) in enumerate(zip(arch.stages,
+                                               self.level_specs)):
+            m = nn.Module()
+            if arch.residual:
+                blocks = []
+                for j, cout in enumerate(level.channels):
+                    stride = stage.factor if (i > 0 and j == 0) else 1
+                    blocks.append(self._block(cin, cout, level.kernel, stride))
+                    cin = cout
+                m.units = nn.ModuleList(blocks)
+            else:
+                if i > 0:
+                    m.pool = MaxPool2dSame(arch.pool_kernel, stage.factor)
+                    m.drop = nn.Dropout(self.drop_rate)
+                m.units = self._conv_units(cin, level)
+                cin = level.channels[-1]
+            self.stages.append(m)
+
+    def _build_td(self, blur_sigma, blur_padding):
+        arch = self.arch
+        factors = sorted({lv.factor for lv in self.level_specs})
+        self.pyramid = nn.ModuleDict({
+            str(f): GaussianBlurPool(
+                f, None if blur_sigma is None else blur_sigma * f,
+                blur_padding)
+            for f in factors if f > 1
+        })
+        order = 'pre' if arch.block == 'preact' else 'post'
+        cin = None
+        for j, level in enumerate(self.level_specs):
+            m = nn.Module()
+            width = level.channels[0]
+            if arch.residual:
+                m.branch = self._input_conv(width)
+                blocks = []
+                if j == 0:
+                    cin = width
+                    channels = level.channels
+                else:
+                    m.up = self._block(cin, width, level.kernel,
+                                       upsample=True)
+                    m.merge = self._merge(width, width, order)
+                    cin = width
+                    channels = level.channels[1:]
+                for cout in channels:
+                    blocks.append(self._block(cin, cout, level.kernel))
+                    cin = cout
+                m.units = nn.ModuleList(blocks)
+            else:
+                if j == 0:
+                    m.units = self._conv_units(self.in_channels, level)
+                else:
+                    m.branch = self._conv_bn_act(self.in_channels, width,
+                                                 level.kernel)
+                    m.merge = self._merge(cin, width, order)
+                    m.drop = nn.Dropout(self.drop_rate)
+                    m.units = self._conv_units(width, level)
+                cin = level.channels[-1]
+            self.stages.append(m)
+
+    def _merge(self, low, high, order):
+        return TDMerge(low, high, high, 3, order=order,
+                       upsample_mode=self.upsample_mode,
+                       conv_bias=self.conv_bias, norm_cfg=self.norm_cfg,
+                       act_cfg=self.act_cfg)
+
+    # ---------------------------------------------------------------- forward
+    @staticmethod
+    def _run_units(m, x):
+        if isinstance(m.units, nn.ModuleList):
+            for block in m.units:
+                x = block(x)
+            return x
+        return m.units(x)
+
+    def input_pyramid(self, x: torch.Tensor) -> dict:
+        """TD inputs: ``{factor: (N, C, ceil(H/f), ceil(W/f))}``."""
+        out = {}
+        for lv in self.level_specs:
+            f = lv.factor
+            if f not in out:
+                out[f] = x if f == 1 else self.pyramid[str(f)](x)
+        return out
+
+    def forward(self, x: torch.Tensor):
+        outs = []
+        if self.mode == 'bu':
+            if self.stem is not None:
+                x = self.stem(x)
+            for m in self.stages:
+                if hasattr(m, 'pool'):
+                    x = m.drop(m.pool(x))
+                x = self._run_units(m, x)
+                outs.append(x)
+        else:
+            inputs = self.input_pyramid(x)
+            for j, (m, lv) in enumerate(zip(self.stages, self.level_specs)):
+                image = inputs[lv.factor]
+                if j == 0:
+                    x = m.branch(image) if hasattr(m, 'branch') else image
+                else:
+                    high = m.branch(image)
+                    if hasattr(m, 'up'):
+                        x = m.up(x, size=high.shape[-2:])
+                    x = m.merge(x, high)
+                    if hasattr(m, 'drop'):
+                        x = m.drop(x)
+                x = self._run_units(m, x)
+                outs.append(x)
+        last = outs[-1]
+        if self.final_norm is not None:
+            last = self.final_norm(last)
+        if self.class_conv is not None:
+            last = self.class_conv(last)
+        outs[-1] = last
+        return tuple(outs[i] for i in self.out_indices)
+
+    def train(self, mode: bool = True):
+        """``nn.Module.train`` (returns ``self``; mmpretrain's base does
+        not)."""
+        super().train(mode)
+        return self
