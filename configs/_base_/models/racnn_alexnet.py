@@ -1,0 +1,16 @@
+# RACNN (Cai et al.): 3 convolutional SR layers (g-RACNN: Gaussian init) in
+# front of mmpretrain's AlexNet (classifier inside the backbone); torchvision's
+# ImageNet weights converted by tools/model_converters/torchvision2mmfg.py
+# (see configs/racnn/README.md). The last fc is re-sized.
+pretrained = 'checkpoints/alexnet_in1k_torchvision2mmfg.pth'
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(
+        type='RACNN',
+        in_channels=3,
+        backbone=dict(type='AlexNet', num_classes=200),
+        backbone_init_cfg=dict(type='Pretrained', checkpoint=pretrained,
+                               prefix='backbone.')),
+    head=dict(type='ClsHead',
+              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+)

@@ -1,0 +1,7 @@
+_base_ = [
+    '../_base_/models/racnn_googlenet.py',
+    '../_base_/datasets/cub_bbox-lr25_224.py',
+    '../_base_/schedules/racnn-googlenet_sgd-30e.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(head=dict(num_classes=200))
