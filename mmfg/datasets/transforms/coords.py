@@ -4,6 +4,8 @@ Fields (all in pixels of the *current* image, continuous coordinates: pixel
 ``i`` spans ``[i, i + 1)``):
 
 * ``gt_bbox``: (4,) x1, y1, x2, y2 (the object's ground-truth box)
+* ``gt_instance_bboxes``: (K, 4) one box per object instance (Stanford
+  Dogs); named so that MMCV's own ``gt_bboxes`` handling does not touch it
 * ``proposals``: (N, 4 + k) x1, y1, x2, y2, extra columns (e.g. score)
 * ``part_boxes``: (K, 4) boxes of part crops (made by ``PartCrops``)
 * ``gt_parts``: (P, 3) x, y, visible
@@ -15,7 +17,7 @@ invisible (``visible = 0``; their coordinates are kept).
 """
 import numpy as np
 
-BOX_FIELDS = ('gt_bbox', 'proposals', 'part_boxes')
+BOX_FIELDS = ('gt_bbox', 'gt_instance_bboxes', 'proposals', 'part_boxes')
 POINT_FIELDS = ('gt_parts', )
 COORD_FIELDS = BOX_FIELDS + POINT_FIELDS
 

@@ -1,0 +1,164 @@
+"""Stanford Dogs (120 breeds, ImageNet images) with VOC-style boxes."""
+import os.path as osp
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+from mmfg.engine.errors import DataError
+from mmfg.registry import DATASETS
+from .base import (FGVCDataset, load_mat, mat_list, mat_var, rel_join)
+
+
+def read_voc_boxes(path, owner=''):
+    """All ``<object><bndbox>`` of a PASCAL-VOC style XML file.
+
+    Returns:
+        np.ndarray: float32 ``(K, 4)`` ``xmin, ymin, xmax, ymax``, K >= 1.
+    """
+    prefix = f'{owner}: ' if owner else ''
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise DataError(f'{prefix}{path} is not valid XML ({exc})') from None
+    boxes = []
+    for i, obj in enumerate(root.iter('object')):
+        bnd = obj.find('bndbox')
+        try:
+            box = [float(bnd.find(tag).text)
+                   for tag in ('xmin', 'ymin', 'xmax', 'ymax')]
+        except (AttributeError, TypeError, ValueError):
+            raise DataError(f'{prefix}{path}: <object> {i + 1} has no valid '
+                            '<bndbox> with numeric <xmin> <ymin> <xmax> '
+                            '<ymax>') from None
+        if box[2] <= box[0] or box[3] <= box[1]:
+            raise DataError(f'{prefix}{path}: <object> {i + 1} has an empty '
+                            f'box {box}')
+        boxes.append(box)
+    if not boxes:
+        raise DataError(f'{prefix}{path} has no <object><bndbox>')
+    return np.array(boxes, dtype=np.float32)
+
+
+def breed_name(folder):
+    """'n02085620-Chihuahua' -> 'Chihuahua'."""
+    synset, dash, breed = folder.partition('-')
+    return breed if dash and synset.startswith('n') else folder
+
+
+@DATASETS.register_module()
+class StanfordDogs(FGVCDataset):
+    """Stanford Dogs, official layout (``images.tar``, ``annotation.tar``,
+    ``lists.tar``).
+
+    120 breeds, 12,000 train / 8,580 test images. The split lists are
+    MATLAB files with ``file_list`` (``<synset-breed>/<file>.jpg``),
+    ``annotation_list`` (``<synset-breed>/<file>``, no extension) and
+    ``labels`` (1-based), N x 1 each. Every image has a PASCAL-VOC style XML
+    annotation with one ``<object><bndbox>`` per dog.
+
+    Layout (``data_root`` holds the three extracted archives; the list
+    files are accepted in ``lists/`` or directly in ``data_root``)::
+
+        stanford_dogs/
+        ├── lists/                   (lists.tar)
+        │   ├── train_list.mat       file_list, annotation_list, labels
+        │   ├── test_list.mat
+        │   └── file_list.mat        (all images; not needed)
+        ├── Images/                  (images.tar)
+        │   └── n02085620-Chihuahua/
+        │       └── n02085620_10074.jpg ...
+        └── Annotation/              (annotation.tar)
+            └── n02085620-Chihuahua/
+                └── n02085620_10074  (XML, no extension)
+
+    Labels are ``labels - 1``; class names are the breed part of the image
+    folders (``Chihuahua``) in label order. ``gt_bbox`` is the box
+    enclosing **all** annotated dogs (``[min xmin, min ymin, max xmax, max
+    ymax]``) and ``gt_instance_bboxes`` (float32 ``(K, 4)``) holds each dog's box, in
+    XML order, in pixels of the image.
+
+    Args:
+        data_root (str): the folder holding ``Images``, ``Annotation`` and
+            the lists.
+        split (str): 'train' or 'test'.
+        with_bbox (bool): parse the XML files for ``gt_bbox`` /
+            ``gt_instance_bboxes`` (default True).
+        **kwargs: see :class:`mmfg.datasets.base.FGVCDataset`.
+    """
+    SPLITS = ('train', 'test')
+    HAS_BBOX = True
+    LAYOUT = ('{lists/train_list.mat, lists/test_list.mat (or both in '
+              'data_root), Images/<synset-breed>/<file>.jpg, '
+              'Annotation/<synset-breed>/<file>}')
+    PREPARE_HINT = ('Download images.tar, annotation.tar and lists.tar '
+                    '(http://vision.stanford.edu/aditya86/ImageNetDogs/) '
+                    'and extract them into data_root (lists.tar into '
+                    'data_root/lists); see docs/datasets.md.')
+
+    def _read_list(self, split):
+        owner = type(self).__name__
+        path = self._require_file(f'lists/{split}_list.mat',
+                                  f'{split}_list.mat')
+        mat = load_mat(path, owner)
+        try:
+            files = [str(f) for f in mat_list(
+                mat_var(mat, 'file_list', path, owner))]
+            anns = [str(f) for f in mat_list(
+                mat_var(mat, 'annotation_list', path, owner))]
+            labels = mat_list(mat_var(mat, 'labels', path, owner))
+        except ValueError as exc:
+            raise self._data_error(path, f'malformed list ({exc})') from None
+        if not len(files) == len(anns) == len(labels):
+            raise self._data_error(
+                path, f'file_list, annotation_list and labels have '
+                f'{len(files)}, {len(anns)} and {len(labels)} entries')
+        out = []
+        for i, (f, a, lab) in enumerate(zip(files, anns, labels)):
+            if not isinstance(lab, (int, float)) or lab != int(lab) \
+                    or lab < 1:
+                raise self._data_error(path, f'entry {i + 1}: label {lab!r} '
+                                       'is not a positive integer '
+                                       '(labels are 1-based)')
+            out.append((f, a, int(lab)))
+        return path, out
+
+    def load_items(self):
+        owner = type(self).__name__
+        img_dir = self._require_dir('Images')
+        ann_dir = self._require_dir('Annotation') if self.with_bbox else None
+        path, rows = self._read_list(self.split)
+
+        folders = {}
+        for i, (f, _, lab) in enumerate(rows):
+            folder = f.split('/')[0]
+            if folders.setdefault(lab, folder) != folder:
+                raise self._data_error(
+                    path, f'entry {i + 1}: label {lab} is given to images of '
+                    f'{folders[lab]!r} and of {folder!r}')
+        num_classes = max(folders) if folders else 0
+        if len(folders) < num_classes:
+            # labels absent from this split: name them from the other list
+            other = 'test' if self.split == 'train' else 'train'
+            try:
+                _, other_rows = self._read_list(other)
+            except FileNotFoundError:
+                other_rows = []
+            for f, _, lab in other_rows:
+                folders.setdefault(lab, f.split('/')[0])
+        self._set_classes(
+            breed_name(folders.get(k, f'class_{k}'))
+            for k in range(1, num_classes + 1))
+
+        items = []
+        for f, a, lab in rows:
+            info = dict(img_path=rel_join(img_dir, f), gt_label=lab - 1)
+            if ann_dir is not None:
+                xml = rel_join(ann_dir, a)
+                if not osp.isfile(xml):
+                    raise self._not_found(xml, 'annotation file')
+                boxes = read_voc_boxes(xml, owner)
+                info['gt_instance_bboxes'] = boxes
+                info['gt_bbox'] = np.concatenate(
+                    [boxes[:, :2].min(0), boxes[:, 2:].max(0)])
+            items.append(info)
+        return items
