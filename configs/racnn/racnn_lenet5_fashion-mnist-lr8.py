@@ -4,6 +4,6 @@
 _base_ = [
     '../_base_/models/racnn_lenet5_fashion-mnist-hr.py',
     '../_base_/datasets/fashion-mnist_lr8_32.py',
-    '../_base_/schedules/racnn-lenet5_sgd-3e.py',
+    '../_base_/schedules/racnn-lenet5_sgd-2e.py',
     '../_base_/default_runtime.py',
 ]

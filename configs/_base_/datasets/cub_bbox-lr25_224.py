@@ -1,15 +1,6 @@
-# CUB-200-2011, RACNN low-resolution protocol (Cai et al. Sec. 3.1): each image
-# cropped to its bounding box, resized to 224x224, bicubic down to 25x25 and back up to 224x224.
-dataset_type = 'CUB200'
-data_root = 'data/CUB_200_2011'
-num_classes = 200
-
-data_preprocessor = dict(
-    num_classes=num_classes,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True,
-)
+# CUB-200-2011, RACNN low-resolution protocol at 25x25: the same as
+# cub_bbox-lr50_224.py but bicubic down to 25x25 (and back up to 224x224).
+_base_ = './cub_bbox-lr50_224.py'
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -33,34 +24,6 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    persistent_workers=False,
-    worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
-    dataset=dict(type=dataset_type,
-                 data_root=data_root,
-                 split='train',
-                 with_parts=False,
-                 pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    persistent_workers=True,
-    dataset=dict(type=dataset_type,
-                 data_root=data_root,
-                 split='test',
-                 with_parts=False,
-                 pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-# Top-1 and mean per-class accuracy (RACNN's metric = macro recall).
-val_evaluator = [
-    dict(type='Accuracy', topk=(1, )),
-    dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
-]
-test_evaluator = val_evaluator

@@ -10,8 +10,8 @@ optim_wrapper = dict(
             'backbone.classifier.2': dict(lr_mult=1.0, decay_mult=1.0),
         }))
 param_scheduler = dict(type='MultiStepLR', by_epoch=True,
-                       milestones=[2], gamma=0.1)
-train_cfg = dict(by_epoch=True, max_epochs=3, val_interval=1)
+                       milestones=[1], gamma=0.1)
+train_cfg = dict(by_epoch=True, max_epochs=2, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 # lr above is for a total batch of 128
