@@ -32,7 +32,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 
-from mmfg.registry import DATASETS, MODELS, OPTIM_WRAPPERS
+from mmfg.registry import DATASETS, MODELS
 
 
 def rss_mb():

@@ -64,6 +64,29 @@ def read_parts_table(dataset, rel_names, rel_locs, image_ids):
     return names, parts
 
 
+def items_with_boxes_and_parts(dataset, selected, img_dir):
+    """Data list of CUB-style datasets (CUB, NABirds): ``selected`` is a
+    list of ``(image_id, relative path, label)``; boxes come from
+    ``bounding_boxes.txt`` and parts from ``parts/part_locs.txt`` when the
+    dataset asks for them."""
+    ids = [s[0] for s in selected]
+    boxes = (read_boxes_xywh(dataset, 'bounding_boxes.txt', ids)
+             if dataset.with_bbox else None)
+    parts = None
+    if dataset.with_parts:
+        _, parts = read_parts_table(dataset, 'parts/parts.txt',
+                                    'parts/part_locs.txt', ids)
+    items = []
+    for img_id, rel, label in selected:
+        info = dict(img_path=rel_join(img_dir, rel), gt_label=label)
+        if boxes is not None:
+            info['gt_bbox'] = boxes[img_id]
+        if parts is not None:
+            info['gt_parts'] = parts[img_id]
+        items.append(info)
+    return items
+
+
 def read_boxes_xywh(dataset, rel_path, image_ids):
     """``bounding_boxes.txt`` (``<image_id> <x> <y> <width> <height>``) ->
     ``{image_id: float32 [x1, y1, x2, y2]}`` for ``image_ids``."""
@@ -190,20 +213,4 @@ class CUB200(FGVCDataset):
                                        f'{classes_path} (1..{len(names)})')
             selected.append((img_id, rel, class_ids[cid]))
 
-        ids = [s[0] for s in selected]
-        boxes = (read_boxes_xywh(self, 'bounding_boxes.txt', ids)
-                 if self.with_bbox else None)
-        parts = None
-        if self.with_parts:
-            _, parts = read_parts_table(self, 'parts/parts.txt',
-                                        'parts/part_locs.txt', ids)
-
-        items = []
-        for img_id, rel, label in selected:
-            info = dict(img_path=rel_join(img_dir, rel), gt_label=label)
-            if boxes is not None:
-                info['gt_bbox'] = boxes[img_id]
-            if parts is not None:
-                info['gt_parts'] = parts[img_id]
-            items.append(info)
-        return items
+        return items_with_boxes_and_parts(self, selected, img_dir)

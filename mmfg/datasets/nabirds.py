@@ -1,7 +1,7 @@
 """NABirds (555 visual categories of North American birds)."""
 from mmfg.registry import DATASETS
-from .base import AnnotationTable, FGVCDataset, lookup, rel_join
-from .cub import read_boxes_xywh, read_parts_table
+from .base import AnnotationTable, FGVCDataset, lookup
+from .cub import items_with_boxes_and_parts
 
 
 @DATASETS.register_module()
@@ -107,19 +107,4 @@ class NABirds(FGVCDataset):
             _, cid = lookup(labels, img_id, labels_path, 'image id', owner)
             selected.append((img_id, rel, index[cid]))
 
-        ids = [s[0] for s in selected]
-        boxes = (read_boxes_xywh(self, 'bounding_boxes.txt', ids)
-                 if self.with_bbox else None)
-        parts = None
-        if self.with_parts:
-            _, parts = read_parts_table(self, 'parts/parts.txt',
-                                        'parts/part_locs.txt', ids)
-        items = []
-        for img_id, rel, label in selected:
-            info = dict(img_path=rel_join(img_dir, rel), gt_label=label)
-            if boxes is not None:
-                info['gt_bbox'] = boxes[img_id]
-            if parts is not None:
-                info['gt_parts'] = parts[img_id]
-            items.append(info)
-        return items
+        return items_with_boxes_and_parts(self, selected, img_dir)

@@ -1,7 +1,6 @@
 """MNISTIdx / FashionMNISTIdx: idx parsing, the split pitfall, clear errors."""
 import gzip
 import os
-import os.path as osp
 
 import numpy as np
 import pytest

@@ -3,7 +3,6 @@ paper's per-layer lr/decay multipliers, Table II freezing, p-RACNN."""
 import copy
 import os.path as osp
 
-import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
