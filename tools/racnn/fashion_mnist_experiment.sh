@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # RACNN vs the plain LeNet-5 on low-resolution Fashion-MNIST (8x8 up-sampled to
 # 32x32), both fine-tuned from the LeNet-5 trained at full resolution, same
-# schedule and seeds; CPU, about 2 minutes per run.
+# schedule and seeds; CPU, a few minutes per run.
 #   bash tools/racnn/fashion_mnist_experiment.sh        (SEEDS="0 1 2" by default)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
