@@ -1,0 +1,302 @@
+"""tools/topdown/{attack,localization,erf}.py on a LeNetFC trained for a few
+iterations on 256 real Fashion-MNIST images (CPU)."""
+import importlib.util
+import json
+import math
+import os.path as osp
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from ..conftest import REPO, run_tool
+
+TOOLS = osp.join(REPO, 'tools', 'topdown')
+TRAIN = osp.join(REPO, 'tools', 'train.py')
+ATTACK = osp.join(TOOLS, 'attack.py')
+LOCALIZATION = osp.join(TOOLS, 'localization.py')
+BU_CFG = osp.join(REPO, 'configs', 'topdown', 'bu_lenetfc_fashion-mnist.py')
+TD_CFG = osp.join(REPO, 'configs', 'topdown', 'td_lenetfc_fashion-mnist.py')
+NUM_TEST = 64
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(
+        f'topdown_tool_{name}', osp.join(TOOLS, f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def assert_ok(proc):
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+def train_td_in_process(path, images=256, steps=6, seed=0):
+    """A TD LeNetFC trained for a few SGD steps, saved as a checkpoint."""
+    from mmengine.config import Config
+
+    from mmfg.registry import DATASETS, MODELS
+    from mmfg.utils import register_all_modules
+
+    register_all_modules()
+    torch.manual_seed(seed)
+    cfg = Config.fromfile(TD_CFG)
+    model = MODELS.build(
+        dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
+    ds = DATASETS.build(dict(cfg.train_dataloader.dataset, indices=images))
+    batch = [ds[i] for i in range(len(ds))]
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model.train()
+    for step in range(steps):
+        chunk = batch[(step * 64) % images:(step * 64) % images + 64]
+        data = model.data_preprocessor(
+            dict(inputs=[b['inputs'] for b in chunk],
+                 data_samples=[b['data_samples'] for b in chunk]), True)
+        loss = model(**data, mode='loss')['loss']
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
+
+
+@pytest.fixture(scope='module')
+def checkpoints(tmp_path_factory, fashion_mnist_root):
+    tmp = tmp_path_factory.mktemp('topdown_tools')
+    proc = run_tool([
+        TRAIN, BU_CFG, '--work-dir', str(tmp / 'bu'), '--cfg-options',
+        'train_dataloader.dataset.indices=256',
+        'train_dataloader.num_workers=0',
+        f'val_dataloader.dataset.indices={NUM_TEST}',
+        'val_dataloader.num_workers=0', 'train_cfg.max_epochs=4',
+        'param_scheduler.milestones=[4]', 'default_hooks.logger.interval=1'
+    ])
+    assert_ok(proc)
+    log = proc.stdout + proc.stderr
+    # the runner's own evaluation of the same first 64 test images
+    val_top1 = float(
+        re.findall(r'Epoch\(val\) \[4\].*?accuracy/top1: ([\d.]+)', log)[-1])
+    td = tmp / 'td.pth'
+    train_td_in_process(td)
+    return dict(tmp=tmp, bu=str(tmp / 'bu' / 'epoch_4.pth'), td=str(td),
+                bu_val_top1=val_top1)
+
+
+def check_curve(model, epsilons):
+    for name, rec in model['attacks'].items():
+        acc = rec['accuracy']
+        assert len(acc) == len(epsilons)
+        assert all(a >= b for a, b in zip(acc, acc[1:])), (name, acc)
+        assert acc[0] == model['clean_accuracy'], name
+        for a, loss in zip(acc, rec['loss_in_accuracy']):
+            assert math.isclose(model['clean_accuracy'] - a, loss)
+
+
+def test_attack_bu_vs_td(checkpoints):
+    out = checkpoints['tmp'] / 'attack'
+    proc = run_tool([
+        ATTACK, BU_CFG, checkpoints['bu'], '--compare', TD_CFG,
+        checkpoints['td'], '--attacks', 'fgsm', 'deepfool', 'gaussian',
+        '--attack-options', 'deepfool.steps=3', 'deepfool.candidates=3',
+        '--epsilons', '0.5', '1',
+        '2', '4', '--num-samples', str(NUM_TEST), '--out-dir',
+        str(out)
+    ])
+    assert_ok(proc)
+    res = json.loads((out / 'attack.json').read_text())
+    assert osp.getsize(out / 'attack.png') > 1000
+    assert res['epsilons'] == [0., 0.5, 1., 2., 4.]
+    assert res['num_samples'] == NUM_TEST
+    bu, td = res['models']
+    assert bu['name'] == 'bu_lenetfc_fashion-mnist'
+    assert set(bu['attacks']) == {'fgm', 'deepfool', 'gaussian'}
+    for m in (bu, td):
+        check_curve(m, res['epsilons'])
+    # clean accuracy = the runner's validation of the same 64 images
+    assert abs(100 * bu['clean_accuracy'] - checkpoints['bu_val_top1']) < 1e-2
+    assert bu['clean_accuracy'] >= 0.1
+    # FGM fools a LeNetFC trained for 8 iterations within L2 <= 4
+    assert bu['attacks']['fgm']['accuracy'][-1] < bu['clean_accuracy']
+    # the paper's Fig. 5 ablation: TD only, every input scale
+    assert 'single_scale_transfer' not in bu
+    transfer = td['single_scale_transfer']['results']['deepfool']
+    assert set(transfer) == {'0', '1', '2', 'all', 'none'}
+    assert all(0 <= v <= 1 for v in transfer.values())
+    assert transfer['none'] == td['clean_accuracy']
+
+
+def test_attack_single_scale(checkpoints):
+    out = checkpoints['tmp'] / 'attack_scale'
+    load_tool('attack').main([
+        TD_CFG, checkpoints['td'], '--attacks', 'fgm', '--scale', '2',
+        '--epsilons', '1', '4', '--num-samples', '32', '--out-dir',
+        str(out)
+    ])
+    res = json.loads((out / 'attack.json').read_text())
+    assert res['scale'] == '2'
+    (td, ) = res['models']
+    assert td['input_scale_factors'] == [1, 2, 4]
+    check_curve(td, res['epsilons'])
+
+
+def test_single_scale_perturbation_reaches_only_that_scale():
+    """With scale k, the branch of factor f_k sees the blurred perturbed
+    image and every other branch the blurred clean one (checked on the
+    tensors entering the TD branches, against GaussianBlurPool applied
+    here)."""
+    from mmengine.config import Config
+
+    from mmfg.models import GaussianBlurPool
+    from mmfg.registry import MODELS
+    from mmfg.utils import register_all_modules
+
+    common = load_tool('_topdown_common')
+    register_all_modules()
+    cfg = Config.fromfile(TD_CFG)
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(cfg.model, data_preprocessor=cfg.data_preprocessor)).eval()
+    net = common.UnitImageClassifier(model)
+    backbone = model.backbone
+    # the module that first sees each scale's image: coarsest level (1/4):
+    # its first conv; finer levels: their branch conv
+    entry = {4: backbone.stages[0].units[0], 2: backbone.stages[1].branch,
+             1: backbone.stages[2].branch}
+    seen = {}
+    handles = [
+        mod.register_forward_pre_hook(
+            lambda m, args, f=f: seen.__setitem__(f, args[0].clone()))
+        for f, mod in entry.items()
+    ]
+    clean = torch.rand(3, 1, 28, 28)
+    adv = (clean + 0.2 * torch.randn_like(clean)).clamp(0, 1)
+    pre = cfg.data_preprocessor
+
+    def normalised(x):
+        return (x * 255 - pre.mean[0]) / pre.std[0]
+
+    def blurred(x, f):
+        return normalised(x) if f == 1 else GaussianBlurPool(f)(normalised(x))
+
+    with torch.no_grad():
+        plain = net(adv)
+        for k, factor in enumerate([1, 2, 4]):
+            net.perturb_one_scale(k, clean)
+            out = net(adv)
+            for f in (1, 2, 4):
+                want = blurred(adv if f == factor else clean, f)
+                torch.testing.assert_close(seen[f], want, rtol=0, atol=1e-4)
+            assert not torch.allclose(out, plain)
+            # an unperturbed input gives the plain network's output
+            torch.testing.assert_close(net(clean), model(
+                model.data_preprocessor({'inputs': clean * 255})['inputs'],
+                mode='tensor'))
+            net.perturb_all_scales()
+        torch.testing.assert_close(net(adv), plain)
+    for h in handles:
+        h.remove()
+
+
+def test_localization(checkpoints):
+    out = checkpoints['tmp'] / 'loc'
+    proc = run_tool([
+        LOCALIZATION, BU_CFG, checkpoints['bu'], '--compare', TD_CFG,
+        checkpoints['td'], '--threshold', '0.2', '--num-samples', '256',
+        '--num-vis', '3', '--out-dir',
+        str(out)
+    ])
+    assert_ok(proc)
+    assert 'precision' in proc.stdout
+    res = json.loads((out / 'localization.json').read_text())
+    assert res['threshold'] == res['cam_threshold'] == 0.2
+    assert res['num_scored'] > 0
+    bu, td = res['models']
+    assert bu['target_layer'] == td['target_layer'] == 'backbone.class_conv'
+    # BU LeNetFC's last layer is at 1/4 of 28 px, TD's at full resolution
+    assert bu['cam_size'] == [7, 7] and td['cam_size'] == [28, 28]
+    for m in (bu, td):
+        for key in ('precision', 'recall', 'micro_precision',
+                    'micro_recall'):
+            assert m[key] is None or 0 <= m[key] <= 1, (key, m[key])
+        assert m['recall'] is not None
+    assert osp.getsize(out / 'gradcam_grid.png') > 1000
+    figures = list((out / 'gradcam').glob('*.png'))
+    assert len(figures) == min(3, res['num_scored'])
+
+
+def test_precision_recall_on_hand_made_masks():
+    loc = load_tool('localization')
+    cam = np.array([[[1, 1, 0], [0, 1, 0], [0, 0, 0]],
+                    [[0, 0, 0], [0, 0, 0], [0, 0, 0]],
+                    [[1, 1, 1], [1, 1, 1], [1, 1, 1]]], dtype=bool)
+    obj = np.array([[[1, 0, 0], [1, 1, 0], [0, 0, 0]],
+                    [[0, 1, 0], [0, 0, 0], [0, 0, 0]],
+                    [[0, 0, 0], [0, 1, 0], [0, 0, 0]]], dtype=bool)
+    s = loc.mask_precision_recall(cam, obj)
+    # image 0: CAM 3 px, object 3 px, 2 shared
+    assert s['tp'].tolist() == [2, 0, 1]
+    assert s['fp'].tolist() == [1, 0, 8]
+    assert s['fn'].tolist() == [1, 1, 0]
+    assert s['precision'][0] == pytest.approx(2 / 3)
+    assert s['recall'][0] == pytest.approx(2 / 3)
+    assert np.isnan(s['precision'][1]) and s['recall'][1] == 0
+    assert s['precision'][2] == pytest.approx(1 / 9) and s['recall'][2] == 1
+    summary = loc.summarise(s)
+    assert summary['precision'] == pytest.approx((2 / 3 + 1 / 9) / 2)
+    assert summary['recall'] == pytest.approx((2 / 3 + 0 + 1) / 3)
+    assert summary['micro_precision'] == pytest.approx(3 / 12)
+    assert summary['micro_recall'] == pytest.approx(3 / 5)
+    assert summary['empty_cam'] == 1 and summary['empty_object'] == 0
+    # object mask: pixels above 0.2 x the image maximum
+    img = np.array([[[[0.1, 0.5], [0.3, 1.0]]]])  # (1, 1, 2, 2)
+    assert loc.object_masks(img, 0.2).tolist() == [[[False, True],
+                                                     [True, True]]]
+    # strictly above: 0.25 is not above 0.5 x 0.5
+    assert loc.object_masks(img * 0.5, 0.5).tolist() == [[[False, False],
+                                                          [False, True]]]
+    # colour images: the channel mean is thresholded
+    rgb = np.stack([img[:, 0], np.zeros((1, 2, 2)), img[:, 0]], axis=1)
+    assert loc.object_masks(rgb, 0.2).tolist() == [[[False, True],
+                                                     [True, True]]]
+
+
+def test_erf_tool_matches_eq1_by_hand(capsys):
+    erf = load_tool('erf')
+    bu = erf.main([BU_CFG])['bu']
+    # LeNetFC: conv5, pool2/2, conv5, pool2/2, conv3, class conv 1x1
+    assert [r['erf'] for r in bu] == [5, 6, 14, 16, 24, 24]
+    assert [r['jump'] for r in bu] == [1, 2, 2, 4, 4, 4]
+    td = erf.main([TD_CFG])['td']
+    # coarsest input: blur 9 px (sigma 4/3, radius 4) with stride 4, conv3
+    # at jump 4 (+8), upsample (jump 2), merge 3x3 (+4), conv5 (+8),
+    # upsample (jump 1), merge 3x3 (+2), conv5 (+4)
+    assert td['4'][-1]['erf'] == 35
+    assert td['2'][-1]['erf'] == 31
+    assert td['1'][-1]['erf'] == 11  # conv5, merge 3x3, conv5, 1x1
+    assert 'path from the input at 1/4 resolution' in capsys.readouterr().out
+
+
+def test_bad_input_gives_one_line_error(tmp_path, checkpoints, capsys):
+    missing = str(tmp_path / 'missing.pth')
+    proc = run_tool([ATTACK, BU_CFG, missing])
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert lines[0] == f'error: checkpoint {missing} does not exist', lines
+    assert 'Traceback' not in proc.stderr
+    # a checkpoint of another architecture, and a BU model with --scale
+    from mmfg.engine import run_with_clear_errors
+    loc = load_tool('localization')
+    with pytest.raises(SystemExit) as exc:
+        run_with_clear_errors(loc.main, [BU_CFG, checkpoints['td']])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith(f"error: checkpoint {checkpoints['td']} does "
+                             'not fit the model of'), err
+    attack = load_tool('attack')
+    with pytest.raises(SystemExit):
+        run_with_clear_errors(attack.main, [
+            BU_CFG, checkpoints['bu'], '--scale', '1', '--num-samples', '4'
+        ])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith('error: --scale needs a Top-Down model'), err
