@@ -136,9 +136,9 @@ class ConfigBench:
         self.batch = pseudo_collate(
             [self.dataset[i % len(self.dataset)]
              for i in range(self.batch_size)])
+        # random weights: timings do not depend on them, and no pretrained
+        # file (init_cfg) is downloaded or loaded
         self.model = MODELS.build(copy.deepcopy(cfg.model)).to(self.device)
-        if hasattr(self.model, 'init_weights'):
-            self.model.init_weights()
         optim_cfg = copy.deepcopy(cfg.optim_wrapper)
         if args.amp:
             optim_cfg.type = 'AmpOptimWrapper'

@@ -45,7 +45,9 @@ def run_pair(config, baseline, batch_size, quick):
         cmd += ['--repeat', '2', '--iters', '1', '--warmup', '1',
                 '--data-batches', '3', '--data-repeat', '1']
     else:
-        cmd += ['--repeat', '5', '--iters', '2']
+        # many short repetitions: the medians resist the noise of shared
+        # machines better than a few long ones
+        cmd += ['--repeat', '9', '--iters', '1']
     print('$', ' '.join(osp.relpath(c, ROOT) if c.startswith(ROOT) else c
                         for c in cmd[1:]), flush=True)
     subprocess.run(cmd, cwd=ROOT, check=True,
@@ -112,7 +114,23 @@ def main(argv=None):
         '', 'FLOPs: MMEngine\'s counter (one fused multiply-add = one FLOP) '
         'for one image. "data img/s": what the config\'s train dataloader '
         '(its pipeline and `num_workers`) delivers; "train img/s": batch / '
-        'median training-step time.', ''
+        'median training-step time.', '',
+        'Notes (kept by the generator; see the method READMEs for the '
+        'profiles):', '',
+        '- RACNN-VGG16: the SR layers add 22% of VGG-16\'s multiply-adds at '
+        '224x224 (FLOPs column). A torch.profiler / timing breakdown of one '
+        'training step (configs/racnn/README.md, "Speed") finds the SR '
+        'forward+backward at 21% of VGG-16\'s and nothing else added, so '
+        'the expected step ratio is ~1.22x; single runs of the table on '
+        'this shared 2-core VM have scattered between 1.12x and 1.45x, so '
+        'read the train-step column with that spread in mind.',
+        '- RACNN-LeNet-5 (Fashion-MNIST 8x8): the SR layers (57k MACs per '
+        'pixel) dwarf LeNet-5 (0.4 M MACs per image): 140x the FLOPs. '
+        'Inherent to putting SRCNN-sized layers in front of a tiny network.',
+        '- Top-Down LeNetFC: TD runs its last stages at full resolution, '
+        'so 4.4x the FLOPs of BU; its Fashion-MNIST pipeline (decode-free '
+        'idx arrays, 2 workers) delivers about what the BU training step '
+        'consumes, so BU training is data-bound on 2 cores.', ''
     ]
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:
