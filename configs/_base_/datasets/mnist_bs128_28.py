@@ -1,48 +1,12 @@
-# MNIST at its native 28x28 (the Top-Down paper's input size, Sec. 4), no
-# augmentation (as the paper's reference code). Data: the four official
-# *-ubyte[.gz] idx files of MNIST in data/mnist (see docs/datasets.md).
+# MNIST at its native 28x28, the pipeline of fashion-mnist_bs128_28.py. Data:
+# the four official *-ubyte[.gz] idx files of MNIST in data/mnist.
+_base_ = './fashion-mnist_bs128_28.py'
 dataset_type = 'MNISTIdx'
 data_root = 'data/mnist'
-num_classes = 10
-
 data_preprocessor = dict(
-    num_classes=num_classes,
     # mean/std of the MNIST training images (0.1307, 0.3081) x 255
     mean=[33.32],
-    std=[78.57],
-    to_rgb=False,
-)
-
-train_pipeline = [dict(type='PackInputs')]
-test_pipeline = [dict(type='PackInputs')]
-
-train_dataloader = dict(
-    batch_size=128,
-    num_workers=2,
-    # Non-persistent workers seeded per epoch: exact --resume (EpochSeedHook).
-    persistent_workers=False,
-    worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
-    dataset=dict(type=dataset_type,
-                 data_root=data_root,
-                 split='train',
-                 pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
-val_dataloader = dict(
-    batch_size=256,
-    num_workers=2,
-    persistent_workers=True,
-    dataset=dict(type=dataset_type,
-                 data_root=data_root,
-                 split='test',
-                 pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
+    std=[78.57])
+train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
+val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
 test_dataloader = val_dataloader
-
-# Top-1 and mean per-class accuracy (= macro-averaged recall).
-val_evaluator = [
-    dict(type='Accuracy', topk=(1, )),
-    dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
-]
-test_evaluator = val_evaluator

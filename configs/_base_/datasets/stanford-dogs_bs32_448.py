@@ -1,61 +1,11 @@
-# Stanford Dogs, whole images at the usual fine-grained resolution: short edge
-# resized to 512, random 448x448 crop + horizontal flip for training, centre
-# 448x448 crop for testing. Data: the official release in data/stanford_dogs
-# (see docs/datasets.md).
+# Stanford Dogs, whole images at the usual fine-grained resolution: the
+# pipeline of stanford-cars_bs32_448.py (short edge 512, random / centre
+# 448x448 crop). Data: the official release in data/stanford_dogs.
+_base_ = './stanford-cars_bs32_448.py'
 dataset_type = 'StanfordDogs'
 data_root = 'data/stanford_dogs'
 num_classes = 120
-
-data_preprocessor = dict(
-    num_classes=num_classes,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True,
-)
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=512, edge='short'),
-    dict(type='RandomCrop', crop_size=448),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=512, edge='short'),
-    dict(type='CenterCrop', crop_size=448),
-    dict(type='PackInputs'),
-]
-
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    # Non-persistent workers seeded per epoch: exact --resume (EpochSeedHook).
-    persistent_workers=False,
-    worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
-    dataset=dict(type=dataset_type,
-                 data_root=data_root,
-                 split='train',
-                 with_bbox=False,
-                 pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    persistent_workers=True,
-    dataset=dict(type=dataset_type,
-                 data_root=data_root,
-                 split='test',
-                 with_bbox=False,
-                 pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
+data_preprocessor = dict(num_classes=num_classes)
+train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
+val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
 test_dataloader = val_dataloader
-
-# Top-1 and mean per-class accuracy (= macro-averaged recall).
-val_evaluator = [
-    dict(type='Accuracy', topk=(1, )),
-    dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
-]
-test_evaluator = val_evaluator
