@@ -300,3 +300,32 @@ def test_bad_input_gives_one_line_error(tmp_path, checkpoints, capsys):
         ])
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0].startswith('error: --scale needs a Top-Down model'), err
+
+
+def test_fixed_size_attack_distance_is_the_successful_epsilon():
+    """A fixed-size attack that succeeds at eps must count as fooled at eps:
+    Foolbox's float32 projection onto the L2 sphere leaves norms a few 1e-7
+    above eps, which ``accuracy = mean(d > eps)`` must not see."""
+    import foolbox as fb
+
+    attack_tool = load_tool('attack')
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+    net.eval()
+    fmodel = fb.PyTorchModel(net, bounds=(0, 1))
+    # mid-grey images: the [0, 1] clip never shortens the perturbation
+    images = 0.5 + 0.05 * torch.rand(200, 1, 28, 28)
+    labels = net(images).argmax(1)
+    eps = [0.05, 0.1, 0.2, 0.5, 1., 2.]
+    attack = fb.attacks.L2FastGradientAttack()
+    d, adv = attack_tool.minimal_perturbations(fmodel, attack, images, labels,
+                                               [0.] + eps)
+    _, _, success = attack(fmodel, images, labels, epsilons=eps)
+    fooled_by = success.cumsum(0).bool()  # fooled at eps or a smaller one
+    for k, e in enumerate(eps):
+        assert torch.equal(d <= e, fooled_by[k]), e
+    assert fooled_by[-1].any()
+    ok = torch.isfinite(d)
+    # the returned images are the adversarials, at distance <= d
+    assert (attack_tool.l2(adv[ok], images[ok]) <= d[ok] + 1e-5).all()
+    assert (net(adv[ok]).argmax(1) != labels[ok]).all()

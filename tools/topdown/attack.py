@@ -190,18 +190,23 @@ def minimal_perturbations(fmodel, attack, images, labels, epsilons):
 
     n = len(images)
     best = torch.full((n, ), float('inf'))
-    best_adv = images.clone()
     if isinstance(attack, fb.attacks.base.MinimizationAttack):
         raw, _, success = attack(fmodel, images, labels, epsilons=None)
-        runs = [(raw, success)]
+        runs = [(raw, success, None)]
     else:
         eps = [e for e in epsilons if e > 0]
         _, clipped, success = attack(fmodel, images, labels, epsilons=eps)
-        runs = list(zip(clipped, success))
-    images = images.cpu()
-    for adv, ok in runs:
+        runs = list(zip(clipped, success, eps))
+    images = images.detach().cpu()
+    best_adv = images.clone()
+    for adv, ok, eps in runs:
         adv = adv.detach().cpu()
         dist = l2(adv, images)
+        if eps is not None:
+            # Foolbox projects onto the eps-sphere in float32: the recomputed
+            # norm can exceed eps by ~1e-7, which would count a success at
+            # eps as "not fooled at eps" (accuracy uses d > eps)
+            dist = torch.clamp(dist, max=eps)
         better = ok.bool().cpu() & (dist < best)
         best = torch.where(better, dist, best)
         best_adv[better] = adv[better]

@@ -3,9 +3,11 @@
 # 28x28 (Lelekas et al., CVPR-W 2020, Exp. 1-3), on CPU:
 #   1. BU, TD, TD_uni, TD_rev LeNetFC (configs/topdown/*_lenetfc_fashion-mnist.py,
 #      4 epochs each) for every seed in $SEEDS;
-#   2. adversarial robustness of BU vs TD (seed 0): tools/topdown/attack.py;
-#   3. Grad-CAM localisation of BU vs TD (seed 0): tools/topdown/localization.py;
-#   4. the accuracy table: tools/analysis_tools/collect_results.py.
+#   2. adversarial robustness of BU vs TD (first seed): tools/topdown/attack.py,
+#      whole network ($ATTACKS), then one TD input scale at a time
+#      (--scale 0/1/2, $SCALE_ATTACKS);
+#   3. Grad-CAM localisation of BU vs TD (every seed): tools/topdown/localization.py;
+#   4. all tables in Markdown: tools/topdown/report.py.
 #
 #   bash tools/topdown/fashion_mnist_experiment.sh
 #   SEEDS="0" ATTACK_SAMPLES=200 bash tools/topdown/fashion_mnist_experiment.sh
@@ -25,6 +27,8 @@ WORK=${WORK:-work_dirs/topdown_fashion-mnist}
 ARCH=${ARCH:-lenetfc}
 ATTACK_SAMPLES=${ATTACK_SAMPLES:-500}
 ATTACKS=${ATTACKS:-"fgm pgd deepfool gaussian"}
+SCALE_ATTACKS=${SCALE_ATTACKS:-"fgm deepfool"}
+SCALE_SAMPLES=${SCALE_SAMPLES:-$ATTACK_SAMPLES}
 LOC_SAMPLES=${LOC_SAMPLES:-10000}
 PY=${PYTHON:-python}
 
@@ -60,17 +64,32 @@ TD_CFG="configs/topdown/td_${ARCH}_fashion-mnist.py"
 BU_CKPT="$WORK/bu_${ARCH}_fashion-mnist_seed${seed0}/epoch_4.pth"
 TD_CKPT="$WORK/td_${ARCH}_fashion-mnist_seed${seed0}/epoch_4.pth"
 
-echo "[$(( ($(date +%s) - start) / 60 )) min] attacks (BU vs TD, seed $seed0)"
-# shellcheck disable=SC2086
-$PY tools/topdown/attack.py "$BU_CFG" "$BU_CKPT" --compare "$TD_CFG" "$TD_CKPT" \
-    --attacks $ATTACKS --num-samples "$ATTACK_SAMPLES" \
-    --out-dir "$WORK/attack_seed${seed0}"
+elapsed() { echo "[$(( ($(date +%s) - start) / 60 )) min]"; }
+if [ ! -f "$WORK/attack_seed${seed0}/attack.json" ]; then
+    echo "$(elapsed) attacks (BU vs TD, seed $seed0)"
+    # shellcheck disable=SC2086
+    $PY tools/topdown/attack.py "$BU_CFG" "$BU_CKPT" --compare "$TD_CFG" "$TD_CKPT" \
+        --attacks $ATTACKS --num-samples "$ATTACK_SAMPLES" \
+        --out-dir "$WORK/attack_seed${seed0}"
+fi
+for k in 0 1 2; do
+    out="$WORK/attack_scale${k}_seed${seed0}"
+    [ -f "$out/attack.json" ] && continue
+    echo "$(elapsed) attacks on TD input scale $k only (seed $seed0)"
+    # shellcheck disable=SC2086
+    $PY tools/topdown/attack.py "$TD_CFG" "$TD_CKPT" --scale "$k" \
+        --attacks $SCALE_ATTACKS --num-samples "$SCALE_SAMPLES" --out-dir "$out"
+done
 
-echo "[$(( ($(date +%s) - start) / 60 )) min] Grad-CAM localisation (BU vs TD, seed $seed0)"
-$PY tools/topdown/localization.py "$BU_CFG" "$BU_CKPT" --compare "$TD_CFG" "$TD_CKPT" \
-    --threshold 0.2 --num-samples "$LOC_SAMPLES" \
-    --out-dir "$WORK/localization_seed${seed0}"
+for seed in $SEEDS; do
+    out="$WORK/localization_seed${seed}"
+    [ -f "$out/localization.json" ] && continue
+    echo "$(elapsed) Grad-CAM localisation (BU vs TD, seed $seed)"
+    $PY tools/topdown/localization.py \
+        "$BU_CFG" "$WORK/bu_${ARCH}_fashion-mnist_seed${seed}/epoch_4.pth" \
+        --compare "$TD_CFG" "$WORK/td_${ARCH}_fashion-mnist_seed${seed}/epoch_4.pth" \
+        --threshold 0.2 --num-samples "$LOC_SAMPLES" --out-dir "$out"
+done
 
-$PY tools/analysis_tools/collect_results.py "$WORK"
-echo "done in $(( ($(date +%s) - start) / 60 )) min; attack and localisation" \
-     "outputs in $WORK/attack_seed${seed0} and $WORK/localization_seed${seed0}"
+$PY tools/topdown/report.py "$WORK" | tee "$WORK/report.md"
+echo "done in $(( ($(date +%s) - start) / 60 )) min; tables in $WORK/report.md"
