@@ -11,20 +11,30 @@
 #
 #   bash tools/topdown/fashion_mnist_experiment.sh
 #   SEEDS="0" ATTACK_SAMPLES=200 bash tools/topdown/fashion_mnist_experiment.sh
+#   # the paper's Fig. 5 / Fig. 9 architecture, BU vs TD only, 2 epochs:
+#   ARCH=nin-light MODES="bu td" EPOCHS=2 SEEDS=0 \
+#       WORK=work_dirs/topdown_fashion-mnist-nin-light bash tools/topdown/fashion_mnist_experiment.sh
 #
-# Duration (2 CPU cores; 1-epoch smoke runs on 6,400 images, measured while
-# another training shared the 2 cores): 0.3 s/iteration BU, 0.5-1.1 s TD_uni,
-# 1.1-1.4 s TD / TD_rev; an epoch is 469 iterations + the 10,000-image test.
-# A 4-epoch run thus takes ~10 min (BU) to ~40 min (TD) on a loaded machine:
-# ~110 min per seed loaded, roughly half (~55 min) on an idle machine; then
-# 30-60 min of attacks on $ATTACK_SAMPLES images (DeepFool and PGD on the TD
-# model dominate) and 1-2 min of Grad-CAM. Runs whose epoch_4.pth exists are
-# skipped, interrupted ones resume (--resume).
+# Environment: SEEDS ("0 1 2"), MODES ("bu td td-uni td-rev"; bu and td are
+# needed for the attacks and Grad-CAM), ARCH (lenetfc; or nin-light), EPOCHS (4,
+# the configs' schedule; otherwise lr x0.1 at 50% and 75% of EPOCHS), WORK,
+# ATTACKS, ATTACK_SAMPLES (500), SCALE_ATTACKS, SCALE_SAMPLES, LOC_SAMPLES
+# (10000), PYTHON.
+#
+# Duration measured on the idle 2-core CPU machine (LeNetFC, 4 epochs incl.
+# the 4 test-set evaluations): BU 2.6-3.8 min, TD 3.9-4.4, TD_uni 4.8-5.8,
+# TD_rev 9.4-9.8, i.e. ~22 min per seed; attacks on 500 images (BU + TD, 4
+# attacks) ~5 min, single-scale attacks ~3 min, Grad-CAM on the 10,000 test
+# images ~1 min per seed. NIN-light TD is ~6.5x slower per step than LeNetFC
+# TD. Finished runs (final test evaluation in scalars.json) and outputs that
+# exist are skipped; interrupted runs resume (--resume).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SEEDS=${SEEDS:-"0 1 2"}
 WORK=${WORK:-work_dirs/topdown_fashion-mnist}
 ARCH=${ARCH:-lenetfc}
+MODES=${MODES:-"bu td td-uni td-rev"}
+EPOCHS=${EPOCHS:-4}
 ATTACK_SAMPLES=${ATTACK_SAMPLES:-500}
 ATTACKS=${ATTACKS:-"fgm pgd deepfool gaussian"}
 SCALE_ATTACKS=${SCALE_ATTACKS:-"fgm deepfool"}
@@ -32,39 +42,47 @@ SCALE_SAMPLES=${SCALE_SAMPLES:-$ATTACK_SAMPLES}
 LOC_SAMPLES=${LOC_SAMPLES:-10000}
 PY=${PYTHON:-python}
 
-nseeds=$(echo $SEEDS | wc -w)
-echo "Top-Down Fashion-MNIST experiment: ${ARCH}, modes bu td td-uni td-rev," \
-     "seeds ${SEEDS} ($((4 * nseeds)) runs of 4 epochs), results in ${WORK}."
-echo "Expected duration on 2 CPU cores: training ~$((55 * nseeds)) min on an idle" \
-     "machine, up to ~$((110 * nseeds)) min when the cores are shared; then" \
-     "30-60 min of attacks and 1-2 min of Grad-CAM."
+sched=()
+if [ "$EPOCHS" != 4 ]; then
+    m1=$((EPOCHS / 2)); m2=$((EPOCHS * 3 / 4))
+    if [ "$m2" -gt "$m1" ]; then ms="[$m1,$m2]"; else ms="[$m1]"; fi
+    sched=(train_cfg.max_epochs="$EPOCHS" "param_scheduler.milestones=$ms")
+fi
+nruns=$(( $(echo $SEEDS | wc -w) * $(echo $MODES | wc -w) ))
+echo "Top-Down Fashion-MNIST experiment: ${ARCH}, modes ${MODES}, seeds ${SEEDS}" \
+     "(${nruns} runs of ${EPOCHS} epochs), results in ${WORK}."
 start=$(date +%s)
+elapsed() { echo "[$(( ($(date +%s) - start) / 60 )) min]"; }
+
+finished() {  # the final test-set evaluation of the run is logged
+    grep -qs "accuracy/top1.*\"step\": $EPOCHS}" "$1"/*/vis_data/scalars.json &&
+        [ -f "$1/epoch_${EPOCHS}.pth" ]
+}
 
 for seed in $SEEDS; do
-    for mode in bu td td-uni td-rev; do
+    for mode in $MODES; do
         name="${mode}_${ARCH}_fashion-mnist"
         dir="$WORK/${name}_seed${seed}"
-        if [ -f "$dir/epoch_4.pth" ]; then
-            echo "[skip] $dir/epoch_4.pth exists"
+        if finished "$dir"; then
+            echo "[skip] $dir finished"
             continue
         fi
         resume=()
         if [ -f "$dir/last_checkpoint" ]; then
             resume=(--resume)
         fi
-        echo "[$(( ($(date +%s) - start) / 60 )) min] training $name seed $seed"
+        echo "$(elapsed) training $name seed $seed"
         $PY tools/train.py "configs/topdown/${name}.py" --work-dir "$dir" \
-            "${resume[@]}" --cfg-options randomness.seed="$seed"
+            "${resume[@]}" --cfg-options randomness.seed="$seed" "${sched[@]}"
     done
 done
 
 seed0=$(echo $SEEDS | awk '{print $1}')
 BU_CFG="configs/topdown/bu_${ARCH}_fashion-mnist.py"
 TD_CFG="configs/topdown/td_${ARCH}_fashion-mnist.py"
-BU_CKPT="$WORK/bu_${ARCH}_fashion-mnist_seed${seed0}/epoch_4.pth"
-TD_CKPT="$WORK/td_${ARCH}_fashion-mnist_seed${seed0}/epoch_4.pth"
+BU_CKPT="$WORK/bu_${ARCH}_fashion-mnist_seed${seed0}/epoch_${EPOCHS}.pth"
+TD_CKPT="$WORK/td_${ARCH}_fashion-mnist_seed${seed0}/epoch_${EPOCHS}.pth"
 
-elapsed() { echo "[$(( ($(date +%s) - start) / 60 )) min]"; }
 if [ ! -f "$WORK/attack_seed${seed0}/attack.json" ]; then
     echo "$(elapsed) attacks (BU vs TD, seed $seed0)"
     # shellcheck disable=SC2086
@@ -86,8 +104,8 @@ for seed in $SEEDS; do
     [ -f "$out/localization.json" ] && continue
     echo "$(elapsed) Grad-CAM localisation (BU vs TD, seed $seed)"
     $PY tools/topdown/localization.py \
-        "$BU_CFG" "$WORK/bu_${ARCH}_fashion-mnist_seed${seed}/epoch_4.pth" \
-        --compare "$TD_CFG" "$WORK/td_${ARCH}_fashion-mnist_seed${seed}/epoch_4.pth" \
+        "$BU_CFG" "$WORK/bu_${ARCH}_fashion-mnist_seed${seed}/epoch_${EPOCHS}.pth" \
+        --compare "$TD_CFG" "$WORK/td_${ARCH}_fashion-mnist_seed${seed}/epoch_${EPOCHS}.pth" \
         --threshold 0.2 --num-samples "$LOC_SAMPLES" --out-dir "$out"
 done
 
