@@ -24,8 +24,9 @@
 # Duration measured on the idle 2-core CPU machine (LeNetFC, 4 epochs incl.
 # the 4 test-set evaluations): BU 2.6-3.8 min, TD 3.9-4.4, TD_uni 4.8-5.8,
 # TD_rev 9.4-9.8, i.e. ~22 min per seed; attacks on 500 images (BU + TD, 4
-# attacks) ~5 min, single-scale attacks ~3 min, Grad-CAM on the 10,000 test
-# images ~1 min per seed. NIN-light TD is ~6.5x slower per step than LeNetFC
+# attacks): 2 min plus the TD PGD attack (19 min while the cores were shared),
+# single-scale attacks ~3 min, Grad-CAM on the 10,000 test images ~1 min per
+# seed. NIN-light TD is ~6.5x slower per step than LeNetFC
 # TD. Finished runs (final test evaluation in scalars.json) and outputs that
 # exist are skipped; interrupted runs resume (--resume).
 set -euo pipefail
