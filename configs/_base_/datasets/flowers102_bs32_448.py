@@ -2,58 +2,14 @@
 # edge resized to 512, random 448x448 crop + horizontal flip for training,
 # centre 448x448 crop for testing (trainval = train + val, evaluated on test).
 # Data: the official release in data/flowers102 (see docs/datasets.md).
+# (pipelines, loaders and metrics: fgvc_bs32_448.py)
+_base_ = './fgvc_bs32_448.py'
 dataset_type = 'Flowers102FG'
 data_root = 'data/flowers102'
 num_classes = 102
-
-data_preprocessor = dict(
-    num_classes=num_classes,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True,
-)
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=512, edge='short'),
-    dict(type='RandomCrop', crop_size=448),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=512, edge='short'),
-    dict(type='CenterCrop', crop_size=448),
-    dict(type='PackInputs'),
-]
-
+data_preprocessor = dict(num_classes=num_classes)
 train_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    # Non-persistent workers seeded per epoch: exact --resume (EpochSeedHook).
-    persistent_workers=False,
-    worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
-    dataset=dict(type=dataset_type,
-                 data_root=data_root,
-                 split='trainval',
-                 pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
+    dataset=dict(type=dataset_type, data_root=data_root, split='trainval'))
 val_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    persistent_workers=True,
-    dataset=dict(type=dataset_type,
-                 data_root=data_root,
-                 split='test',
-                 pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
+    dataset=dict(type=dataset_type, data_root=data_root))
 test_dataloader = val_dataloader
-
-# Top-1 and mean per-class accuracy (= macro-averaged recall).
-val_evaluator = [
-    dict(type='Accuracy', topk=(1, )),
-    dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
-]
-test_evaluator = val_evaluator

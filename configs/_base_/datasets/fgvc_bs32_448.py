@@ -1,0 +1,52 @@
+# The usual fine-grained protocol on whole images, shared by the FGVC dataset
+# bases (cub_bs32_448.py, stanford-cars_bs32_448.py, fgvc-aircraft_bs32_448.py,
+# flowers102_bs32_448.py and their twins): short edge resized to 512, random
+# 448x448 crop + horizontal flip for training, centre 448x448 crop for
+# testing, ImageNet mean/std, batch 32, top-1 and mean per-class accuracy.
+# Not a dataset config by itself: a dataset base inherits it and sets
+# data_preprocessor.num_classes and the dataloaders' dataset type, data_root
+# and training split.
+data_preprocessor = dict(
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True,
+)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeEdge', scale=512, edge='short'),
+    dict(type='RandomCrop', crop_size=448),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeEdge', scale=512, edge='short'),
+    dict(type='CenterCrop', crop_size=448),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    # Non-persistent workers seeded per epoch: exact --resume (EpochSeedHook).
+    persistent_workers=False,
+    worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
+    dataset=dict(pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+)
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    dataset=dict(split='test', pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+test_dataloader = val_dataloader
+
+# Top-1 and mean per-class accuracy (= macro-averaged recall).
+val_evaluator = [
+    dict(type='Accuracy', topk=(1, )),
+    dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
+]
+test_evaluator = val_evaluator
