@@ -42,10 +42,8 @@ from mmpretrain.registry import \
 
 
 def _child(name, parent, *locations):
-    # Also import the parent's modules on first use, so that mmpretrain types
-    # resolve even when only mmfg was imported.
     return Registry(name, parent=parent, scope='mmfg',
-                    locations=list(locations) + list(parent._locations))
+                    locations=list(locations))
 
 
 RUNNERS = _child('runner', MMPRETRAIN_RUNNERS, 'mmfg.engine')
@@ -67,7 +65,7 @@ DATASETS = _child('dataset', MMPRETRAIN_DATASETS, 'mmfg.datasets')
 DATA_SAMPLERS = _child('data sampler', MMPRETRAIN_DATA_SAMPLERS,
                        'mmfg.datasets')
 TRANSFORMS = _child('transform', MMPRETRAIN_TRANSFORMS,
-                    'mmfg.datasets')
+                    'mmfg.datasets.transforms')
 MODELS = _child('model', MMPRETRAIN_MODELS, 'mmfg.models')
 MODEL_WRAPPERS = _child('model_wrapper', MMPRETRAIN_MODEL_WRAPPERS,
                         'mmfg.models')
@@ -77,9 +75,9 @@ BATCH_AUGMENTS = _child('batch augment', MMPRETRAIN_BATCH_AUGMENTS,
                         'mmfg.models')
 TASK_UTILS = _child('task util', MMPRETRAIN_TASK_UTILS, 'mmfg.models')
 FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'mmfg.engine')
-METRICS = _child('metric', MMPRETRAIN_METRICS, 'mmfg.engine')
-EVALUATORS = _child('evaluator', MMPRETRAIN_EVALUATORS, 'mmfg.engine')
+METRICS = _child('metric', MMPRETRAIN_METRICS, 'mmfg.evaluation')
+EVALUATORS = _child('evaluator', MMPRETRAIN_EVALUATORS, 'mmfg.evaluation')
 VISUALIZERS = _child('visualizer', MMPRETRAIN_VISUALIZERS,
-                     'mmfg.engine')
+                     'mmfg.visualization')
 VISBACKENDS = _child('vis_backend', MMPRETRAIN_VISBACKENDS,
-                     'mmfg.engine')
+                     'mmfg.visualization')

@@ -11,7 +11,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 
-from mmfg.engine import build_runner, run_with_clear_errors, setup_distributed
+from mmfg.engine import build_runner, setup_distributed
+from mmfg.utils import run_with_clear_errors
 from mmfg.utils import register_all_modules
 
 

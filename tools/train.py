@@ -9,8 +9,9 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from mmfg.engine import build_runner, run_with_clear_errors, setup_distributed
-from mmfg.engine.errors import ConfigError
+from mmfg.engine import build_runner, setup_distributed
+from mmfg.utils import run_with_clear_errors
+from mmfg.utils.errors import ConfigError
 from mmfg.utils import register_all_modules
 
 

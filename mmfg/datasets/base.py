@@ -16,7 +16,7 @@ release layout and yields one dict per image:
   :mod:`mmfg.datasets.proposals`).
 
 Missing or malformed files raise :class:`FileNotFoundError` or
-:class:`~mmfg.engine.errors.DataError` naming the file (and the line), the
+:class:`~mmfg.utils.errors.DataError` naming the file (and the line), the
 expected layout and how to prepare it. This module holds that machinery:
 :class:`FGVCMixin` (split / options / file checks / proposals / classes),
 :class:`FGVCDataset` (the mixin on mmpretrain's ``BaseDataset``),
@@ -31,7 +31,7 @@ import numpy as np
 from mmengine.logging import MMLogger
 from mmpretrain.datasets import BaseDataset
 
-from mmfg.engine.errors import ConfigError, DataError
+from mmfg.utils.errors import ConfigError, DataError
 from .proposals import load_proposal_file
 
 MISSING_IMAGE_POLICIES = ('error', 'skip')

@@ -2,7 +2,7 @@
 import json
 import os.path as osp
 
-from mmfg.engine.errors import DataError
+from mmfg.utils.errors import DataError
 from mmfg.registry import DATASETS
 from .base import FGVCDataset, rel_join
 

@@ -23,7 +23,7 @@ from mmpretrain.datasets.categories import \
 from mmpretrain.datasets.categories import \
     MNIST_CATEGORITES as MNIST_CATEGORIES
 
-from mmfg.engine.errors import DataError
+from mmfg.utils.errors import DataError
 from mmfg.registry import DATASETS
 
 SPLIT_FILES = {

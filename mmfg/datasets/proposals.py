@@ -32,7 +32,7 @@ import os.path as osp
 import numpy as np
 from mmengine.fileio import dump, load
 
-from mmfg.engine.errors import DataError
+from mmfg.utils.errors import DataError
 
 PROPOSAL_FILE_VERSION = 1
 BOX_FORMAT = 'xyxy'

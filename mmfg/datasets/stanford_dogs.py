@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from mmfg.engine.errors import DataError
+from mmfg.utils.errors import DataError
 from mmfg.registry import DATASETS
 from .base import (FGVCDataset, load_mat, mat_list, mat_var, rel_join)
 

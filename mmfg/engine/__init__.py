@@ -1,14 +1,13 @@
 """Runtime pieces mmfg adds to MMEngine: loading its own checkpoints under
-torch >= 2.6, CPU (gloo) distributed training, one-line user errors."""
+torch >= 2.6, CPU (gloo) distributed training (user errors: :mod:`mmfg.utils.errors`)."""
 from .checkpoint import checkpoint_safe_globals, mmengine_checkpoint_globals
 from .dist import setup_distributed
-from .errors import ConfigError, DataError, run_with_clear_errors
 from .runner import FGRunner
 from .seeding import EpochSeedHook, epoch_seed, seed_numpy_from_torch
 
 __all__ = [
     'checkpoint_safe_globals', 'mmengine_checkpoint_globals',
-    'setup_distributed', 'ConfigError', 'DataError', 'run_with_clear_errors',
+    'setup_distributed',
     'FGRunner', 'build_runner', 'EpochSeedHook', 'epoch_seed',
     'seed_numpy_from_torch'
 ]

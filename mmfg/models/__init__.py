@@ -1,4 +1,9 @@
-"""mmfg models: backbones, necks, heads and classifiers registered in
-``mmfg.registry.MODELS`` (filled by the method packages)."""
-from .backbones import *  # noqa
-from .layers import *  # noqa
+"""mmfg models, laid out as in mmpretrain: backbones, necks, heads,
+classifiers, layers (shared building blocks) and utils (data preprocessor,
+helpers), all registered in ``mmfg.registry.MODELS``."""
+from .backbones import *  # noqa: F401,F403
+from .classifiers import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403
+from .utils import *  # noqa: F401,F403

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mmfg.datasets import CUB200, Birdsnap, NABirds
-from mmfg.engine.errors import DataError
+from mmfg.utils.errors import DataError
 from mmfg.testing import make_birdsnap, make_cub200, make_nabirds
 
 FAST = dict(serialize_data=False)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from mmfg.datasets.proposals import load_proposal_file
-from mmfg.engine.errors import DataError
+from mmfg.utils.errors import DataError
 from mmfg.registry import DATASETS
 from mmfg.testing import FIXTURES, make_proposal_file
 
@@ -251,7 +251,7 @@ def test_proposal_file_missing_images(tmp_path, fixtures, dataset_type):
 
 @pytest.mark.parametrize('dataset_type', TYPES)
 def test_user_classes_checked(fixtures, dataset_type):
-    from mmfg.engine.errors import ConfigError
+    from mmfg.utils.errors import ConfigError
     truth = fixtures[dataset_type]
     split = next(iter(truth['splits']))
     names = [f'c{i}' for i in range(truth['num_classes'])]

@@ -13,7 +13,7 @@ from scipy.io import loadmat, savemat
 from mmfg.datasets import (CIFAR10Split, FGVCAircraftFG, Flowers102FG,
                            Imagenette, INaturalist2018, StanfordCarsBoxes,
                            StanfordDogs)
-from mmfg.engine.errors import DataError
+from mmfg.utils.errors import DataError
 from mmfg.testing import (make_cifar10, make_fgvc_aircraft, make_flowers102,
                           make_imagenette, make_inaturalist2018,
                           make_stanford_cars, make_stanford_dogs)

@@ -7,7 +7,7 @@ import pytest
 
 from mmfg.datasets import FashionMNISTIdx, MNISTIdx
 from mmfg.datasets.mnist import read_idx
-from mmfg.engine.errors import DataError
+from mmfg.utils.errors import DataError
 
 
 def write_idx(path, array, gz=False):

@@ -12,7 +12,7 @@ from mmfg.datasets.transforms import (BoxAwareCenterCrop, BoxAwareRandomCrop,
                                       BoxAwareResize, BoxAwareResizeEdge,
                                       CropToBBox, LowResolution, PackFGInputs,
                                       PartCrops)
-from mmfg.engine.errors import ConfigError
+from mmfg.utils.errors import ConfigError
 
 
 # ---------------------------------------------------------------- bicubic

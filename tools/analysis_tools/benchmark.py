@@ -16,8 +16,8 @@ import sys
 import torch
 
 from mmfg.analysis.benchmark import add_ratios, format_table, run_benchmark
-from mmfg.engine import run_with_clear_errors
-from mmfg.engine.errors import ConfigError
+from mmfg.utils import run_with_clear_errors
+from mmfg.utils.errors import ConfigError
 from mmfg.utils import register_all_modules
 
 

@@ -10,7 +10,8 @@ import os.path as osp
 
 import torch
 
-from mmfg.engine import checkpoint_safe_globals, run_with_clear_errors
+from mmfg.engine import checkpoint_safe_globals
+from mmfg.utils import run_with_clear_errors
 
 
 def publish(src, dst):

@@ -16,7 +16,7 @@ import os.path as osp
 
 import torch
 
-from mmfg.engine import run_with_clear_errors
+from mmfg.utils import run_with_clear_errors
 
 
 def convert(src, dst, drop=()):

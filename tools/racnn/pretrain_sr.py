@@ -32,8 +32,8 @@ import torch
 import torch.nn.functional as F
 
 from mmfg.datasets.transforms import bicubic_resize
-from mmfg.engine import run_with_clear_errors
-from mmfg.engine.errors import DataError
+from mmfg.utils import run_with_clear_errors
+from mmfg.utils.errors import DataError
 from mmfg.models.backbones.racnn import SRLayers
 
 IMG_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.ppm', '.tif', '.tiff')

@@ -16,7 +16,7 @@ import os.path as osp
 import torch
 import torch.nn as nn
 
-from mmfg.engine.errors import ConfigError
+from mmfg.utils.errors import ConfigError
 
 
 def check_file(path, what):

@@ -59,8 +59,8 @@ from _topdown_common import (UnitImageClassifier, check_file,  # noqa: E402
                              load_classifier, load_samples, model_name,
                              predict)
 
-from mmfg.engine import run_with_clear_errors  # noqa: E402
-from mmfg.engine.errors import ConfigError  # noqa: E402
+from mmfg.utils import run_with_clear_errors  # noqa: E402
+from mmfg.utils.errors import ConfigError  # noqa: E402
 
 DEFAULT_EPSILONS = (0., 0.1, 0.2, 0.3, 0.5, 0.75, 1., 1.5, 2., 3., 4., 5.)
 

@@ -27,8 +27,8 @@ import os.path as osp
 import sys
 from fractions import Fraction
 
-from mmfg.engine import run_with_clear_errors
-from mmfg.engine.errors import ConfigError
+from mmfg.utils import run_with_clear_errors
+from mmfg.utils.errors import ConfigError
 
 
 def parse_args(argv=None):

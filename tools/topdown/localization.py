@@ -45,8 +45,8 @@ from _topdown_common import (UnitImageClassifier, check_file,  # noqa: E402
                              load_classifier, load_samples, model_name,
                              predict, to_display)
 
-from mmfg.engine import run_with_clear_errors  # noqa: E402
-from mmfg.engine.errors import ConfigError  # noqa: E402
+from mmfg.utils import run_with_clear_errors  # noqa: E402
+from mmfg.utils.errors import ConfigError  # noqa: E402
 
 
 def parse_args(argv=None):

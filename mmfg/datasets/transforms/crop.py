@@ -5,7 +5,7 @@ import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from mmfg.engine.errors import ConfigError
+from mmfg.utils.errors import ConfigError
 from mmfg.registry import TRANSFORMS
 from .coords import apply_affine
 

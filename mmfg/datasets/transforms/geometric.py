@@ -12,7 +12,7 @@ from mmcv.transforms.utils import cache_random_params
 from mmpretrain.datasets.transforms import (RandomCrop, RandomResizedCrop,
                                             ResizeEdge)
 
-from mmfg.engine.errors import ConfigError
+from mmfg.utils.errors import ConfigError
 from mmfg.registry import TRANSFORMS
 from .coords import apply_affine, has_coords
 

@@ -1,6 +1,5 @@
 """Backbones registered in ``mmfg.registry.MODELS``."""
 from .googlenet import GoogLeNet
-from .racnn import RACNN, SRLayers
 from .topdown import TopDownNet
 
-__all__ = ['GoogLeNet', 'RACNN', 'SRLayers', 'TopDownNet']
+__all__ = ['GoogLeNet', 'TopDownNet']

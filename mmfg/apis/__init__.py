@@ -1,0 +1,2 @@
+"""High-level APIs: build a model from config + checkpoint, inference."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Evaluation: metrics beyond mmpretrain's (``mmfg.registry.METRICS``)."""
+__all__ = []

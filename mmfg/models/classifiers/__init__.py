@@ -1,0 +1,4 @@
+"""Classifiers registered in ``mmfg.registry.MODELS``."""
+from .racnn import RACNN
+
+__all__ = ['RACNN']

@@ -1,0 +1,2 @@
+"""Heads registered in ``mmfg.registry.MODELS``."""
+__all__ = []

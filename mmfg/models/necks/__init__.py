@@ -1,0 +1,2 @@
+"""Necks registered in ``mmfg.registry.MODELS``."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Visualisation: CAM saliency, box/part drawing (``mmfg.registry.VISUALIZERS``)."""
+__all__ = []
