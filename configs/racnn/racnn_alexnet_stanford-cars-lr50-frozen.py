@@ -1,6 +1,6 @@
 # Table II protocol (Cai et al. Sec. 3.3): every categorisation layer frozen
 # (lr and decay x0) except the last fc; the SR layers still learn.
-_base_ = './racnn_alexnet_stanford-cars-lr50.py'
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={'backbone.backbone': dict(lr_mult=0.0, decay_mult=0.0)}))
+_base_ = './baseline_alexnet_stanford-cars-lr50-frozen.py'
+# RACNN = the baseline classifier + the SR front end (Sec. 2.1); the SR
+# layers' multipliers are in the shared racnn-finetune schedule.
+model = dict(type='RACNN', sr=dict(type='SRLayers', in_channels=3))

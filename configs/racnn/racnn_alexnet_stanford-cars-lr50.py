@@ -1,7 +1,4 @@
-_base_ = [
-    '../_base_/models/racnn_alexnet.py',
-    '../_base_/datasets/stanford-cars_bbox-lr50_224.py',
-    '../_base_/schedules/racnn-vgg_sgd-30e.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(backbone=dict(backbone=dict(num_classes=196)))
+_base_ = './baseline_alexnet_stanford-cars-lr50.py'
+# RACNN = the baseline classifier + the SR front end (Sec. 2.1); the SR
+# layers' multipliers are in the shared racnn-finetune schedule.
+model = dict(type='RACNN', sr=dict(type='SRLayers', in_channels=3))

@@ -1,7 +1,4 @@
-_base_ = [
-    '../_base_/models/racnn_googlenet.py',
-    '../_base_/datasets/cub_bbox-lr25_224.py',
-    '../_base_/schedules/racnn-googlenet_sgd-30e.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(head=dict(num_classes=200))
+_base_ = './baseline_googlenet_cub-lr25.py'
+# RACNN = the baseline classifier + the SR front end (Sec. 2.1); the SR
+# layers' multipliers are in the shared racnn-finetune schedule.
+model = dict(type='RACNN', sr=dict(type='SRLayers', in_channels=3))

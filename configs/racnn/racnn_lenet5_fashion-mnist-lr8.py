@@ -1,9 +1,7 @@
 # Fashion-MNIST at 8x8 (up-sampled to 32x32) on CPU: RACNN
 # starting from the LeNet-5 trained at full resolution. Needs
 # checkpoints/lenet5_fashion-mnist-hr.pth (see configs/racnn/README.md).
-_base_ = [
-    '../_base_/models/racnn_lenet5_fashion-mnist-hr.py',
-    '../_base_/datasets/fashion-mnist_lr8_32.py',
-    '../_base_/schedules/racnn-lenet5_sgd-2e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = './baseline_lenet5_fashion-mnist-lr8.py'
+# RACNN = the baseline classifier + the SR front end (Sec. 2.1); the SR
+# layers' multipliers are in the shared racnn-finetune schedule.
+model = dict(type='RACNN', sr=dict(type='SRLayers', in_channels=1))

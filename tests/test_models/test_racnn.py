@@ -1,6 +1,7 @@
-"""RACNN (Cai et al.): SR layers, identity when the SR output is zero, the
-paper's per-layer lr/decay multipliers, Table II freezing, p-RACNN."""
-import copy
+"""RACNN (Cai et al.): SR layers, the plain classifier plus an SR residual
+(baseline checkpoints load with no key mapping), the paper's per-layer
+lr/decay multipliers, Table II freezing, converted torchvision weights."""
+import glob
 import os.path as osp
 
 import pytest
@@ -21,9 +22,17 @@ def _register():
     register_all_modules()
 
 
+def _classifier(type_='ImageClassifier', **extra):
+    return dict(type=type_,
+                backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead', num_classes=7,
+                          in_channels=512),
+                **extra)
+
+
 def test_sr_layers_shapes_and_gaussian_init():
-    model = MODELS.build(dict(type='RACNN',
-                              backbone=dict(type='ResNet', depth=18)))
+    model = MODELS.build(_classifier('RACNN'))
     model.init_weights()
     sr = model.sr
     # Sec. 2.1: 9x9x64, 5x5x32, 5x5x3, zero padded
@@ -39,23 +48,66 @@ def test_sr_layers_shapes_and_gaussian_init():
                for c in (sr.sconv1, sr.sconv2, sr.sconv3))
     x = torch.randn(2, 3, 37, 45)
     assert sr(x).shape == x.shape
+    with pytest.raises(ValueError, match='odd'):
+        MODELS.build(dict(type='SRLayers', kernels=(9, 4, 5)))
 
 
-def test_zero_sr_output_equals_backbone():
+def test_racnn_is_the_plain_classifier_plus_sr():
+    """A plain classifier's state dict loads into RACNN with only the sr.*
+    keys missing; with a zero SR residual both give the same logits, and a
+    non-zero residual changes them."""
     torch.manual_seed(0)
-    bb_cfg = dict(type='ResNet', depth=18, out_indices=(3, ))
-    racnn = MODELS.build(dict(type='RACNN', backbone=copy.deepcopy(bb_cfg)))
+    plain = MODELS.build(_classifier())
+    plain.init_weights()
+    racnn = MODELS.build(_classifier('RACNN'))
     racnn.init_weights()
-    plain = MODELS.build(bb_cfg)
-    plain.load_state_dict(racnn.backbone.state_dict())
+    res = racnn.load_state_dict(plain.state_dict(), strict=False)
+    assert not res.unexpected_keys
+    assert set(res.missing_keys) == set(
+        'sr.' + k for k in racnn.sr.state_dict())
     racnn.eval(), plain.eval()
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         torch.nn.init.zeros_(racnn.sr.sconv3.weight)
         torch.nn.init.zeros_(racnn.sr.sconv3.bias)
-        torch.testing.assert_close(racnn(x)[0], plain(x)[0], rtol=0, atol=0)
+        torch.testing.assert_close(racnn(x), plain(x), rtol=0, atol=0)
         racnn.sr.sconv3.bias.fill_(0.5)  # a residual changes the output
-        assert not torch.allclose(racnn(x)[0], plain(x)[0])
+        assert not torch.allclose(racnn(x), plain(x))
+        # the residual is added to the input, before the backbone
+        torch.testing.assert_close(
+            racnn(x), plain(x + 0.5), rtol=1e-5, atol=1e-5)
+
+
+RACNN_CFGS = sorted(
+    osp.basename(p) for p in glob.glob(osp.join(CFG, 'racnn_*.py')))
+
+
+@pytest.mark.parametrize('name', RACNN_CFGS)
+def test_baseline_checkpoint_keys_load_into_racnn(name):
+    """Every racnn_* config is its baseline_* config plus the SR layers:
+    same backbone/neck/head keys and shapes, only sr.* added, so a baseline
+    checkpoint loads with ``load_from`` and no key mapping."""
+    base_name = 'baseline_' + name[len('racnn_'):].replace('-psr', '')
+    cfg = Config.fromfile(osp.join(CFG, name))
+    base_cfg = Config.fromfile(osp.join(CFG, base_name))
+    if not name.endswith('-psr.py'):  # p-RACNN inherits its g-RACNN twin
+        with open(osp.join(CFG, name)) as f:
+            assert f"_base_ = './{base_name}'" in f.read()
+    with torch.device('meta'):
+        racnn = MODELS.build(cfg.model)
+        plain = MODELS.build(base_cfg.model)
+    assert type(racnn).__name__ == 'RACNN'
+    mine = {k: v.shape for k, v in racnn.state_dict().items()}
+    theirs = {k: v.shape for k, v in plain.state_dict().items()}
+    extra = set(mine) - set(theirs)
+    assert extra and all(k.startswith('sr.') for k in extra), extra
+    assert not set(theirs) - set(mine)
+    assert all(mine[k] == theirs[k] for k in theirs)
+    # same data, schedule and init apart from the model type and sr
+    for key in ('train_dataloader', 'val_dataloader', 'optim_wrapper',
+                'param_scheduler', 'train_cfg'):
+        assert cfg[key] == base_cfg[key], key
+    assert cfg.model.init_cfg == base_cfg.model.init_cfg
 
 
 def _groups(cfg_path):
@@ -73,8 +125,8 @@ def _groups(cfg_path):
 
 
 @pytest.mark.parametrize('name,last_fc', [
-    ('racnn_vgg16_cub-lr50', 'backbone.backbone.classifier.6'),
-    ('racnn_alexnet_flowers102-lr25', 'backbone.backbone.classifier.6'),
+    ('racnn_vgg16_cub-lr50', 'backbone.classifier.6'),
+    ('racnn_alexnet_flowers102-lr25', 'backbone.classifier.6'),
     ('racnn_googlenet_stanford-cars-lr100', 'head.fc'),
 ])
 def test_paper_lr_and_decay_multipliers(name, last_fc):
@@ -82,9 +134,9 @@ def test_paper_lr_and_decay_multipliers(name, last_fc):
     categorisation layers lr 0.1 decay 0 except the last fc (1 and 1)."""
     _, _, groups = _groups(osp.join(CFG, name + '.py'))
     for pname, mults in groups.items():
-        if pname.startswith(('backbone.sr.sconv1', 'backbone.sr.sconv2')):
+        if pname.startswith(('sr.sconv1', 'sr.sconv2')):
             want = (1.0, 0.1)
-        elif pname.startswith('backbone.sr.sconv3'):
+        elif pname.startswith('sr.sconv3'):
             want = (0.1, 0.1)
         elif pname.startswith(last_fc):
             want = (1.0, 1.0)
@@ -97,8 +149,9 @@ def test_paper_lr_and_decay_multipliers(name, last_fc):
 def test_table2_frozen_variant_keeps_categorisation_layers():
     cfg = osp.join(CFG, 'racnn_alexnet_cub-lr50-frozen.py')
     model, wrapper, groups = _groups(cfg)
-    assert groups['backbone.backbone.features.0.weight'] == (0, 0)
-    assert groups['backbone.backbone.classifier.6.weight'] == (1, 1)
+    assert groups['backbone.features.0.weight'] == (0, 0)
+    assert groups['backbone.classifier.6.weight'] == (1, 1)
+    assert groups['sr.sconv1.weight'] == (1, 0.1)
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
     x = torch.randn(2, 3, 224, 224)
     loss = model(x, mode='tensor').logsumexp(1).mean() + sum(
@@ -106,51 +159,8 @@ def test_table2_frozen_variant_keeps_categorisation_layers():
     wrapper.update_params(loss)
     for n, p in model.named_parameters():
         changed = not torch.equal(before[n], p)
-        frozen = n.startswith('backbone.backbone') and 'classifier.6' not in n
+        frozen = n.startswith('backbone') and 'classifier.6' not in n
         assert changed != frozen, n
-
-
-def test_pretrain_sr_lowers_mse_and_loads_into_racnn(tmp_path):
-    import shutil
-
-    import skimage
-    img_dir = tmp_path / 'imgs'
-    img_dir.mkdir()
-    data_dir = osp.join(osp.dirname(skimage.__file__), 'data')
-    for f in ('astronaut.png', 'chelsea.png', 'coffee.png', 'rocket.jpg'):
-        shutil.copy(osp.join(data_dir, f), img_dir / f)
-    out = tmp_path / 'sr.pth'
-    proc = run_tool([osp.join(REPO, 'tools', 'racnn', 'pretrain_sr.py'),
-                     str(img_dir), '--out', str(out), '--hr-size', '113',
-                     '--lr-size', '25', '--epochs', '4'])
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    ckpt = torch.load(out, weights_only=True)  # a plain, safe file
-    meta = ckpt['meta']
-    # (113 - 51) // 17 + 1 = 4 patches per side, 16 per image
-    assert meta['num_patches'] == 4 * 16
-    assert meta['start_mse'] == pytest.approx(meta['bicubic_mse'], rel=1e-3)
-    assert meta['final_mse'] < 0.995 * meta['bicubic_mse']
-    assert all(b <= a + 1e-6 for a, b in zip(meta['history'],
-                                             meta['history'][1:]))
-    # p-RACNN config: exactly the SR keys, loaded unchanged
-    cfg = Config.fromfile(osp.join(CFG, 'racnn_vgg16_cub-lr50-psr.py'))
-    cfg.model.backbone.sr_init_cfg.checkpoint = str(out)
-    cfg.model.backbone.backbone_init_cfg = None
-    model = MODELS.build(cfg.model)
-    assert set(ckpt['state_dict']) == set(model.backbone.sr.state_dict())
-    model.init_weights()
-    for k, v in ckpt['state_dict'].items():
-        torch.testing.assert_close(model.backbone.sr.state_dict()[k], v)
-
-
-def test_pretrain_sr_bad_folder(tmp_path):
-    proc = run_tool([osp.join(REPO, 'tools', 'racnn', 'pretrain_sr.py'),
-                     str(tmp_path / 'none'), '--out', str(tmp_path / 'x')])
-    assert proc.returncode == 1 and 'does not exist' in proc.stderr
-    (tmp_path / 'empty').mkdir()
-    proc = run_tool([osp.join(REPO, 'tools', 'racnn', 'pretrain_sr.py'),
-                     str(tmp_path / 'empty'), '--out', str(tmp_path / 'x')])
-    assert proc.returncode == 1 and 'no image' in proc.stderr
 
 
 def test_torchvision_checkpoint_converts_and_loads(tmp_path):
@@ -169,12 +179,11 @@ def test_torchvision_checkpoint_converts_and_loads(tmp_path):
                          str(tmp_path / f'{name}.pth'), '--drop', *drop])
         assert proc.returncode == 0, proc.stderr[-2000:]
         cfg = Config.fromfile(osp.join(CFG, f'racnn_{name}_cub-lr50.py'))
-        cfg.model.backbone.backbone_init_cfg.checkpoint = str(
-            tmp_path / f'{name}.pth')
+        cfg.model.init_cfg.checkpoint = str(tmp_path / f'{name}.pth')
         model = MODELS.build(cfg.model)
         model.init_weights()
         loaded = torch.load(tmp_path / f'{name}.pth')['state_dict']
-        mine = model.backbone.backbone.state_dict()
+        mine = model.backbone.state_dict()
         expect = {k[len('backbone.'):]: v for k, v in loaded.items()}
         # every backbone tensor came from the file, except the re-sized
         # last fc of AlexNet (1000 -> 200 classes)

@@ -1,5 +1,9 @@
 """Model utilities: the data preprocessor for multi-input samples and
 analysis helpers."""
+from .data_preprocessor import FGDataPreprocessor, stack_part_inputs
 from .erf import erf_sizes, erf_table, module_layers
 
-__all__ = ['erf_sizes', 'erf_table', 'module_layers']
+__all__ = [
+    'FGDataPreprocessor', 'stack_part_inputs', 'erf_sizes', 'erf_table',
+    'module_layers'
+]
