@@ -2,7 +2,7 @@
 import numpy as np
 
 from mmfg.registry import DATASETS
-from .base import AnnotationTable, FGVCDataset, rel_join
+from .base_dataset import FGVCDataset, rel_join
 
 BOX_COLUMNS = ('bb_x1', 'bb_y1', 'bb_x2', 'bb_y2')
 #: values of a part coordinate that mean "part not annotated / not visible"
@@ -36,11 +36,12 @@ class Birdsnap(FGVCDataset):
         └── download/images/<dir>/<file>.jpg    (path = <dir>/<file>.jpg)
 
     Columns are found by their header names. Labels: species ids of
-    ``species.txt`` sorted and mapped to ``0..N-1`` (ids 1..500, so label =
-    id - 1); class names are the common names. ``gt_bbox`` is ``[bb_x1,
-    bb_y1, bb_x2, bb_y2]``; ``gt_parts`` is ``(17, 3)`` ``[x, y, visible]``
-    in header order; a part whose coordinates are empty / ``null`` / ``NA``
-    (not annotated) is ``[0, 0, 0]``.
+    ``species.txt`` sorted and mapped to ``0..N-1`` (ids 1..500, so
+    label = id - 1); class names are the common names. ``gt_bboxes`` is
+    ``[[bb_x1, bb_y1, bb_x2, bb_y2]]`` (1, 4); ``gt_keypoints`` is
+    ``(1, 17, 3)`` ``[x, y, visible]`` in header order; a part whose
+    coordinates are empty / ``null`` / ``NA`` (not annotated) is
+    ``[0, 0, 0]``.
 
     Images that failed to download: with the default
     ``missing_images='error'`` the loader lists them; pass
@@ -49,9 +50,9 @@ class Birdsnap(FGVCDataset):
     Args:
         data_root (str): the ``birdsnap`` folder.
         split (str): 'train' or 'test'.
-        with_bbox (bool): add ``gt_bbox`` (default True).
-        with_parts (bool): add ``gt_parts`` (default True).
-        **kwargs: see :class:`mmfg.datasets.base.FGVCDataset`.
+        with_bbox (bool): add ``gt_bboxes`` (default True).
+        with_parts (bool): add ``gt_keypoints`` (default True).
+        **kwargs: see :class:`~mmfg.datasets.base_dataset.FGVCDataset`.
     """
     SPLITS = ('train', 'test')
     HAS_BBOX = True
@@ -74,16 +75,14 @@ class Birdsnap(FGVCDataset):
         return [header.index(n) for n in names]
 
     def load_items(self):
-        owner = type(self).__name__
         img_dir = self._require_dir('download/images')
         species_path = self._require_file('species.txt')
         images_path = self._require_file('images.txt')
         test_path = self._require_file('test_images.txt')
 
-        species = AnnotationTable(species_path,
+        species = self._table(species_path,
                                   'id<TAB>common<TAB>scientific<TAB>dir',
-                                  (2, None), sep='\t', header=True,
-                                  owner=owner)
+                                  (2, None), sep='\t', header=True)
         id_col, name_col = self._columns(species, ('id', 'common'))
         names = {}
         for lineno, fields in species.rows:
@@ -96,15 +95,15 @@ class Birdsnap(FGVCDataset):
         index = {sid: i for i, sid in enumerate(ids)}
         self._set_classes(names[s] for s in ids)
 
-        test_tab = AnnotationTable(test_path, 'path', 1, maxsplit=0,
-                                   header=True, owner=owner)
+        test_tab = self._table(test_path, 'path', 1, maxsplit=0,
+                                   header=True)
         test_paths = {fields[0].strip(): lineno
                       for lineno, fields in test_tab.rows}
 
-        images = AnnotationTable(
+        images = self._table(
             images_path, 'url<TAB>md5<TAB>path<TAB>species_id<TAB>bb_x1 ... '
             '<TAB><part>_x<TAB><part>_y ...', (4, None), sep='\t',
-            header=True, owner=owner)
+            header=True)
         path_col, sp_col = self._columns(images, ('path', 'species_id'))
         box_cols = (self._columns(images, BOX_COLUMNS)
                     if self.with_bbox else None)
@@ -124,17 +123,18 @@ class Birdsnap(FGVCDataset):
             if sid not in index:
                 raise images.error(lineno, f'species_id {sid} is not in '
                                    f'{species_path}')
-            info = dict(img_path=rel_join(img_dir, rel),
+            info = dict(img_path=rel_join(img_dir, rel,
+                                          backend_args=self.backend_args),
                         gt_label=index[sid])
             if box_cols is not None:
                 box = [images.float(lineno, fields[c], n)
                        for c, n in zip(box_cols, BOX_COLUMNS)]
                 if box[2] <= box[0] or box[3] <= box[1]:
                     raise images.error(lineno, f'empty box {box}')
-                info['gt_bbox'] = np.array(box, dtype=np.float32)
+                info['gt_bboxes'] = np.array([box], dtype=np.float32)
             if part_cols is not None:
-                info['gt_parts'] = self._parts(images, lineno, fields,
-                                               part_cols)
+                info['gt_keypoints'] = self._parts(images, lineno, fields,
+                                                   part_cols)[None]
             items.append(info)
         unknown = [p for p in test_paths if p not in listed]
         if unknown:

@@ -1,11 +1,13 @@
 """CIFAR-10 from the python-pickle batches, read strictly by ``split``."""
-import os.path as osp
 import pickle
+import posixpath
 
 import numpy as np
+from mmengine.fileio import get
+from mmpretrain.datasets import CIFAR10 as _MMPretrainCIFAR10
 
 from mmfg.registry import DATASETS
-from .base import FGVCDataset
+from .base_dataset import FGVCDataset
 
 TRAIN_BATCHES = tuple(f'data_batch_{i}' for i in range(1, 6))
 TEST_BATCHES = ('test_batch', )
@@ -21,11 +23,12 @@ def _str_keys(obj):
 
 
 @DATASETS.register_module()
-class CIFAR10Split(FGVCDataset):
+class CIFAR10(FGVCDataset, _MMPretrainCIFAR10):
     """CIFAR-10, python version, with an honest ``split``.
 
     50,000 train (5 batches of 10,000) / 10,000 test 32x32 colour images of
-    10 classes. Differences from mmpretrain's ``CIFAR10``: no download and
+    10 classes. Extends mmpretrain's ``CIFAR10`` (registered under its name
+    in the ``mmfg`` scope) with these differences: no download and
     no md5 check (offline use, and copies re-pickled by other tools load
     too), the files of ``split`` and nothing else are read, every file
     problem names the file, and ``proposal_file`` works (keys
@@ -50,8 +53,9 @@ class CIFAR10Split(FGVCDataset):
     Args:
         data_root (str): see above.
         split (str): 'train' or 'test'.
-        **kwargs: see :class:`mmfg.datasets.base.FGVCDataset`.
+        **kwargs: see :class:`~mmfg.datasets.base_dataset.FGVCDataset`.
     """
+    METAINFO = {}  # class names come from batches.meta
     SPLITS = ('train', 'test')
     CHECK_FILES = False
     LAYOUT = ('cifar-10-batches-py/{data_batch_1..data_batch_5, test_batch, '
@@ -61,14 +65,14 @@ class CIFAR10Split(FGVCDataset):
                     'data_root; see docs/datasets.md.')
 
     def _batch_dir(self):
-        nested = osp.join(self.data_root, 'cifar-10-batches-py')
-        return 'cifar-10-batches-py' if osp.isdir(nested) else ''
+        nested = self._path('cifar-10-batches-py')
+        return 'cifar-10-batches-py' if self._isdir(nested) else ''
 
     def _load_pickle(self, rel, keys):
         path = self._require_file(rel)
         try:
-            with open(path, 'rb') as f:
-                content = _str_keys(pickle.load(f, encoding='latin1'))
+            raw = get(path, backend_args=self.backend_args)
+            content = _str_keys(pickle.loads(raw, encoding='latin1'))
         except Exception as exc:  # noqa: BLE001 - unpickling raises anything
             raise self._data_error(path, f'cannot be unpickled '
                                    f'({type(exc).__name__}: {exc})') from None
@@ -82,7 +86,7 @@ class CIFAR10Split(FGVCDataset):
 
     def load_items(self):
         sub = self._batch_dir()
-        meta_path, meta = self._load_pickle(osp.join(sub, META_FILE),
+        meta_path, meta = self._load_pickle(posixpath.join(sub, META_FILE),
                                             ('label_names', ))
         names = [n.decode() if isinstance(n, bytes) else str(n)
                  for n in meta['label_names']]
@@ -90,7 +94,7 @@ class CIFAR10Split(FGVCDataset):
         batches = TRAIN_BATCHES if self.split == 'train' else TEST_BATCHES
         items = []
         for batch in batches:
-            path, content = self._load_pickle(osp.join(sub, batch),
+            path, content = self._load_pickle(posixpath.join(sub, batch),
                                               ('data', 'labels'))
             data = np.asarray(content['data'])
             labels = np.asarray(content['labels'])

@@ -1,8 +1,11 @@
-"""CUB-200-2011 with bounding boxes and the 15 part locations."""
+"""CUB-200-2011 with bounding boxes and the 15 part locations, and the
+parsers of the CUB-style files that NABirds shares."""
 import numpy as np
+from mmpretrain.datasets import CUB as _MMPretrainCUB
 
 from mmfg.registry import DATASETS
-from .base import AnnotationTable, FGVCDataset, lookup, rel_join, xywh_to_xyxy
+from .annotation_table import lookup, xywh_to_xyxy
+from .base_dataset import FGVCDataset, rel_join
 
 
 def read_parts_table(dataset, rel_names, rel_locs, image_ids):
@@ -19,8 +22,8 @@ def read_parts_table(dataset, rel_names, rel_locs, image_ids):
     owner = type(dataset).__name__
     names_path = dataset._require_file(rel_names)
     locs_path = dataset._require_file(rel_locs)
-    names_tab = AnnotationTable(names_path, '<part_id> <part_name>', 2,
-                                maxsplit=1, owner=owner)
+    names_tab = dataset._table(names_path, '<part_id> <part_name>', 2,
+                                maxsplit=1)
     part_rows = {}
     for key, (lineno, fields) in names_tab.by_key().items():
         names_tab.int(lineno, key, 'part id')
@@ -32,9 +35,8 @@ def read_parts_table(dataset, rel_names, rel_locs, image_ids):
             names_path, f'lists {num_parts} parts, {owner} has '
             f'{dataset.NUM_PARTS}')
 
-    locs_tab = AnnotationTable(locs_path,
-                               '<image_id> <part_id> <x> <y> <visible>', 5,
-                               owner=owner)
+    locs_tab = dataset._table(locs_path,
+                               '<image_id> <part_id> <x> <y> <visible>', 5)
     wanted = set(image_ids)
     parts = {}
     seen = set()
@@ -67,8 +69,9 @@ def read_parts_table(dataset, rel_names, rel_locs, image_ids):
 def items_with_boxes_and_parts(dataset, selected, img_dir):
     """Data list of CUB-style datasets (CUB, NABirds): ``selected`` is a
     list of ``(image_id, relative path, label)``; boxes come from
-    ``bounding_boxes.txt`` and parts from ``parts/part_locs.txt`` when the
-    dataset asks for them."""
+    ``bounding_boxes.txt`` (``gt_bboxes`` (1, 4)) and parts from
+    ``parts/part_locs.txt`` (``gt_keypoints`` (1, P, 3)) when the dataset
+    asks for them."""
     ids = [s[0] for s in selected]
     boxes = (read_boxes_xywh(dataset, 'bounding_boxes.txt', ids)
              if dataset.with_bbox else None)
@@ -78,11 +81,13 @@ def items_with_boxes_and_parts(dataset, selected, img_dir):
                                     'parts/part_locs.txt', ids)
     items = []
     for img_id, rel, label in selected:
-        info = dict(img_path=rel_join(img_dir, rel), gt_label=label)
+        info = dict(img_path=rel_join(img_dir, rel,
+                                      backend_args=dataset.backend_args),
+                    gt_label=label)
         if boxes is not None:
-            info['gt_bbox'] = boxes[img_id]
+            info['gt_bboxes'] = boxes[img_id][None]
         if parts is not None:
-            info['gt_parts'] = parts[img_id]
+            info['gt_keypoints'] = parts[img_id][None]
         items.append(info)
     return items
 
@@ -91,8 +96,7 @@ def read_boxes_xywh(dataset, rel_path, image_ids):
     """``bounding_boxes.txt`` (``<image_id> <x> <y> <width> <height>``) ->
     ``{image_id: float32 [x1, y1, x2, y2]}`` for ``image_ids``."""
     path = dataset._require_file(rel_path)
-    tab = AnnotationTable(path, '<image_id> <x> <y> <width> <height>', 5,
-                          owner=type(dataset).__name__)
+    tab = dataset._table(path, '<image_id> <x> <y> <width> <height>', 5)
     rows = tab.by_key()
     boxes = {}
     for img_id in image_ids:
@@ -108,15 +112,16 @@ def read_boxes_xywh(dataset, rel_path, image_ids):
 
 
 @DATASETS.register_module()
-class CUB200(FGVCDataset):
+class CUB(FGVCDataset, _MMPretrainCUB):
     """Caltech-UCSD Birds-200-2011 with boxes and parts, official layout.
 
     200 species, 5,994 train / 5,794 test images (``train_test_split.txt``),
-    one box and 15 part locations per image. Unlike mmpretrain's ``CUB``
-    (labels and split only), this reads the class names from
-    ``classes.txt`` (the ``NNN.`` prefix removed, as mmpretrain's
-    ``CUB_CATEGORIES``), the boxes and the parts, and names the file and
-    line of any malformed annotation.
+    one box and 15 part locations per image. Extends mmpretrain's ``CUB``
+    (same layout, ``data_root`` and splits; labels and split only) and is
+    registered under its name in the ``mmfg`` scope: it also reads the
+    class names from ``classes.txt`` (the ``NNN.`` prefix removed, as
+    mmpretrain's ``CUB_CATEGORIES``), the boxes and the parts, and names
+    the file and line of any malformed annotation.
 
     Layout (``CUB_200_2011.tgz`` extracted; ``data_root`` is the
     ``CUB_200_2011`` folder)::
@@ -135,18 +140,20 @@ class CUB200(FGVCDataset):
                 └── Black_Footed_Albatross_0046_18.jpg ...
 
     All ids are 1-based; labels are ``class_id - 1``. Boxes are converted
-    from ``x, y, w, h`` to ``gt_bbox = [x, y, x + w, y + h]``; ``gt_parts``
-    is ``(15, 3)`` ``[x, y, visible]`` in pixels, rows in ``parts.txt``
-    order, invisible parts ``[0, 0, 0]`` as in the file.
+    from ``x, y, w, h`` to ``gt_bboxes = [[x, y, x + w, y + h]]`` (1, 4);
+    ``gt_keypoints`` is ``(1, 15, 3)`` ``[x, y, visible]`` in pixels, parts
+    in ``parts.txt`` order, invisible parts ``[0, 0, 0]`` as in the file.
 
     Args:
         data_root (str): the ``CUB_200_2011`` folder.
         split (str): 'train' or 'test'.
-        with_bbox (bool): add ``gt_bbox`` (default True).
-        with_parts (bool): add ``gt_parts`` (default True).
-        **kwargs: see :class:`mmfg.datasets.base.FGVCDataset`
-            (``proposal_file``, ``check_files``, ``missing_images``, ...).
+        with_bbox (bool): add ``gt_bboxes`` (default True).
+        with_parts (bool): add ``gt_keypoints`` (default True).
+        **kwargs: see :class:`~mmfg.datasets.base_dataset.FGVCDataset`
+            (``proposal_file``, ``check_files``, ``missing_images``,
+            ``backend_args``, ...).
     """
+    METAINFO = {}  # class names come from classes.txt
     SPLITS = ('train', 'test')
     HAS_BBOX = True
     HAS_PARTS = True
@@ -168,8 +175,8 @@ class CUB200(FGVCDataset):
         split_path = self._require_file('train_test_split.txt')
         classes_path = self._require_file('classes.txt')
 
-        classes_tab = AnnotationTable(classes_path, '<class_id> <class_name>',
-                                      2, maxsplit=1, owner=owner)
+        classes_tab = self._table(classes_path, '<class_id> <class_name>',
+                                      2, maxsplit=1)
         class_ids = {}
         names = []
         for lineno, (cid, name) in classes_tab.rows:
@@ -184,13 +191,11 @@ class CUB200(FGVCDataset):
             names.append(rest if dot and prefix.isdigit() else name)
         self._set_classes(names)
 
-        images_tab = AnnotationTable(images_path, '<image_id> <image_name>',
-                                     2, maxsplit=1, owner=owner)
-        labels_tab = AnnotationTable(labels_path, '<image_id> <class_id>', 2,
-                                     owner=owner)
-        split_tab = AnnotationTable(split_path,
-                                    '<image_id> <is_training_image>', 2,
-                                    owner=owner)
+        images_tab = self._table(images_path, '<image_id> <image_name>',
+                                     2, maxsplit=1)
+        labels_tab = self._table(labels_path, '<image_id> <class_id>', 2)
+        split_tab = self._table(split_path,
+                                    '<image_id> <is_training_image>', 2)
         labels = labels_tab.by_key()
         splits = split_tab.by_key()
         want = '1' if self.split == 'train' else '0'

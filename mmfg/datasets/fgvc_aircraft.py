@@ -1,20 +1,20 @@
 """FGVC-Aircraft on mmpretrain's ``FGVCAircraft``, with boxes."""
-import os.path as osp
-
 import numpy as np
-from mmpretrain.datasets import FGVCAircraft
+from mmpretrain.datasets import FGVCAircraft as _MMPretrainFGVCAircraft
 
 from mmfg.registry import DATASETS
-from .base import AnnotationTable, FGVCMixin, lookup
+from .annotation_table import lookup
+from .base_dataset import FGVCDataset
 
 
 @DATASETS.register_module()
-class FGVCAircraftFG(FGVCMixin, FGVCAircraft):
+class FGVCAircraft(FGVCDataset, _MMPretrainFGVCAircraft):
     """FGVC-Aircraft 2013b (100 variants) with boxes, official layout.
 
     10,000 images, 3,334 train / 3,333 val / 3,333 test (trainval = train +
     val). Extends mmpretrain's ``FGVCAircraft`` (same layout, splits and
-    default ``split='trainval'``) with the boxes of ``images_box.txt``, the
+    default ``split='trainval'``; registered under its name in the ``mmfg``
+    scope) with the boxes of ``images_box.txt``, the
     class list read from ``variants.txt`` (mmpretrain hard-codes it; the
     official file lists the same 100 variants in the same order), line
     numbers in errors and the common mmfg options.
@@ -34,22 +34,21 @@ class FGVCAircraftFG(FGVCMixin, FGVCAircraft):
             │                                 <xmax> <ymax>
             └── (families / manufacturers files, not used)
 
-    Variant names may contain spaces (``Cessna 172``); labels are the
-    variant's row in ``variants.txt``. ``gt_bbox`` is ``[xmin, ymin, xmax,
-    ymax]`` as stored (1-based pixels). Note: every official image carries
-    a 20-pixel copyright banner at the bottom; the boxes are given in the
-    full image, banner included. Crop it off in the pipeline if wanted.
+    Variant names may contain spaces (``Cessna 172``); labels are the variant's
+    row in ``variants.txt``. ``gt_bboxes`` is ``[[xmin, ymin, xmax, ymax]]``
+    (1, 4) as stored (1-based pixels). Note: every official image carries a
+    20-pixel copyright banner at the bottom; the boxes are given in the full
+    image, banner included. Crop it off in the pipeline if wanted.
 
     Args:
         data_root (str): the ``fgvc-aircraft-2013b`` folder.
         split (str): 'train', 'val', 'trainval' or 'test'.
-        with_bbox (bool): add ``gt_bbox`` (default True).
-        proposal_file, check_files, missing_images, test_mode: see
-            :class:`mmfg.datasets.base.FGVCDataset`.
-        **kwargs: the rest of :class:`mmpretrain.datasets.BaseDataset`.
+        with_bbox (bool): add ``gt_bboxes`` (default True).
+        **kwargs: see :class:`~mmfg.datasets.base_dataset.FGVCDataset`.
     """
     METAINFO = {}
     SPLITS = ('train', 'val', 'trainval', 'test')
+    DEFAULT_SPLIT = 'trainval'
     HAS_BBOX = True
     LAYOUT = ('fgvc-aircraft-2013b/data/{images/<name>.jpg, variants.txt, '
               'images_variant_{train,val,trainval,test}.txt, '
@@ -59,23 +58,14 @@ class FGVCAircraftFG(FGVCMixin, FGVCAircraft):
                     'it; data_root is the fgvc-aircraft-2013b folder; see '
                     'docs/datasets.md.')
 
-    def __init__(self, data_root, split='trainval', proposal_file=None,
-                 check_files=None, missing_images='error', test_mode=None,
-                 with_bbox=None, **kwargs):
-        root = self._setup_fgvc(data_root, split, proposal_file, check_files,
-                                missing_images, with_bbox=with_bbox)
-        super().__init__(data_root=root, split=split, **kwargs)
-        self.test_mode = (split in ('val', 'test')
-                          if test_mode is None else test_mode)
-
-    def load_data_list(self):
+    def load_items(self):
         owner = type(self).__name__
-        img_dir = self._require_dir('data/images')
+        self._require_dir('data/images')
         variants_path = self._require_file('data/variants.txt')
         list_path = self._require_file(f'data/images_variant_{self.split}.txt')
 
-        variants = AnnotationTable(variants_path, '<variant name>', 1,
-                                   maxsplit=0, owner=owner)
+        variants = self._table(variants_path, '<variant name>', 1,
+                                   maxsplit=0)
         names = [fields[0].strip() for _, fields in variants.rows]
         index = {}
         for (lineno, _), name in zip(variants.rows, names):
@@ -85,8 +75,8 @@ class FGVCAircraftFG(FGVCMixin, FGVCAircraft):
             index[name] = len(index)
         self._set_classes(names)
 
-        table = AnnotationTable(list_path, '<image_name> <variant>', 2,
-                                maxsplit=1, owner=owner)
+        table = self._table(list_path, '<image_name> <variant>', 2,
+                                maxsplit=1)
         selected = []
         for lineno, (img, variant) in table.rows:
             variant = variant.strip()
@@ -98,14 +88,13 @@ class FGVCAircraftFG(FGVCMixin, FGVCAircraft):
         boxes = None
         if self.with_bbox:
             box_path = self._require_file('data/images_box.txt')
-            box_tab = AnnotationTable(
-                box_path, '<image_name> <xmin> <ymin> <xmax> <ymax>', 5,
-                owner=owner)
+            box_tab = self._table(
+                box_path, '<image_name> <xmin> <ymin> <xmax> <ymax>', 5)
             boxes = box_tab.by_key()
 
         items = []
         for img, label in selected:
-            info = dict(img_path=osp.join(img_dir, f'{img}.jpg'),
+            info = dict(img_path=self._path(f'data/images/{img}.jpg'),
                         gt_label=label)
             if boxes is not None:
                 lineno, fields = lookup(boxes, img, box_path, 'image',
@@ -114,6 +103,6 @@ class FGVCAircraftFG(FGVCMixin, FGVCAircraft):
                        zip(fields[1:], ('xmin', 'ymin', 'xmax', 'ymax'))]
                 if box[2] <= box[0] or box[3] <= box[1]:
                     raise box_tab.error(lineno, f'empty box {box}')
-                info['gt_bbox'] = np.array(box, dtype=np.float32)
+                info['gt_bboxes'] = np.array([box], dtype=np.float32)
             items.append(info)
-        return self._finish(items)
+        return items

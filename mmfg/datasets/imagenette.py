@@ -1,10 +1,9 @@
 """Imagenette (10 easy ImageNet classes) from its ImageNet-style folders."""
-import os
-import os.path as osp
+from mmengine.fileio import list_dir_or_file
 
-from mmfg.utils.errors import DataError
 from mmfg.registry import DATASETS
-from .base import FGVCDataset
+from mmfg.utils import DataError
+from .base_dataset import FGVCDataset, rel_join
 
 #: (wnid, name) of the 10 Imagenette classes, in label order (sorted wnid)
 IMAGENETTE_CLASSES = (
@@ -65,7 +64,7 @@ class Imagenette(FGVCDataset):
     Args:
         data_root (str): the extracted release folder.
         split (str): 'train' or 'val' (the official evaluation split).
-        **kwargs: see :class:`mmfg.datasets.base.FGVCDataset`.
+        **kwargs: see :class:`~mmfg.datasets.base_dataset.FGVCDataset`.
     """
     SPLITS = ('train', 'val')
     CHECK_FILES = False
@@ -79,8 +78,9 @@ class Imagenette(FGVCDataset):
         split_dir = self._require_dir(self.split)
         self._set_classes(name for _, name in IMAGENETTE_CLASSES)
         wnids = [w for w, _ in IMAGENETTE_CLASSES]
-        present = sorted(d for d in os.listdir(split_dir)
-                         if osp.isdir(osp.join(split_dir, d)))
+        args = self.backend_args
+        present = sorted(list_dir_or_file(split_dir, list_file=False,
+                                          backend_args=args))
         foreign = [d for d in present if d not in wnids]
         missing = [w for w in wnids if w not in present]
         if foreign or missing:
@@ -90,9 +90,12 @@ class Imagenette(FGVCDataset):
                 f'Imagenette: {foreign}. {self._layout_msg()}')
         items = []
         for label, wnid in enumerate(wnids):
-            folder = osp.join(split_dir, wnid)
-            for name in sorted(os.listdir(folder)):
+            folder = rel_join(split_dir, wnid, backend_args=args)
+            names = list_dir_or_file(folder, list_dir=False,
+                                     backend_args=args)
+            for name in sorted(names):
                 if name.lower().endswith(IMAGE_EXTENSIONS):
-                    items.append(dict(img_path=osp.join(folder, name),
-                                      gt_label=label))
+                    items.append(dict(
+                        img_path=rel_join(folder, name, backend_args=args),
+                        gt_label=label))
         return items

@@ -1,10 +1,11 @@
 """iNaturalist 2018 (8,142 species) from its COCO-style JSON files."""
 import json
-import os.path as osp
 
-from mmfg.utils.errors import DataError
+from mmengine.fileio import get_text
+
 from mmfg.registry import DATASETS
-from .base import FGVCDataset, rel_join
+from mmfg.utils import DataError
+from .base_dataset import FGVCDataset
 
 
 @DATASETS.register_module()
@@ -41,7 +42,7 @@ class INaturalist2018(FGVCDataset):
     Args:
         data_root (str): the folder above.
         split (str): 'train' or 'val'.
-        **kwargs: see :class:`mmfg.datasets.base.FGVCDataset`.
+        **kwargs: see :class:`~mmfg.datasets.base_dataset.FGVCDataset`.
     """
     SPLITS = ('train', 'val')
     CHECK_FILES = False
@@ -54,8 +55,8 @@ class INaturalist2018(FGVCDataset):
 
     def _load_json(self, path):
         try:
-            with open(path, encoding='utf-8') as f:
-                return json.load(f)
+            return json.loads(get_text(path, encoding='utf-8',
+                                       backend_args=self.backend_args))
         except (ValueError, UnicodeDecodeError) as exc:
             raise self._data_error(path, f'is not valid JSON ({exc})') \
                 from None
@@ -82,8 +83,8 @@ class INaturalist2018(FGVCDataset):
         cats = self._records(content, 'categories', ('id', ), path)
 
         names = {c['id']: str(c.get('name', c['id'])) for c in cats}
-        cat_path = osp.join(self.data_root, 'categories.json')
-        if osp.isfile(cat_path):
+        cat_path = self._path('categories.json')
+        if self._isfile(cat_path):
             extra = self._load_json(cat_path)
             if isinstance(extra, dict):
                 extra = extra.get('categories')
@@ -126,7 +127,7 @@ class INaturalist2018(FGVCDataset):
             rel = str(img['file_name'])
             if '/' in rel:
                 folders.add(rel.split('/')[0])
-            items.append(dict(img_path=rel_join(self.data_root, rel),
+            items.append(dict(img_path=self._path(rel),
                               gt_label=label_of[img['id']]))
         for folder in sorted(folders):
             self._require_dir(folder)

@@ -2,8 +2,9 @@
 
 mmpretrain's ``MNIST``/``FashionMNIST`` choose the files from ``test_mode``
 and ignore ``split``: ``split='test'`` alone silently evaluates on the
-training set. These classes read the files named by ``split`` and nothing
-else.
+training set. These classes extend them (and are registered under their
+names in the ``mmfg`` scope) but read the files named by ``split`` and
+nothing else, never download, and read ``.gz`` files directly.
 
 Expected layout (``tools/dataset_converters/prepare_fashion_mnist.py`` makes
 it from Debian's ``dataset-fashion-mnist``; ``.gz`` files are read too)::
@@ -13,18 +14,20 @@ it from Debian's ``dataset-fashion-mnist``; ``.gz`` files are read too)::
         t10k-images-idx3-ubyte    t10k-labels-idx1-ubyte
 """
 import gzip
-import os.path as osp
 
 import numpy as np
-from mmpretrain.datasets import BaseDataset
+from mmengine.fileio import get
+from mmpretrain.datasets import FashionMNIST as _MMPretrainFashionMNIST
+from mmpretrain.datasets import MNIST as _MMPretrainMNIST
 # (sic: mmpretrain spells these CATEGORITES)
 from mmpretrain.datasets.categories import \
     FASHIONMNIST_CATEGORITES as FASHIONMNIST_CATEGORIES
 from mmpretrain.datasets.categories import \
     MNIST_CATEGORITES as MNIST_CATEGORIES
 
-from mmfg.utils.errors import DataError
 from mmfg.registry import DATASETS
+from mmfg.utils import DataError
+from .base_dataset import FGVCDataset
 
 SPLIT_FILES = {
     'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
@@ -32,15 +35,23 @@ SPLIT_FILES = {
 }
 
 
-def read_idx(path):
+def read_idx(path, backend_args=None):
     """Read an idx file (optionally .gz) into a uint8 array.
+
+    Args:
+        path (str): the file (a local path or a backend URI).
+        backend_args (dict, optional): arguments of the file backend.
 
     Returns:
         np.ndarray: (N, H, W) for idx3 image files, (N,) for idx1 labels.
     """
-    opener = gzip.open if path.endswith('.gz') else open
-    with opener(path, 'rb') as f:
-        raw = f.read()
+    raw = get(path, backend_args=backend_args)
+    if path.endswith('.gz'):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DataError(f'{path} is not a valid gzip file ({exc})') \
+                from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise DataError(f'{path} is not an idx file of unsigned bytes '
                         '(bad magic number)')
@@ -54,62 +65,57 @@ def read_idx(path):
     return np.frombuffer(raw, np.uint8, offset=header).reshape(shape)
 
 
-class _IdxDataset(BaseDataset):
+class _IdxDataset(FGVCDataset):
     """Images and labels from the idx files of ``split``.
+
+    Items: ``img`` (H, W) uint8, ``gt_label`` and ``img_key``
+    (``"<images file>/<index>"``, the key of a proposal file).
 
     Args:
         data_root (str): folder with the four idx files (see module doc).
         split (str): 'train' or 'test'. ``test_mode`` follows it unless
             given.
-        **kwargs: the rest of :class:`mmpretrain.datasets.BaseDataset`
-            (``pipeline``, ``indices``, ...).
+        **kwargs: see :class:`~mmfg.datasets.base_dataset.FGVCDataset`
+            (``pipeline``, ``indices``, ``backend_args``, ...).
     """
-    PREPARE_HINT = ''
-
-    def __init__(self, data_root, split='train', **kwargs):
-        if split not in SPLIT_FILES:
-            raise ValueError(f'split must be one of {list(SPLIT_FILES)}, '
-                             f'got {split!r}')
-        self.split = split
-        kwargs.setdefault('test_mode', split == 'test')
-        super().__init__(ann_file='', data_root=data_root, **kwargs)
+    SPLITS = tuple(SPLIT_FILES)
+    CHECK_FILES = False
 
     def _find(self, name):
         for candidate in (name, name + '.gz'):
-            path = osp.join(self.data_root, candidate)
-            if osp.isfile(path):
+            path = self._path(candidate)
+            if self._isfile(path):
                 return path
         layout = ', '.join(f for pair in SPLIT_FILES.values() for f in pair)
         where = (f'data_root {self.data_root} does not exist'
-                 if not osp.isdir(self.data_root) else
-                 f'{osp.join(self.data_root, name)} (or .gz) not found')
+                 if not self._isdir(self.data_root) else
+                 f'{self._path(name)} (or .gz) not found')
         raise FileNotFoundError(
             f'{type(self).__name__}: {where}. Expected the idx files '
             f'{layout} in data_root. {self.PREPARE_HINT}')
 
-    def load_data_list(self):
-        img_file, label_file = (self._find(n) for n in SPLIT_FILES[self.split])
-        imgs, labels = read_idx(img_file), read_idx(label_file)
+    def load_items(self):
+        img_name, label_name = SPLIT_FILES[self.split]
+        img_file, label_file = self._find(img_name), self._find(label_name)
+        imgs = read_idx(img_file, self.backend_args)
+        labels = read_idx(label_file, self.backend_args)
         if imgs.ndim != 3 or labels.ndim != 1 or len(imgs) != len(labels):
             raise DataError(
                 f'{img_file} holds {imgs.shape} but {label_file} holds '
                 f'{labels.shape}: expected (N, H, W) images and N labels')
         num_classes = len(self.metainfo['classes'])
-        if labels.max() >= num_classes:
+        if len(labels) and labels.max() >= num_classes:
             raise DataError(f'{label_file} has label {labels.max()} but '
                             f'{type(self).__name__} has {num_classes} '
                             'classes')
         return [
-            dict(img=img, gt_label=int(label))
-            for img, label in zip(imgs, labels)
+            dict(img=img, gt_label=int(label), img_key=f'{img_name}/{i}')
+            for i, (img, label) in enumerate(zip(imgs, labels))
         ]
-
-    def extra_repr(self):
-        return [f'Split: \t{self.split}', f'Data root: \t{self.data_root}']
 
 
 @DATASETS.register_module()
-class MNISTIdx(_IdxDataset):
+class MNIST(_IdxDataset, _MMPretrainMNIST):
     """MNIST (10 digits) from its idx files; see the module docstring."""
     METAINFO = {'classes': MNIST_CATEGORIES}
     PREPARE_HINT = ('Download the four official *-ubyte.gz files of MNIST '
@@ -117,7 +123,7 @@ class MNISTIdx(_IdxDataset):
 
 
 @DATASETS.register_module()
-class FashionMNISTIdx(_IdxDataset):
+class FashionMNIST(_IdxDataset, _MMPretrainFashionMNIST):
     """Fashion-MNIST (10 clothing classes) from its idx files; see the
     module docstring."""
     METAINFO = {'classes': FASHIONMNIST_CATEGORIES}

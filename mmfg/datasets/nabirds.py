@@ -1,6 +1,7 @@
 """NABirds (555 visual categories of North American birds)."""
 from mmfg.registry import DATASETS
-from .base import AnnotationTable, FGVCDataset, lookup
+from .annotation_table import lookup
+from .base_dataset import FGVCDataset
 from .cub import items_with_boxes_and_parts
 
 
@@ -38,15 +39,15 @@ class NABirds(FGVCDataset):
             └── 0817/
                 └── 0000139e21dc4d0cbfe14cae3c85c829.jpg ...
 
-    ``gt_bbox = [x, y, x + w, y + h]``; ``gt_parts`` is ``(11, 3)``
-    ``[x, y, visible]``, rows in ``parts.txt`` order.
+    ``gt_bboxes = [[x, y, x + w, y + h]]`` (1, 4); ``gt_keypoints`` is
+    ``(1, 11, 3)`` ``[x, y, visible]``, parts in ``parts.txt`` order.
 
     Args:
         data_root (str): the ``nabirds`` folder.
         split (str): 'train' or 'test'.
-        with_bbox (bool): add ``gt_bbox`` (default True).
-        with_parts (bool): add ``gt_parts`` (default True).
-        **kwargs: see :class:`mmfg.datasets.base.FGVCDataset`.
+        with_bbox (bool): add ``gt_bboxes`` (default True).
+        with_parts (bool): add ``gt_keypoints`` (default True).
+        **kwargs: see :class:`~mmfg.datasets.base_dataset.FGVCDataset`.
     """
     SPLITS = ('train', 'test')
     HAS_BBOX = True
@@ -68,14 +69,13 @@ class NABirds(FGVCDataset):
         split_path = self._require_file('train_test_split.txt')
         classes_path = self._require_file('classes.txt')
 
-        classes_tab = AnnotationTable(classes_path, '<class_id> <class_name>',
-                                      2, maxsplit=1, owner=owner)
+        classes_tab = self._table(classes_path, '<class_id> <class_name>',
+                                      2, maxsplit=1)
         class_names = {}
         for key, (lineno, fields) in classes_tab.by_key().items():
             class_names[classes_tab.int(lineno, key, 'class id')] = fields[1]
 
-        labels_tab = AnnotationTable(labels_path, '<image_id> <class_id>', 2,
-                                     owner=owner)
+        labels_tab = self._table(labels_path, '<image_id> <class_id>', 2)
         labels = {}
         for img_id, (lineno, fields) in labels_tab.by_key().items():
             cid = labels_tab.int(lineno, fields[1], 'class id')
@@ -88,11 +88,10 @@ class NABirds(FGVCDataset):
         index = {cid: i for i, cid in enumerate(self.class_ids)}
         self._set_classes(class_names[cid] for cid in self.class_ids)
 
-        images_tab = AnnotationTable(images_path, '<image_id> <image_name>',
-                                     2, maxsplit=1, owner=owner)
-        split_tab = AnnotationTable(split_path,
-                                    '<image_id> <is_training_image>', 2,
-                                    owner=owner)
+        images_tab = self._table(images_path, '<image_id> <image_name>',
+                                     2, maxsplit=1)
+        split_tab = self._table(split_path,
+                                    '<image_id> <is_training_image>', 2)
         splits = split_tab.by_key()
         want = '1' if self.split == 'train' else '0'
         selected = []

@@ -30,9 +30,9 @@ import os
 import os.path as osp
 
 import numpy as np
-from mmengine.fileio import dump, load
+from mmengine.fileio import dump, isfile, load
 
-from mmfg.utils.errors import DataError
+from mmfg.utils import DataError
 
 PROPOSAL_FILE_VERSION = 1
 BOX_FORMAT = 'xyxy'
@@ -136,7 +136,7 @@ def _norm_key(key):
     return key
 
 
-def load_proposal_file(path, img_keys=None):
+def load_proposal_file(path, img_keys=None, backend_args=None):
     """Load and validate a proposal file.
 
     Args:
@@ -144,6 +144,8 @@ def load_proposal_file(path, img_keys=None):
         img_keys (list[str], optional): the dataset's image keys (paths
             relative to data_root). When given, every one must be in the
             file, and only those are returned.
+        backend_args (dict, optional): arguments of the MMEngine file
+            backend (the file may be on any storage backend).
 
     Returns:
         dict[str, np.ndarray]: key -> np.float32 ``(N, 5)`` boxes
@@ -153,7 +155,7 @@ def load_proposal_file(path, img_keys=None):
         FileNotFoundError: the file does not exist.
         DataError: malformed content, or images of the dataset missing.
     """
-    if not osp.isfile(path):
+    if not isfile(path, backend_args=backend_args):
         raise FileNotFoundError(
             f'proposal file {path} not found. It is made by the proposal '
             'tools (see configs/proposals) or by '
@@ -161,7 +163,7 @@ def load_proposal_file(path, img_keys=None):
             f'{FORMAT_DOC}')
     fmt = _file_format(path)
     try:
-        content = load(path, file_format=fmt)
+        content = load(path, file_format=fmt, backend_args=backend_args)
     except Exception as exc:  # noqa: BLE001 - json/pickle raise many types
         raise _error(path, f'cannot be read as {fmt} '
                      f'({type(exc).__name__}: {exc})') from None
@@ -180,13 +182,15 @@ def load_proposal_file(path, img_keys=None):
     return {k: props[_norm_key(k)] for k in img_keys}
 
 
-def dump_proposal_file(path, proposals):
+def dump_proposal_file(path, proposals, backend_args=None):
     """Write ``{key: boxes}`` as a version-1 proposal file.
 
     Args:
         path (str): output ``.json`` / ``.pkl``; folders are created.
         proposals (dict[str, array-like]): image key (path relative to
             data_root) -> ``(N, 5)`` boxes ``x1, y1, x2, y2, score``.
+        backend_args (dict, optional): arguments of the MMEngine file
+            backend to write with.
 
     Raises:
         DataError: a box is malformed (checked before writing).
@@ -203,6 +207,6 @@ def dump_proposal_file(path, proposals):
         body = checked
     content = dict(version=PROPOSAL_FILE_VERSION, box_format=BOX_FORMAT,
                    proposals=body)
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    dump(content, path, file_format=fmt)
+    if '://' not in path:  # local file: create its folder
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    dump(content, path, file_format=fmt, backend_args=backend_args)

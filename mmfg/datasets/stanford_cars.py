@@ -1,23 +1,24 @@
 """Stanford Cars (196 classes) with bounding boxes."""
-import os.path as osp
-
 import numpy as np
+from mmpretrain.datasets import StanfordCars as _MMPretrainStanfordCars
 
 from mmfg.registry import DATASETS
-from .base import (FGVCDataset, load_mat, mat_list, mat_struct_records,
-                   mat_var, rel_join)
+from .base_dataset import FGVCDataset, rel_join
+from .mat_files import mat_list, mat_struct_records, mat_var
 
 BOX_FIELDS = ('bbox_x1', 'bbox_y1', 'bbox_x2', 'bbox_y2')
 
 
 @DATASETS.register_module()
-class StanfordCarsBoxes(FGVCDataset):
+class StanfordCars(FGVCDataset, _MMPretrainStanfordCars):
     """Stanford Cars with boxes, in either official layout.
 
     196 classes (make, model, year), 8,144 train / 8,041 test images, one
-    box per image. Both layouts that mmpretrain's ``StanfordCars`` reads are
+    box per image. Extends mmpretrain's ``StanfordCars`` and is registered
+    under its name in the ``mmfg`` scope: both layouts it reads are
     supported (the all-in-one ``cars_annos.mat`` wins when present, as in
-    mmpretrain); class names come from the files.
+    mmpretrain); class names come from the files, boxes are added and a
+    missing or malformed file is named.
 
     Devkit layout (``cars_train.tgz``, ``cars_test.tgz``,
     ``car_devkit.tgz`` and the separately released
@@ -43,16 +44,17 @@ class StanfordCarsBoxes(FGVCDataset):
         │                    class_names
         └── car_ims/000001.jpg ...
 
-    Labels are ``class - 1``. ``gt_bbox`` is ``[bbox_x1, bbox_y1, bbox_x2,
-    bbox_y2]`` exactly as stored (pixel indices in MATLAB's 1-based
+    Labels are ``class - 1``. ``gt_bboxes`` is ``[[bbox_x1, bbox_y1, bbox_x2,
+    bbox_y2]]`` (1, 4) exactly as stored (pixel indices in MATLAB's 1-based
     convention; the difference from 0-based is one pixel).
 
     Args:
         data_root (str): the folder described above.
         split (str): 'train' or 'test'.
-        with_bbox (bool): add ``gt_bbox`` (default True).
-        **kwargs: see :class:`mmfg.datasets.base.FGVCDataset`.
+        with_bbox (bool): add ``gt_bboxes`` (default True).
+        **kwargs: see :class:`~mmfg.datasets.base_dataset.FGVCDataset`.
     """
+    METAINFO = {}  # class names come from the .mat files
     SPLITS = ('train', 'test')
     HAS_BBOX = True
     LAYOUT = ('{cars_train/*.jpg, cars_test/*.jpg, devkit/cars_meta.mat, '
@@ -65,7 +67,7 @@ class StanfordCarsBoxes(FGVCDataset):
                     'into data_root; see docs/datasets.md.')
 
     def load_items(self):
-        if osp.isfile(osp.join(self.data_root, 'cars_annos.mat')):
+        if self._isfile(self._path('cars_annos.mat')):
             return self._load_all_in_one()
         return self._load_devkit()
 
@@ -86,7 +88,8 @@ class StanfordCarsBoxes(FGVCDataset):
                 raise self._data_error(
                     path, f'annotation {i + 1}: class {cls!r} is not in '
                     f'1..{num_classes}')
-            info = dict(img_path=rel_join(img_dir, str(rec[name_key])),
+            info = dict(img_path=rel_join(img_dir, str(rec[name_key]),
+                                          backend_args=self.backend_args),
                         gt_label=int(cls) - 1)
             if self.with_bbox:
                 box = [rec[k] for k in BOX_FIELDS]
@@ -95,14 +98,14 @@ class StanfordCarsBoxes(FGVCDataset):
                     raise self._data_error(
                         path, f'annotation {i + 1} ({rec[name_key]}): bad '
                         f'box {dict(zip(BOX_FIELDS, box))}')
-                info['gt_bbox'] = np.array(box, dtype=np.float32)
+                info['gt_bboxes'] = np.array([box], dtype=np.float32)
             items.append(info)
         return items
 
     def _load_devkit(self):
         owner = type(self).__name__
         meta_path = self._require_file('devkit/cars_meta.mat')
-        names = self._names(load_mat(meta_path, owner), meta_path)
+        names = self._names(self._load_mat(meta_path), meta_path)
         self._set_classes(names)
         if self.split == 'train':
             img_dir = self._require_dir('cars_train')
@@ -118,7 +121,7 @@ class StanfordCarsBoxes(FGVCDataset):
                     f'{exc} Note: devkit/cars_test_annos.mat has no labels; '
                     'the labelled test annotations are the separate file '
                     'cars_test_annos_withlabels.mat.') from None
-        mat = load_mat(path, owner)
+        mat = self._load_mat(path)
         fields = ('class', 'fname') + (BOX_FIELDS if self.with_bbox else ())
         records = mat_struct_records(
             mat_var(mat, 'annotations', path, owner), fields, path, owner)
@@ -127,7 +130,7 @@ class StanfordCarsBoxes(FGVCDataset):
     def _load_all_in_one(self):
         owner = type(self).__name__
         path = self._require_file('cars_annos.mat')
-        mat = load_mat(path, owner)
+        mat = self._load_mat(path)
         names = self._names(mat, path)
         self._set_classes(names)
         fields = ('class', 'relative_im_path', 'test') + (

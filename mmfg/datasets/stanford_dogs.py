@@ -1,23 +1,25 @@
 """Stanford Dogs (120 breeds, ImageNet images) with VOC-style boxes."""
-import os.path as osp
 import xml.etree.ElementTree as ET
 
 import numpy as np
+from mmengine.fileio import get
 
-from mmfg.utils.errors import DataError
 from mmfg.registry import DATASETS
-from .base import (FGVCDataset, load_mat, mat_list, mat_var, rel_join)
+from mmfg.utils import DataError
+from .base_dataset import FGVCDataset, rel_join
+from .mat_files import mat_list, mat_var
 
 
-def read_voc_boxes(path, owner=''):
+def read_voc_boxes(path, owner='', backend_args=None):
     """All ``<object><bndbox>`` of a PASCAL-VOC style XML file.
 
     Returns:
         np.ndarray: float32 ``(K, 4)`` ``xmin, ymin, xmax, ymax``, K >= 1.
     """
     prefix = f'{owner}: ' if owner else ''
+    raw = get(path, backend_args=backend_args)
     try:
-        root = ET.parse(path).getroot()
+        root = ET.fromstring(raw)
     except ET.ParseError as exc:
         raise DataError(f'{prefix}{path} is not valid XML ({exc})') from None
     boxes = []
@@ -72,18 +74,18 @@ class StanfordDogs(FGVCDataset):
                 └── n02085620_10074  (XML, no extension)
 
     Labels are ``labels - 1``; class names are the breed part of the image
-    folders (``Chihuahua``) in label order. ``gt_bbox`` is the box
-    enclosing **all** annotated dogs (``[min xmin, min ymin, max xmax, max
-    ymax]``) and ``gt_instance_bboxes`` (float32 ``(K, 4)``) holds each dog's box, in
-    XML order, in pixels of the image.
+    folders (``Chihuahua``) in label order. ``gt_bboxes`` (float32
+    ``(K, 4)``) holds each annotated dog's box ``[xmin, ymin, xmax, ymax]``,
+    in XML order, in pixels of the image (``CropToBBox`` crops to the box
+    enclosing them all).
 
     Args:
         data_root (str): the folder holding ``Images``, ``Annotation`` and
             the lists.
         split (str): 'train' or 'test'.
-        with_bbox (bool): parse the XML files for ``gt_bbox`` /
-            ``gt_instance_bboxes`` (default True).
-        **kwargs: see :class:`mmfg.datasets.base.FGVCDataset`.
+        with_bbox (bool): parse the XML files for ``gt_bboxes`` (default
+            True).
+        **kwargs: see :class:`~mmfg.datasets.base_dataset.FGVCDataset`.
     """
     SPLITS = ('train', 'test')
     HAS_BBOX = True
@@ -99,7 +101,7 @@ class StanfordDogs(FGVCDataset):
         owner = type(self).__name__
         path = self._require_file(f'lists/{split}_list.mat',
                                   f'{split}_list.mat')
-        mat = load_mat(path, owner)
+        mat = self._load_mat(path)
         try:
             files = [str(f) for f in mat_list(
                 mat_var(mat, 'file_list', path, owner))]
@@ -127,6 +129,7 @@ class StanfordDogs(FGVCDataset):
         img_dir = self._require_dir('Images')
         ann_dir = self._require_dir('Annotation') if self.with_bbox else None
         path, rows = self._read_list(self.split)
+        args = self.backend_args
 
         folders = {}
         for i, (f, _, lab) in enumerate(rows):
@@ -151,14 +154,12 @@ class StanfordDogs(FGVCDataset):
 
         items = []
         for f, a, lab in rows:
-            info = dict(img_path=rel_join(img_dir, f), gt_label=lab - 1)
+            info = dict(img_path=rel_join(img_dir, f, backend_args=args),
+                        gt_label=lab - 1)
             if ann_dir is not None:
-                xml = rel_join(ann_dir, a)
-                if not osp.isfile(xml):
+                xml = rel_join(ann_dir, a, backend_args=args)
+                if not self._isfile(xml):
                     raise self._not_found(xml, 'annotation file')
-                boxes = read_voc_boxes(xml, owner)
-                info['gt_instance_bboxes'] = boxes
-                info['gt_bbox'] = np.concatenate(
-                    [boxes[:, :2].min(0), boxes[:, 2:].max(0)])
+                info['gt_bboxes'] = read_voc_boxes(xml, owner, args)
             items.append(info)
         return items

@@ -7,7 +7,7 @@ format, lines of the id-keyed files shuffled so that a loader must join by
 id) and returns the truth it wrote::
 
     {
-      'type': 'CUB200',                # registered dataset name
+      'type': 'CUB',                   # registered dataset name
       'data_root': '/tmp/.../CUB_200_2011',
       'num_classes': 3,
       'classes': [...],                # class names as the loader reports
@@ -17,14 +17,16 @@ id) and returns the truth it wrote::
 
 A record holds what the loader must yield for that image: ``img_path``
 (absolute; CIFAR: ``img`` and ``img_key``), ``gt_label`` (0-based) and,
-where the dataset has them, ``gt_bbox`` (float32 ``x1, y1, x2, y2`` after
-the documented conversion), ``gt_parts`` (float32 ``(P, 3)``) and
-``gt_instance_bboxes``. Records are in the order the loader lists the split.
+where the dataset has them, ``gt_bboxes`` (float32 ``(M, 4)`` ``x1, y1, x2,
+y2`` after the documented conversion; M = 1 except Stanford Dogs) and
+``gt_keypoints`` (float32 ``(1, P, 3)`` ``x, y, visible``). Records are in
+the order the loader lists the split.
 
 Imagenette and CIFAR-10 have a fixed class set: their generators write all
 10 classes and ignore ``num_classes``.
 
-``FIXTURES`` maps each registered dataset name to its generator, and
+``FIXTURES`` maps each registered dataset name (and the legacy names of
+:mod:`mmfg.datasets.legacy_names`) to its generator, and
 ``make_proposal_file(path, dataset)`` writes a valid proposal file for a
 built dataset.
 """
@@ -34,6 +36,7 @@ import os
 import os.path as osp
 import pickle
 import uuid
+from functools import partial
 
 import numpy as np
 
@@ -141,7 +144,7 @@ def _struct_array(records, fields):
 # birds
 # --------------------------------------------------------------------------
 def make_cub200(root, num_classes=3, images_per_class=4, seed=0):
-    """CUB_200_2011 (``CUB200``): 1-based ids, boxes as x y w h floats,
+    """CUB_200_2011 (``CUB``): 1-based ids, boxes as x y w h floats,
     15 parts; even images of a class are train, odd ones test."""
     from mmpretrain.datasets.categories import CUB_CATEGORIES
     rng = np.random.default_rng(seed)
@@ -172,8 +175,8 @@ def make_cub200(root, num_classes=3, images_per_class=4, seed=0):
                 locs.append(f'{img_id} {p + 1} {px:.1f} {py:.1f} {int(vis)}')
             splits['train' if is_train else 'test'].append(dict(
                 img_path=path, gt_label=c,
-                gt_bbox=np.array([x, y, x + bw, y + bh], np.float32),
-                gt_parts=parts))
+                gt_bboxes=np.array([[x, y, x + bw, y + bh]], np.float32),
+                gt_keypoints=parts[None]))
     _write_lines(osp.join(data_root, 'images.txt'), images)
     _write_lines(osp.join(data_root, 'classes.txt'),
                  [f'{c + 1} {c + 1:03d}.{n}' for c, n in enumerate(names)])
@@ -187,7 +190,7 @@ def make_cub200(root, num_classes=3, images_per_class=4, seed=0):
                  [f'{p + 1} {n}' for p, n in enumerate(CUB_PARTS)])
     _write_lines(osp.join(data_root, 'parts', 'part_locs.txt'),
                  _shuffled(rng, locs))
-    return _result('CUB200', data_root, names, splits)
+    return _result('CUB', data_root, names, splits)
 
 
 def make_nabirds(root, num_classes=3, images_per_class=4, seed=0):
@@ -226,8 +229,8 @@ def make_nabirds(root, num_classes=3, images_per_class=4, seed=0):
                 locs.append(f'{uid} {p} {int(px)} {int(py)} {int(vis)}')
             splits['train' if is_train else 'test'].append(dict(
                 img_path=path, gt_label=label_of[cid],
-                gt_bbox=np.array([x1, y1, x2, y2], np.float32),
-                gt_parts=parts))
+                gt_bboxes=np.array([[x1, y1, x2, y2]], np.float32),
+                gt_keypoints=parts[None]))
     _write_lines(osp.join(data_root, 'images.txt'), images)
     _write_lines(osp.join(data_root, 'classes.txt'), classes_lines)
     _write_lines(osp.join(data_root, 'hierarchy.txt'),
@@ -291,7 +294,8 @@ def make_birdsnap(root, num_classes=3, images_per_class=4, seed=0):
                 test_paths.append(rel)
             splits['test' if is_test else 'train'].append(dict(
                 img_path=path, gt_label=sid - 1,
-                gt_bbox=np.array(box, np.float32), gt_parts=parts))
+                gt_bboxes=np.array([box], np.float32),
+                gt_keypoints=parts[None]))
     _write_lines(osp.join(data_root, 'species.txt'),
                  ['\t'.join(map(str, s)) for s in species],
                  header='id\tcommon\tscientific\tdir')
@@ -351,9 +355,7 @@ def make_stanford_dogs(root, num_classes=3, images_per_class=4, seed=0):
             labels.append(c + 1)
             arr = np.array(boxes, np.float32)
             splits[split].append(dict(
-                img_path=path, gt_label=c, gt_instance_bboxes=arr,
-                gt_bbox=np.concatenate([arr[:, :2].min(0),
-                                        arr[:, 2:].max(0)])))
+                img_path=path, gt_label=c, gt_bboxes=arr))
     all_files, all_anns, all_labels = [], [], []
     for split, (files, anns, labels) in lists.items():
         savemat(osp.join(_makedirs(osp.join(data_root, 'lists')),
@@ -372,7 +374,7 @@ def make_stanford_dogs(root, num_classes=3, images_per_class=4, seed=0):
 
 def make_stanford_cars(root, num_classes=3, images_per_class=4, seed=0,
                        layout='devkit'):
-    """stanford_cars (``StanfordCarsBoxes``).
+    """stanford_cars (``StanfordCars``).
 
     ``layout='devkit'``: cars_train/, cars_test/, devkit/{cars_meta,
     cars_train_annos, cars_test_annos}.mat and cars_test_annos_withlabels.mat
@@ -409,7 +411,7 @@ def make_stanford_cars(root, num_classes=3, images_per_class=4, seed=0,
                                 relative_im_path=fname,
                                 test=int(split == 'test')))
         splits[split].append(dict(img_path=path, gt_label=c,
-                                  gt_bbox=np.array(box, np.float32)))
+                                  gt_bboxes=np.array([box], np.float32)))
     box_fields = ['bbox_x1', 'bbox_y1', 'bbox_x2', 'bbox_y2']
     if layout == 'devkit':
         devkit = _makedirs(osp.join(data_root, 'devkit'))
@@ -429,11 +431,11 @@ def make_stanford_cars(root, num_classes=3, images_per_class=4, seed=0,
                 dict(annotations=_struct_array(recs['train'] + recs['test'],
                                                fields),
                      class_names=_row_cell(names)))
-    return _result('StanfordCarsBoxes', data_root, names, splits)
+    return _result('StanfordCars', data_root, names, splits)
 
 
 def make_flowers102(root, num_classes=3, images_per_class=4, seed=0):
-    """flowers102 (``Flowers102FG``): jpg/image_NNNNN.jpg numbered in a
+    """flowers102 (``Flowers102``): jpg/image_NNNNN.jpg numbered in a
     shuffled class order, imagelabels.mat and setid.mat; per class image 0
     is train, 1 val, the rest test."""
     from scipy.io import savemat
@@ -464,13 +466,13 @@ def make_flowers102(root, num_classes=3, images_per_class=4, seed=0):
         'trainval': [records[n] for n in ids['trnid'] + ids['valid']],
         'test': [records[n] for n in ids['tstid']],
     }
-    return _result('Flowers102FG', data_root,
+    return _result('Flowers102', data_root,
                    [f'flower_{c + 1:03d}' for c in range(num_classes)],
                    splits)
 
 
 def make_fgvc_aircraft(root, num_classes=3, images_per_class=4, seed=0):
-    """fgvc-aircraft-2013b (``FGVCAircraftFG``): data/ with the variant
+    """fgvc-aircraft-2013b (``FGVCAircraft``): data/ with the variant
     lists (names with spaces included), images_box.txt; per class image k
     goes to train / val / test for k % 3 = 0 / 1 / 2."""
     from mmpretrain.datasets.categories import FGVCAIRCRAFT_CATEGORIES
@@ -503,7 +505,7 @@ def make_fgvc_aircraft(root, num_classes=3, images_per_class=4, seed=0):
             split = ('train', 'val', 'test')[k % 3]
             lines[split].append(f'{img} {name}')
             splits[split].append(dict(img_path=path, gt_label=c,
-                                      gt_bbox=np.array(box, np.float32)))
+                                      gt_bboxes=np.array([box], np.float32)))
     for split in ('train', 'val', 'test'):
         _write_lines(osp.join(data, f'images_variant_{split}.txt'),
                      lines[split])
@@ -513,7 +515,7 @@ def make_fgvc_aircraft(root, num_classes=3, images_per_class=4, seed=0):
     _write_lines(osp.join(data, 'images_box.txt'),
                  _shuffled(rng, box_lines))
     splits['trainval'] = splits['train'] + splits['val']
-    return _result('FGVCAircraftFG', data_root, names, splits)
+    return _result('FGVCAircraft', data_root, names, splits)
 
 
 # --------------------------------------------------------------------------
@@ -596,7 +598,7 @@ def make_imagenette(root, num_classes=3, images_per_class=4, seed=0):
 
 
 def make_cifar10(root, num_classes=3, images_per_class=4, seed=0):
-    """cifar-10-batches-py (``CIFAR10Split``): 5 train batches + test_batch
+    """cifar-10-batches-py (``CIFAR10``): 5 train batches + test_batch
     + batches.meta, pickled like the official files (the batches with
     bytes keys, as Python-2 pickles read with ``encoding='bytes'``).
     ``num_classes`` is ignored (10 classes); ``images_per_class`` train and
@@ -636,21 +638,55 @@ def make_cifar10(root, num_classes=3, images_per_class=4, seed=0):
         pickle.dump(dict(num_cases_per_batch=max(len(c) for c in chunks),
                          label_names=names, num_vis=3072), f, protocol=2)
     assert len(splits['train']) == n_train and len(splits['test']) == n_test
-    return _result('CIFAR10Split', data_root, names, splits)
+    return _result('CIFAR10', data_root, names, splits)
+
+
+def make_mnist_fixture(root, num_classes=10, images_per_class=2, seed=0,
+                       dataset_type='MNIST'):
+    """MNIST / Fashion-MNIST (``MNIST``, ``FashionMNIST``): random digits in
+    the idx layout (see :mod:`.idx_fixtures`); ``splits`` holds the labels
+    only (``img`` and ``gt_label`` of each record)."""
+    from mmfg.datasets.mnist import (FASHIONMNIST_CATEGORIES,
+                                     MNIST_CATEGORIES, SPLIT_FILES, read_idx)
+    from .idx_fixtures import make_mnist
+    make_mnist(root, num_classes, images_per_class, seed)
+    splits = {}
+    for split, (img_file, label_file) in SPLIT_FILES.items():
+        imgs = read_idx(osp.join(str(root), img_file))
+        labels = read_idx(osp.join(str(root), label_file))
+        splits[split] = [dict(img=img, gt_label=int(label),
+                              img_key=f'{img_file}/{i}')
+                         for i, (img, label) in enumerate(zip(imgs, labels))]
+    names = (FASHIONMNIST_CATEGORIES if dataset_type == 'FashionMNIST' else
+             MNIST_CATEGORIES)[:num_classes]
+    return _result(dataset_type, str(root), names, splits)
 
 
 FIXTURES = {
-    'CUB200': make_cub200,
+    'CUB': make_cub200,
     'NABirds': make_nabirds,
     'Birdsnap': make_birdsnap,
     'StanfordDogs': make_stanford_dogs,
+    'StanfordCars': make_stanford_cars,
+    'Flowers102': make_flowers102,
+    'FGVCAircraft': make_fgvc_aircraft,
+    'INaturalist2018': make_inaturalist2018,
+    'Imagenette': make_imagenette,
+    'CIFAR10': make_cifar10,
+    'MNIST': make_mnist_fixture,
+    'FashionMNIST': partial(make_mnist_fixture, dataset_type='FashionMNIST'),
+}
+# names of earlier mmfg versions (mmfg.datasets.legacy_names)
+FIXTURES.update({
+    'CUB200': make_cub200,
     'StanfordCarsBoxes': make_stanford_cars,
     'Flowers102FG': make_flowers102,
     'FGVCAircraftFG': make_fgvc_aircraft,
-    'INaturalist2018': make_inaturalist2018,
-    'Imagenette': make_imagenette,
     'CIFAR10Split': make_cifar10,
-}
+    'MNISTIdx': make_mnist_fixture,
+    'FashionMNISTIdx': partial(make_mnist_fixture,
+                               dataset_type='FashionMNIST'),
+})
 
 
 def make_fixture(dataset_type, root, **kwargs):

@@ -1,4 +1,4 @@
-"""CUB200, NABirds and Birdsnap: official-file details and their errors."""
+"""CUB, NABirds and Birdsnap: official-file details and their errors."""
 import os
 import os.path as osp
 import re
@@ -7,8 +7,8 @@ import shutil
 import numpy as np
 import pytest
 
-from mmfg.datasets import CUB200, Birdsnap, NABirds
-from mmfg.utils.errors import DataError
+from mmfg.datasets import CUB, Birdsnap, NABirds
+from mmfg.utils import DataError
 from mmfg.testing import make_birdsnap, make_cub200, make_nabirds
 
 FAST = dict(serialize_data=False)
@@ -41,11 +41,12 @@ def cub(tmp_path):
 
 def test_cub_agrees_with_mmpretrain_cub(cub):
     """mmpretrain's CUB reads the same images/labels/split files."""
-    from mmpretrain.datasets import CUB
+    from mmpretrain.datasets import CUB as MMPretrainCUB
     from mmpretrain.datasets.categories import CUB_CATEGORIES
     for split in ('train', 'test'):
-        ours = CUB200(cub['data_root'], split=split, **FAST)
-        ref = CUB(cub['data_root'], split=split)
+        ours = CUB(cub['data_root'], split=split, **FAST)
+        assert isinstance(ours, MMPretrainCUB)
+        ref = MMPretrainCUB(cub['data_root'], split=split)
         assert [(d['img_path'], d['gt_label']) for d in ours] == \
             [(d['img_path'], d['gt_label']) for d in ref]
     # the NNN. prefix of classes.txt is dropped, as in mmpretrain's names
@@ -67,11 +68,12 @@ def test_cub_box_conversion_and_parts_by_hand(cub):
     locs += ['1 2 5.5 6.0 1', '1 15 7.0 8.0 1'] + [
         f'1 {p} 0.0 0.0 0' for p in range(3, 15)] + ['1 1 0.0 0.0 0']
     write_lines(locs_path, locs)
-    ds = CUB200(root, split='train', **FAST)  # image 1 is a train image
+    ds = CUB(root, split='train', **FAST)  # image 1 is a train image
     info = next(d for d in ds if d['img_path'].endswith('_1.jpg'))
-    np.testing.assert_array_equal(info['gt_bbox'], [10, 20.5, 40, 60.5])
-    parts = info['gt_parts']
-    assert parts.shape == (15, 3) and parts.dtype == np.float32
+    np.testing.assert_array_equal(info['gt_bboxes'], [[10, 20.5, 40, 60.5]])
+    assert info['gt_keypoints'].shape == (1, 15, 3)
+    parts = info['gt_keypoints'][0]
+    assert parts.dtype == np.float32
     np.testing.assert_array_equal(parts[1], [5.5, 6, 1])  # beak (id 2)
     np.testing.assert_array_equal(parts[14], [7, 8, 1])  # throat (id 15)
     assert parts[[0] + list(range(2, 14))].sum() == 0
@@ -81,14 +83,13 @@ def test_cub_options_skip_box_and_part_files(cub):
     root = cub['data_root']
     os.remove(osp.join(root, 'bounding_boxes.txt'))
     shutil.rmtree(osp.join(root, 'parts'))
-    ds = CUB200(root, split='test', with_bbox=False, with_parts=False,
-                **FAST)
+    ds = CUB(root, split='test', with_bbox=False, with_parts=False, **FAST)
     assert len(ds) == 6
-    assert 'gt_bbox' not in ds[0] and 'gt_parts' not in ds[0]
+    assert 'gt_bboxes' not in ds[0] and 'gt_keypoints' not in ds[0]
     with pytest.raises(FileNotFoundError, match='bounding_boxes.txt'):
-        CUB200(root, split='test', with_parts=False, **FAST)
+        CUB(root, split='test', with_parts=False, **FAST)
     with pytest.raises(FileNotFoundError, match='parts.txt'):
-        CUB200(root, split='test', with_bbox=False, **FAST)
+        CUB(root, split='test', with_bbox=False, **FAST)
 
 
 @pytest.mark.parametrize('rel, new, message', [
@@ -112,7 +113,7 @@ def test_cub_malformed_line_named(cub, rel, new, message):
     lineno = edit_line(path, index, new)
     with pytest.raises(DataError) as info:
         for split in ('train', 'test'):
-            CUB200(cub['data_root'], split=split, **FAST)
+            CUB(cub['data_root'], split=split, **FAST)
     msg = str(info.value)
     assert f'{path}, line {lineno}' in msg
     assert 'Expected lines of the form' in msg
@@ -126,18 +127,18 @@ def test_cub_missing_and_duplicate_ids(cub):
     write_lines(path, [line for line in lines if line.split()[0] != '5'])
     with pytest.raises(DataError, match=f'{path} has no line for image id '
                        '5'):
-        CUB200(root, split='train', **FAST)
+        CUB(root, split='train', **FAST)
     write_lines(path, lines + [lines[0]])
     with pytest.raises(DataError, match=r'line 13: id \d+ appears again '
                        r'\(first on line 1\)'):
-        CUB200(root, split='train', **FAST)
+        CUB(root, split='train', **FAST)
 
 
 def test_cub_part_count_checked(cub):
     path = osp.join(cub['data_root'], 'parts', 'parts.txt')
     write_lines(path, read_lines(path)[:14])
-    with pytest.raises(DataError, match='lists 14 parts, CUB200 has 15'):
-        CUB200(cub['data_root'], split='train', **FAST)
+    with pytest.raises(DataError, match='lists 14 parts, CUB has 15'):
+        CUB(cub['data_root'], split='train', **FAST)
 
 
 # ----------------------------------------------------------------- NABirds
@@ -173,7 +174,7 @@ def test_nabirds_uuid_ids_and_zero_based_parts(nabirds):
     assert len(first) == 36 and first.count('-') == 4
     assert read_lines(osp.join(root, 'parts', 'parts.txt'))[0] == '0 bill'
     ds = NABirds(root, split='train', **FAST)
-    assert ds[0]['gt_parts'].shape == (11, 3)
+    assert ds[0]['gt_keypoints'].shape == (1, 11, 3)
     locs = osp.join(root, 'parts', 'part_locs.txt')
     lineno = edit_line(locs, 0, read_lines(locs)[0].split()[0] +
                        ' 11 1 1 1')
@@ -214,7 +215,7 @@ def test_birdsnap_header_parts_and_nulls(birdsnap):
     fields[12:14] = ['', 'NA']
     edit_line(path, 1, '\t'.join(fields))
     ds = Birdsnap(root, split='train', **FAST)
-    parts = ds[0]['gt_parts']
+    parts = ds[0]['gt_keypoints'][0]
     expected = np.zeros((17, 3), np.float32)
     expected[1] = (3, 4, 1)
     np.testing.assert_array_equal(parts, expected)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from scipy.io import loadmat, savemat
 
-from mmfg.datasets import (CIFAR10Split, FGVCAircraftFG, Flowers102FG,
-                           Imagenette, INaturalist2018, StanfordCarsBoxes,
+from mmfg.datasets import (CIFAR10, FGVCAircraft, Flowers102,
+                           Imagenette, INaturalist2018, StanfordCars,
                            StanfordDogs)
-from mmfg.utils.errors import DataError
+from mmfg.utils import DataError
 from mmfg.testing import (make_cifar10, make_fgvc_aircraft, make_flowers102,
                           make_imagenette, make_inaturalist2018,
                           make_stanford_cars, make_stanford_dogs)
@@ -49,10 +49,9 @@ def test_dogs_mat_structure_and_union_box(dogs):
                 '<xmin>25</xmin><ymin>5</ymin><xmax>50</xmax><ymax>20</ymax>'
                 '</bndbox></object></annotation>')
     info = StanfordDogs(root, split='test', **FAST)[0]
-    np.testing.assert_array_equal(info['gt_instance_bboxes'],
+    np.testing.assert_array_equal(info['gt_bboxes'],
                                   [[10, 12, 30, 40], [25, 5, 50, 20]])
-    np.testing.assert_array_equal(info['gt_bbox'], [10, 5, 50, 40])
-    assert info['gt_bbox'].dtype == np.float32
+    assert info['gt_bboxes'].dtype == np.float32
 
 
 def test_dogs_lists_in_data_root_and_without_boxes(dogs):
@@ -64,7 +63,7 @@ def test_dogs_lists_in_data_root_and_without_boxes(dogs):
     ds = StanfordDogs(root, split='train', with_bbox=False, **FAST)
     assert pairs(ds) == [(r['img_path'], r['gt_label'])
                          for r in dogs['splits']['train']]
-    assert 'gt_bbox' not in ds[0]
+    assert 'gt_bboxes' not in ds[0]
     with pytest.raises(FileNotFoundError, match='Annotation'):
         StanfordDogs(root, split='train', **FAST)
 
@@ -122,30 +121,32 @@ def test_dogs_list_errors(dogs):
 def test_cars_agrees_with_mmpretrain(tmp_path):
     """mmpretrain's StanfordCars (mat4py) reads the same files; it expects
     the labelled test file in devkit/, which we accept too."""
-    from mmpretrain.datasets import StanfordCars
+    from mmpretrain.datasets import StanfordCars as Ref
     truth = make_stanford_cars(str(tmp_path))
     root = truth['data_root']
     shutil.move(osp.join(root, 'cars_test_annos_withlabels.mat'),
                 osp.join(root, 'devkit', 'cars_test_annos_withlabels.mat'))
     for split in ('train', 'test'):
-        ours = StanfordCarsBoxes(root, split=split, **FAST)
-        assert pairs(ours) == pairs(StanfordCars(root, split=split, **FAST))
-        assert [d['gt_bbox'].tolist() for d in ours] == [
-            r['gt_bbox'].tolist() for r in truth['splits'][split]]
+        ours = StanfordCars(root, split=split, **FAST)
+        assert isinstance(ours, Ref)
+        assert pairs(ours) == pairs(Ref(root, split=split, **FAST))
+        assert [d['gt_bboxes'].tolist() for d in ours] == [
+            r['gt_bboxes'].tolist() for r in truth['splits'][split]]
+        assert ours[0]['gt_bboxes'].shape == (1, 4)
 
 
 def test_cars_all_in_one_layout(tmp_path):
-    from mmpretrain.datasets import StanfordCars
+    from mmpretrain.datasets import StanfordCars as Ref
     truth = make_stanford_cars(str(tmp_path), layout='car_ims')
     assert os.listdir(truth['data_root']) != []
     for split in ('train', 'test'):
-        ours = StanfordCarsBoxes(truth['data_root'], split=split, **FAST)
+        ours = StanfordCars(truth['data_root'], split=split, **FAST)
         assert pairs(ours) == [(r['img_path'], r['gt_label'])
                                for r in truth['splits'][split]]
-        assert pairs(ours) == pairs(StanfordCars(truth['data_root'], **FAST,
-                                                 split=split))
-        assert ours[0]['gt_bbox'].tolist() == \
-            truth['splits'][split][0]['gt_bbox'].tolist()
+        assert pairs(ours) == pairs(Ref(truth['data_root'], **FAST,
+                                        split=split))
+        assert ours[0]['gt_bboxes'].tolist() == \
+            truth['splits'][split][0]['gt_bboxes'].tolist()
 
 
 def test_cars_errors(tmp_path):
@@ -154,38 +155,39 @@ def test_cars_errors(tmp_path):
     os.remove(osp.join(root, 'cars_test_annos_withlabels.mat'))
     with pytest.raises(FileNotFoundError, match='devkit/cars_test_annos.mat '
                        'has no labels'):
-        StanfordCarsBoxes(root, split='test', **FAST)
+        StanfordCars(root, split='test', **FAST)
     path = osp.join(root, 'devkit', 'cars_train_annos.mat')
     ann = loadmat(path)['annotations']
     ann[0, 2]['class'] = np.array([[9]], np.uint8)
     savemat(path, dict(annotations=ann))
     with pytest.raises(DataError, match=r'annotation 3: class 9 is not in '
                        r'1\.\.3'):
-        StanfordCarsBoxes(root, split='train', **FAST)
+        StanfordCars(root, split='train', **FAST)
     ann[0, 2]['class'] = np.array([[1]], np.uint8)
     ann[0, 1]['bbox_x2'] = np.array([[0]], np.uint8)
     savemat(path, dict(annotations=ann))
     with pytest.raises(DataError, match=r'annotation 2 \(00002.jpg\): bad '
                        'box'):
-        StanfordCarsBoxes(root, split='train', **FAST)
+        StanfordCars(root, split='train', **FAST)
     # boxes not needed without with_bbox
-    assert len(StanfordCarsBoxes(root, split='train', with_bbox=False,
+    assert len(StanfordCars(root, split='train', with_bbox=False,
                                  **FAST)) == 6
     savemat(path, dict(annotations=np.zeros(
         (1, 2), dtype=[('fname', 'O'), ('bbox_x1', 'O')])))
     with pytest.raises(DataError, match=r"has no field\(s\) \['class', "):
-        StanfordCarsBoxes(root, split='train', **FAST)
+        StanfordCars(root, split='train', **FAST)
 
 
 # --------------------------------------------------------------- Flowers102
 def test_flowers_agrees_with_mmpretrain(tmp_path):
-    from mmpretrain.datasets import Flowers102
+    from mmpretrain.datasets import Flowers102 as Ref
     truth = make_flowers102(str(tmp_path))
     for split in ('train', 'val', 'trainval', 'test'):
-        ours = Flowers102FG(truth['data_root'], split=split, **FAST)
-        assert pairs(ours) == pairs(Flowers102(truth['data_root'], **FAST,
-                                               split=split))
-    assert Flowers102FG(truth['data_root'], **FAST).split == 'trainval'
+        ours = Flowers102(truth['data_root'], split=split, **FAST)
+        assert isinstance(ours, Ref)
+        assert pairs(ours) == pairs(Ref(truth['data_root'], **FAST,
+                                        split=split))
+    assert Flowers102(truth['data_root'], **FAST).split == 'trainval'
     assert ours.CLASSES == ('flower_001', 'flower_002', 'flower_003')
 
 
@@ -194,7 +196,7 @@ def test_flowers_one_image_split_and_errors(tmp_path):
     root = truth['data_root']
     # setid.mat holds 1 x 1 arrays here (mmpretrain's mat4py reader turns
     # them into a scalar and cannot iterate it)
-    ds = Flowers102FG(root, split='train', **FAST)
+    ds = Flowers102(root, split='train', **FAST)
     assert pairs(ds) == [(truth['splits']['train'][0]['img_path'], 0)]
     setid = loadmat(osp.join(root, 'setid.mat'))
     savemat(osp.join(root, 'setid.mat'),
@@ -202,20 +204,21 @@ def test_flowers_one_image_split_and_errors(tmp_path):
                  tstid=setid['tstid']))
     with pytest.raises(DataError, match='image number 99 is beyond the 4 '
                        'labels'):
-        Flowers102FG(root, split='train', **FAST)
+        Flowers102(root, split='train', **FAST)
     savemat(osp.join(root, 'setid.mat'), dict(trnid=setid['trnid']))
     with pytest.raises(DataError, match="setid.mat has no variable 'tstid'"):
-        Flowers102FG(root, split='test', **FAST)
+        Flowers102(root, split='test', **FAST)
 
 
 # ------------------------------------------------------------ FGVC-Aircraft
 def test_aircraft_agrees_with_mmpretrain(tmp_path):
-    from mmpretrain.datasets import FGVCAircraft
+    from mmpretrain.datasets import FGVCAircraft as Ref
     truth = make_fgvc_aircraft(str(tmp_path))
     assert any(' ' in n for n in truth['classes'])  # names with spaces
     for split in ('train', 'val', 'trainval', 'test'):
-        ours = FGVCAircraftFG(truth['data_root'], split=split, **FAST)
-        ref = FGVCAircraft(truth['data_root'], split=split, **FAST)
+        ours = FGVCAircraft(truth['data_root'], split=split, **FAST)
+        assert isinstance(ours, Ref)
+        ref = Ref(truth['data_root'], split=split, **FAST)
         assert [d['img_path'] for d in ours] == [d['img_path'] for d in ref]
         # mmpretrain indexes its built-in list of 100 variants; ours the
         # variants.txt of the fixture: the names must agree
@@ -234,7 +237,7 @@ def test_aircraft_errors(tmp_path):
         f.write('\n'.join(lines))
     with pytest.raises(DataError, match=f"{path}, line 2: variant 'Concorde' "
                        'is not in'):
-        FGVCAircraftFG(truth['data_root'], split='test', **FAST)
+        FGVCAircraft(truth['data_root'], split='test', **FAST)
     box_path = osp.join(data, 'images_box.txt')
     with open(box_path) as f:
         boxes = f.read().splitlines()
@@ -244,8 +247,8 @@ def test_aircraft_errors(tmp_path):
         f.write('\n'.join(b for b in boxes if not b.startswith(name)))
     with pytest.raises(DataError, match=f'{box_path} has no line for image '
                        f'{name}'):
-        FGVCAircraftFG(truth['data_root'], split='val', **FAST)
-    ds = FGVCAircraftFG(truth['data_root'], split='val', with_bbox=False,
+        FGVCAircraft(truth['data_root'], split='val', **FAST)
+    ds = FGVCAircraft(truth['data_root'], split='val', with_bbox=False,
                         **FAST)
     assert ds[0]['img_path'] == img
 
@@ -308,8 +311,8 @@ def test_imagenette_fixed_classes_and_folder_errors(tmp_path):
 # ------------------------------------------------------------------- CIFAR
 def test_cifar_split_reads_its_own_files(tmp_path):
     truth = make_cifar10(str(tmp_path))
-    train = CIFAR10Split(truth['data_root'], split='train', **FAST)
-    test = CIFAR10Split(truth['data_root'], split='test', **FAST)
+    train = CIFAR10(truth['data_root'], split='train', **FAST)
+    test = CIFAR10(truth['data_root'], split='test', **FAST)
     assert (len(train), len(test)) == (40, 20)
     assert test[0]['img_key'].startswith('test_batch/')
     assert {d['img_key'].split('/')[0] for d in train} == {
@@ -317,7 +320,7 @@ def test_cifar_split_reads_its_own_files(tmp_path):
     assert not np.array_equal(train[0]['img'], test[0]['img'])
     # data_root may also be cifar-10-batches-py itself
     inner = osp.join(truth['data_root'], 'cifar-10-batches-py')
-    assert len(CIFAR10Split(inner, split='test', **FAST)) == 20
+    assert len(CIFAR10(inner, split='test', **FAST)) == 20
     # R, G, B planes of a row become the last axis
     with open(osp.join(inner, 'test_batch'), 'rb') as f:
         row = pickle.load(f)[b'data'][0]
@@ -332,19 +335,19 @@ def test_cifar_errors(tmp_path):
     with open(path, 'wb') as f:
         f.write(b'garbage')
     with pytest.raises(DataError, match=f'{path}: cannot be unpickled'):
-        CIFAR10Split(truth['data_root'], split='train', **FAST)
-    assert len(CIFAR10Split(truth['data_root'], split='test', **FAST)) == 20
+        CIFAR10(truth['data_root'], split='train', **FAST)
+    assert len(CIFAR10(truth['data_root'], split='test', **FAST)) == 20
     with open(path, 'wb') as f:
         pickle.dump({'data': np.zeros((2, 100), np.uint8), 'labels': [0, 1]},
                     f)
     with pytest.raises(DataError, match=r'expected uint8 \(N, 3072\)'):
-        CIFAR10Split(truth['data_root'], split='train', **FAST)
+        CIFAR10(truth['data_root'], split='train', **FAST)
     with open(path, 'wb') as f:
         pickle.dump({'data': np.zeros((1, 3072), np.uint8), 'labels': [10]},
                     f)
     with pytest.raises(DataError, match=r'labels must be in 0\.\.9'):
-        CIFAR10Split(truth['data_root'], split='train', **FAST)
+        CIFAR10(truth['data_root'], split='train', **FAST)
     with open(path, 'wb') as f:
         pickle.dump([1, 2], f)
     with pytest.raises(DataError, match="expected a dict with keys"):
-        CIFAR10Split(truth['data_root'], split='train', **FAST)
+        CIFAR10(truth['data_root'], split='train', **FAST)

@@ -1,13 +1,13 @@
-"""MNISTIdx / FashionMNISTIdx: idx parsing, the split pitfall, clear errors."""
+"""MNIST / FashionMNIST: idx parsing, the split pitfall, clear errors."""
 import gzip
 import os
 
 import numpy as np
 import pytest
 
-from mmfg.datasets import FashionMNISTIdx, MNISTIdx
+from mmfg.datasets import FashionMNIST, MNIST
 from mmfg.datasets.mnist import read_idx
-from mmfg.utils.errors import DataError
+from mmfg.utils import DataError
 
 
 def write_idx(path, array, gz=False):
@@ -34,8 +34,8 @@ def tiny_root(tmp_path):
 
 def test_split_selects_files(tiny_root):
     root, train_x, test_x = tiny_root
-    train = FashionMNISTIdx(str(root), split='train')
-    test = FashionMNISTIdx(str(root), split='test')
+    train = FashionMNIST(str(root), split='train')
+    test = FashionMNIST(str(root), split='test')
     assert len(train) == 7 and len(test) == 3
     assert [d['gt_label'] for d in test] == [7, 8, 9]
     np.testing.assert_array_equal(test[0]['img'], test_x[0])
@@ -48,7 +48,7 @@ def test_missing_root_names_layout(tmp_path):
     with pytest.raises(FileNotFoundError,
                        match=r'does not exist.*t10k-images-idx3-ubyte'
                        r'.*dataset-fashion-mnist'):
-        FashionMNISTIdx(str(tmp_path / 'nope'), split='test')
+        FashionMNIST(str(tmp_path / 'nope'), split='test')
 
 
 def test_missing_file_named(tiny_root):
@@ -56,14 +56,14 @@ def test_missing_file_named(tiny_root):
     os.remove(root / 'train-labels-idx1-ubyte')
     with pytest.raises(FileNotFoundError,
                        match='train-labels-idx1-ubyte.*not found'):
-        MNISTIdx(str(root), split='train')
+        MNIST(str(root), split='train')
 
 
 def test_malformed_files(tiny_root, tmp_path):
     root = tiny_root[0]
     (root / 'train-labels-idx1-ubyte').write_bytes(b'\x00\x00\x0d\x01junk')
     with pytest.raises(DataError, match='bad magic'):
-        FashionMNISTIdx(str(root), split='train')
+        FashionMNIST(str(root), split='train')
     bad = tmp_path / 'short'
     write_idx(bad, np.zeros((4, 2, 2)))
     bad.write_bytes(bad.read_bytes()[:-3])
@@ -75,22 +75,22 @@ def test_count_mismatch_and_label_range(tiny_root):
     root = tiny_root[0]
     write_idx(root / 'train-labels-idx1-ubyte', [0, 1])
     with pytest.raises(DataError, match='expected'):
-        FashionMNISTIdx(str(root), split='train')
+        FashionMNIST(str(root), split='train')
     write_idx(root / 'train-labels-idx1-ubyte', [0, 1, 2, 3, 4, 5, 10])
     with pytest.raises(DataError, match='label 10'):
-        FashionMNISTIdx(str(root), split='train')
+        FashionMNIST(str(root), split='train')
 
 
 def test_bad_split(tiny_root):
     with pytest.raises(ValueError, match='split must be one of'):
-        FashionMNISTIdx(str(tiny_root[0]), split='val')
+        FashionMNIST(str(tiny_root[0]), split='val')
 
 
 def test_real_fashion_mnist(fashion_mnist_root):
     """Official facts of Fashion-MNIST: 60k/10k images, 6000/1000 per class,
     and test != train (the mmpretrain split pitfall)."""
-    train = FashionMNISTIdx(fashion_mnist_root, split='train')
-    test = FashionMNISTIdx(fashion_mnist_root, split='test')
+    train = FashionMNIST(fashion_mnist_root, split='train')
+    test = FashionMNIST(fashion_mnist_root, split='test')
     assert (len(train), len(test)) == (60000, 10000)
     test_labels = np.array(test.get_gt_labels())
     np.testing.assert_array_equal(np.bincount(test_labels), [1000] * 10)

@@ -8,7 +8,7 @@ import pytest
 
 from mmfg.datasets.proposals import (dump_proposal_file, load_proposal_file,
                                      validate_proposals)
-from mmfg.utils.errors import DataError
+from mmfg.utils import DataError
 
 
 def write_json(path, content):

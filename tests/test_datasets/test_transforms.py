@@ -3,16 +3,16 @@ resampler (Keys' kernel, MATLAB-style anti-aliasing), PIL, and coloured dots
 that must stay under their coordinates through every geometric transform."""
 import numpy as np
 import pytest
+from mmcv import transforms as mmcv_transforms
 from PIL import Image
 from skimage import data
 
-from mmfg.datasets.transforms import (BoxAwareCenterCrop, BoxAwareRandomCrop,
-                                      BoxAwareRandomFlip,
-                                      BoxAwareRandomResizedCrop,
-                                      BoxAwareResize, BoxAwareResizeEdge,
-                                      CropToBBox, LowResolution, PackFGInputs,
-                                      PartCrops)
-from mmfg.utils.errors import ConfigError
+from mmfg.datasets.transforms import (CenterCrop, CropToBBox, LowResolution,
+                                      PackFGInputs, PartCrops, RandomCrop,
+                                      RandomFlip, RandomResizedCrop, Resize,
+                                      ResizeEdge)
+from mmfg.registry import TRANSFORMS
+from mmfg.utils import ConfigError
 
 
 # ---------------------------------------------------------------- bicubic
@@ -69,10 +69,10 @@ def test_low_resolution_matches_reference_bicubic(size):
 def test_low_resolution_keeps_size_and_scales_coords():
     img = np.zeros((60, 80, 3), np.uint8)
     res = LowResolution(size=(10, 20), out_size=(40, 30))(
-        dict(img=img, gt_bbox=np.array([8, 6, 40, 30], np.float32)))
+        dict(img=img, gt_bboxes=np.array([[8, 6, 40, 30]], np.float32)))
     assert res['img'].shape == (30, 40, 3) and res['low_res_shape'] == (20,
                                                                         10)
-    np.testing.assert_allclose(res['gt_bbox'], [4, 3, 20, 15])
+    np.testing.assert_allclose(res['gt_bboxes'], [[4, 3, 20, 15]])
     res = LowResolution(size=7)(dict(img=np.zeros((28, 28), np.uint8)))
     assert res['img'].shape == (28, 28)
     with pytest.raises(ValueError, match='size must be'):
@@ -90,10 +90,10 @@ def dot_image(h=150, w=200):
     img[40:46, 130:136, RED] = 255   # centre (133, 43)
     img[100:106, 30:36, GREEN] = 255  # centre (33, 103)
     img[60:120, 70:150, 0] = 255     # blue box x 70..150, y 60..120
-    parts = np.array([[133, 43, 1], [33, 103, 1], [5, 5, 0]], np.float32)
+    parts = np.array([[[133, 43, 1], [33, 103, 1], [5, 5, 0]]], np.float32)
     return dict(img=img, img_shape=(h, w), ori_shape=(h, w),
-                gt_parts=parts,
-                gt_bbox=np.array([70, 60, 150, 120], np.float32),
+                gt_keypoints=parts,
+                gt_bboxes=np.array([[70, 60, 150, 120]], np.float32),
                 proposals=np.array([[130, 40, 136, 46, 0.9]], np.float32))
 
 
@@ -112,11 +112,15 @@ def extent(img, channel):
     return np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1])
 
 
-def check_attached(res, tol=1.5):
+def check_attached(res, tol=1.5, proposals=True):
+    """The dots under their keypoints, the blue box under ``gt_bboxes`` and
+    (``proposals=True``) the proposal around the red dot."""
     img = res['img']
     assert tuple(res['img_shape'][:2]) == img.shape[:2]
+    parts = res['gt_keypoints'][0]
+    assert res['gt_keypoints'].shape == (1, 3, 3)
     for i, channel in enumerate((RED, GREEN)):
-        part = res['gt_parts'][i]
+        part = parts[i]
         c = centroid(img, channel)
         if part[2] > 0:
             assert c is not None, f'part {i} visible but its dot is gone'
@@ -124,28 +128,32 @@ def check_attached(res, tol=1.5):
         else:
             assert c is None or not (0 <= c[0] < img.shape[1]
                                      and 0 <= c[1] < img.shape[0])
-    if res['gt_bbox'][2] > res['gt_bbox'][0]:
-        np.testing.assert_allclose(extent(img, 0), res['gt_bbox'], atol=tol)
+    box = res['gt_bboxes'][0]
+    assert res['gt_bboxes'].shape == (1, 4)
+    if box[2] > box[0]:
+        np.testing.assert_allclose(extent(img, 0), box, atol=tol)
     # the proposal (around the red dot) follows it too
-    if res['gt_parts'][0, 2] > 0:
+    if proposals and parts[0, 2] > 0:
         box = res['proposals'][0]
         np.testing.assert_allclose(
-            [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2],
-            res['gt_parts'][0, :2], atol=tol)
-    assert res['gt_parts'][2, 2] == 0  # invisible stays invisible
+            [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2], parts[0, :2],
+            atol=tol)
+    assert parts[2, 2] == 0  # invisible stays invisible
 
 
 @pytest.mark.parametrize('transform', [
-    BoxAwareResize(scale=(300, 120)),
-    BoxAwareResize(scale=(100, 100), keep_ratio=True),
-    BoxAwareResizeEdge(scale=96, edge='short'),
-    BoxAwareRandomFlip(prob=1., direction='horizontal'),
-    BoxAwareRandomFlip(prob=1., direction='vertical'),
-    BoxAwareRandomFlip(prob=1., direction='diagonal'),
-    BoxAwareCenterCrop(crop_size=(170, 130)),
-    BoxAwareRandomCrop(crop_size=(140, 180)),
-    BoxAwareRandomCrop(crop_size=(170, 230), pad_if_needed=True),
-    BoxAwareRandomResizedCrop(scale=128, crop_ratio_range=(0.6, 1.)),
+    Resize(scale=(300, 120)),
+    Resize(scale=(100, 100), keep_ratio=True),
+    ResizeEdge(scale=96, edge='short'),
+    RandomFlip(prob=1., direction='horizontal'),
+    RandomFlip(prob=1., direction='vertical'),
+    RandomFlip(prob=1., direction='diagonal'),
+    CenterCrop(crop_size=(170, 130)),
+    RandomCrop(crop_size=(140, 180)),
+    RandomCrop(crop_size=(170, 230), pad_if_needed=True),
+    RandomCrop(crop_size=(150, 200), padding=(7, 3, 11, 5)),
+    RandomCrop(crop_size=(100, 100), padding=6, pad_if_needed=True),
+    RandomResizedCrop(scale=128, crop_ratio_range=(0.6, 1.)),
     CropToBBox(margin=0.1),
     LowResolution(size=100, out_size=(150, 100)),
 ])
@@ -156,26 +164,70 @@ def test_coordinates_follow_the_pixels(transform, seed):
     check_attached(res, tol=2. if 'Resized' in repr(transform) else 1.5)
 
 
+@pytest.mark.parametrize('transform', [
+    mmcv_transforms.Resize(scale=(300, 120)),
+    mmcv_transforms.Resize(scale=(100, 100), keep_ratio=True),
+    mmcv_transforms.Resize(scale_factor=0.7),
+    mmcv_transforms.RandomResize(scale=(200, 150), ratio_range=(0.5, 1.5),
+                                 keep_ratio=True),
+    mmcv_transforms.RandomFlip(prob=1., direction='horizontal'),
+    mmcv_transforms.RandomFlip(prob=1., direction='vertical'),
+    mmcv_transforms.RandomFlip(prob=1., direction='diagonal'),
+    mmcv_transforms.CenterCrop(crop_size=(170, 130)),
+    mmcv_transforms.CenterCrop(crop_size=(120, 80)),
+    mmcv_transforms.Pad(size=(230, 170)),
+])
+@pytest.mark.parametrize('seed', [0, 1])
+def test_upstream_transforms_keep_the_fields(transform, seed):
+    """The fields are MMCV's: MMCV's own transforms keep them right (MMCV
+    does not know ``proposals``: mmfg's registrations move those)."""
+    np.random.seed(seed)
+    res = transform(dot_image())
+    check_attached(res, proposals=False)
+
+
+def test_upstream_names_give_the_mmfg_versions():
+    from mmfg.utils import register_all_modules
+    register_all_modules()
+    for name, cls in [('Resize', Resize), ('ResizeEdge', ResizeEdge),
+                      ('RandomFlip', RandomFlip), ('CenterCrop', CenterCrop),
+                      ('RandomCrop', RandomCrop),
+                      ('RandomResizedCrop', RandomResizedCrop)]:
+        assert TRANSFORMS.get(name) is cls
+    # mmcv's RandomResize builds 'Resize' through the registry: mmfg's
+    t = TRANSFORMS.build(dict(type='RandomResize', scale=(100, 80),
+                              ratio_range=(0.5, 1.5)))
+    assert type(t.resize) is Resize
+    check_attached(t(dot_image()))
+
+
 def test_chain_and_parts_leaving_the_image():
     np.random.seed(0)
     res = dot_image()
-    for t in (CropToBBox(), BoxAwareResize(scale=(160, 120)),
-              BoxAwareRandomFlip(prob=1.), BoxAwareCenterCrop(crop_size=100)):
+    for t in (CropToBBox(), Resize(scale=(160, 120)), RandomFlip(prob=1.),
+              mmcv_transforms.CenterCrop(crop_size=100)):
         res = t(res)
-        check_attached(res)
+        check_attached(res, proposals=False)
     # the red dot (y=43) was above the box (y>=60): cropped away, invisible
-    assert res['gt_parts'][0, 2] == 0 and res['gt_parts'][1, 2] == 0
+    parts = res['gt_keypoints'][0]
+    assert parts[0, 2] == 0 and parts[1, 2] == 0
     assert centroid(res['img'], RED) is None
-    np.testing.assert_allclose(res['gt_bbox'], [0, 0, 100, 100], atol=1)
+    np.testing.assert_allclose(res['gt_bboxes'], [[0, 0, 100, 100]], atol=1)
 
 
 def test_crop_to_bbox_exact():
     img = np.arange(60 * 80).reshape(60, 80).astype(np.uint8)
-    res = CropToBBox()(dict(img=img, gt_bbox=np.array([10, 5, 30, 25],
-                                                      np.float32)))
+    res = CropToBBox()(dict(img=img, gt_bboxes=np.array([[10, 5, 30, 25]],
+                                                        np.float32)))
     np.testing.assert_array_equal(res['img'], img[5:25, 10:30])
-    np.testing.assert_allclose(res['gt_bbox'], [0, 0, 20, 20])
-    with pytest.raises(ConfigError, match='gt_bbox is missing.*with_bbox'):
+    np.testing.assert_allclose(res['gt_bboxes'], [[0, 0, 20, 20]])
+    # several objects (Stanford Dogs): the box enclosing them all
+    res = CropToBBox()(dict(img=img, gt_bboxes=np.array(
+        [[10, 12, 30, 40], [25, 5, 50, 20]], np.float32)))
+    np.testing.assert_array_equal(res['img'], img[5:40, 10:50])
+    np.testing.assert_allclose(res['gt_bboxes'],
+                               [[0, 7, 20, 35], [15, 0, 40, 15]])
+    with pytest.raises(ConfigError, match='gt_bboxes is missing.*with_bbox'):
         CropToBBox()(dict(img=img, img_path='a.jpg'))
 
 
@@ -203,7 +255,7 @@ def test_part_crops_from_points_and_proposals():
     assert res['part_valid'].tolist() == [True, True, False]
     assert res['part_imgs'][0, ..., RED].min() == 255  # all red
     # the part boxes then follow the image like every other box
-    flipped = BoxAwareRandomFlip(prob=1.)(res)
+    flipped = RandomFlip(prob=1.)(res)
     np.testing.assert_allclose(flipped['part_boxes'][0], [64, 40, 70, 46])
 
 
@@ -215,6 +267,7 @@ def test_pack_fg_inputs():
     assert packed['inputs'].shape == (3, 150, 200)
     assert sample.part_imgs.shape == (2, 3, 8, 8)
     assert sample.part_valid.dtype.is_floating_point is False
-    assert sample.gt_parts.shape == (3, 3) and sample.gt_bbox.shape == (4, )
+    assert sample.gt_keypoints.shape == (1, 3, 3)
+    assert sample.gt_bboxes.shape == (1, 4)
     assert sample.proposals.shape == (1, 5)
     assert int(sample.gt_label) == 3

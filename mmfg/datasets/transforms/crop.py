@@ -1,157 +1,83 @@
-"""Crops driven by annotations: the object box (RACNN crops Cars and Birds
-to their boxes, Cai et al. Sec. 4.1) and one crop per part or proposal for
-part-based, multi-input models (FVE, Focus-Longer)."""
-import mmcv
-import numpy as np
-from mmcv.transforms import BaseTransform
+"""Crops that move the coordinate fields (see :mod:`.coords`).
 
-from mmfg.utils.errors import ConfigError
+``CenterCrop`` is MMCV's (which moves ``gt_bboxes`` / ``gt_keypoints``) plus
+the extra box fields; ``RandomCrop`` and ``RandomResizedCrop`` are
+mmpretrain's (which move nothing) plus every coordinate field, mapped with
+the very parameters of the random draw. All are registered under the
+upstream names in the ``mmfg`` scope: same arguments, same image, same
+random draws.
+"""
+from mmcv.transforms import CenterCrop as _MMCVCenterCrop
+from mmcv.transforms.utils import cache_random_params
+from mmpretrain.datasets.transforms import RandomCrop as _MMPretrainRandomCrop
+from mmpretrain.datasets.transforms import \
+    RandomResizedCrop as _MMPretrainRandomResizedCrop
+
 from mmfg.registry import TRANSFORMS
-from .coords import apply_affine
-
-
-def _require(results, key, hint):
-    if results.get(key) is None:
-        raise ConfigError(f'{key} is missing for {results.get("img_path")}: '
-                          f'{hint}')
-    return results[key]
+from .coords import EXTRA_BOX_FIELDS, apply_affine, has_coords
 
 
 @TRANSFORMS.register_module()
-class CropToBBox(BaseTransform):
-    """Crop the image to its ground-truth box ``gt_bbox``.
+class CenterCrop(_MMCVCenterCrop):
+    """:class:`mmcv.transforms.CenterCrop` that also shifts ``proposals``
+    and ``part_boxes`` (clipped to the crop)."""
 
-    Args:
-        margin (float): enlarge the box by this fraction of its width/height
-            on every side before cropping (clipped to the image).
-            Defaults to 0.
+    def _crop_bboxes(self, results, bboxes):
+        super()._crop_bboxes(results, bboxes)
+        apply_affine(results, 1., -float(bboxes[0]), 1., -float(bboxes[1]),
+                     EXTRA_BOX_FIELDS)
 
-    Required keys: ``img``, ``gt_bbox``. Modified keys: ``img``,
-    ``img_shape`` and the coordinate fields (``gt_bbox`` becomes the box in
-    the crop, i.e. the whole crop when ``margin=0``).
-    """
 
-    def __init__(self, margin=0.):
-        if margin < 0:
-            raise ValueError(f'margin must be >= 0, got {margin}')
-        self.margin = margin
-
-    def transform(self, results):
-        box = _require(results, 'gt_bbox',
-                       'give the dataset with_bbox=True, or use a dataset '
-                       'that has boxes (CUB200, StanfordCarsBoxes, ...)')
-        img = results['img']
-        h, w = img.shape[:2]
-        x1, y1, x2, y2 = (float(v) for v in box[:4])
-        mx, my = self.margin * (x2 - x1), self.margin * (y2 - y1)
-        x1, y1 = max(0, int(np.floor(x1 - mx))), max(0, int(np.floor(y1 - my)))
-        x2, y2 = min(w, int(np.ceil(x2 + mx))), min(h, int(np.ceil(y2 + my)))
-        if x2 <= x1 or y2 <= y1:
-            raise ConfigError(f'gt_bbox {list(box)} of {results.get("img_path")}'
-                              f' is empty inside the {w}x{h} image')
-        results['img'] = img[y1:y2, x1:x2]
-        results['img_shape'] = results['img'].shape[:2]
-        apply_affine(results, 1., -float(x1), 1., -float(y1))
-        return results
-
-    def __repr__(self):
-        return f'{type(self).__name__}(margin={self.margin})'
+def _crop_then_map(transform, base_cls, results, pad_left=0, pad_top=0):
+    """Run ``base_cls.transform`` (an mmpretrain crop whose random draw is
+    the ``@cache_randomness`` method ``rand_crop_params``) and map the
+    coordinates with the very parameters it drew."""
+    with cache_random_params(transform):
+        results = base_cls.transform(transform, results)
+        if not has_coords(results):
+            return results
+        # inside the context the call returns the cached draw made above
+        off_h, off_w, crop_h, crop_w = transform.rand_crop_params(None)
+    out_h, out_w = results['img_shape'][:2]
+    sx, sy = out_w / crop_w, out_h / crop_h
+    apply_affine(results, sx, (pad_left - off_w) * sx, sy,
+                 (pad_top - off_h) * sy)
+    return results
 
 
 @TRANSFORMS.register_module()
-class PartCrops(BaseTransform):
-    """Cut ``num_parts`` crops from the current image, one per part (point
-    parts ``gt_parts``, optionally grouped) or per proposal box, each resized
-    to ``crop_size``.
-
-    Args:
-        num_parts (int): K, the number of crops made for every image. Missing
-            parts (invisible, or fewer proposals than K) give an all-zero
-            crop with ``part_valid = False``.
-        crop_size (int | tuple[int, int]): (w, h) of every crop.
-        source (str): 'gt_parts' or 'proposals' (highest score first).
-        part_size (float): for point parts, the side of the square box around
-            each point, as a fraction of sqrt(image h * w). Defaults to 0.25.
-        groups (list[list[int]], optional): for 'gt_parts', merge these part
-            indices into one crop each (the box covering the squares of the
-            group's visible parts); then K must equal len(groups).
-
-    Required keys: ``img`` and ``gt_parts`` or ``proposals``. Added keys:
-    ``part_imgs`` (K, h, w, C) uint8, ``part_boxes`` (K, 4) float32 in
-    current image pixels (carried by later box-aware transforms),
-    ``part_valid`` (K,) bool.
-    """
-
-    def __init__(self, num_parts, crop_size, source='gt_parts',
-                 part_size=0.25, groups=None):
-        if source not in ('gt_parts', 'proposals'):
-            raise ValueError("source must be 'gt_parts' or 'proposals', "
-                             f'got {source!r}')
-        if groups is not None and len(groups) != num_parts:
-            raise ValueError(f'{len(groups)} groups but num_parts='
-                             f'{num_parts}')
-        self.num_parts = num_parts
-        self.crop_size = ((crop_size, crop_size) if isinstance(crop_size, int)
-                          else tuple(crop_size))
-        self.source = source
-        self.part_size = part_size
-        self.groups = groups
-
-    def _boxes_from_points(self, parts, h, w):
-        half = self.part_size * np.sqrt(h * w) / 2
-        squares = np.stack([parts[:, 0] - half, parts[:, 1] - half,
-                            parts[:, 0] + half, parts[:, 1] + half], 1)
-        visible = parts[:, 2] > 0
-        groups = self.groups or [[i] for i in range(len(parts))]
-        boxes = np.zeros((len(groups), 4), np.float32)
-        valid = np.zeros(len(groups), bool)
-        for g, members in enumerate(groups):
-            members = [m for m in members if visible[m]]
-            if members:
-                sq = squares[members]
-                boxes[g] = (sq[:, 0].min(), sq[:, 1].min(), sq[:, 2].max(),
-                            sq[:, 3].max())
-                valid[g] = True
-        return boxes, valid
+class RandomResizedCrop(_MMPretrainRandomResizedCrop):
+    """:class:`mmpretrain.datasets.transforms.RandomResizedCrop` that also
+    maps every coordinate field through the crop and the resize."""
 
     def transform(self, results):
-        img = results['img']
-        h, w = img.shape[:2]
-        if self.source == 'gt_parts':
-            parts = _require(results, 'gt_parts',
-                             'give the dataset with_parts=True')
-            boxes, valid = self._boxes_from_points(np.asarray(parts), h, w)
-        else:
-            props = np.asarray(_require(
-                results, 'proposals',
-                'give the dataset proposal_file=... (see docs/datasets.md)'))
-            order = np.argsort(-props[:, 4], kind='stable') \
-                if props.shape[1] > 4 else np.arange(len(props))
-            boxes = props[order, :4].astype(np.float32)
-            valid = np.ones(len(boxes), bool)
-        k = self.num_parts
-        boxes, valid = boxes[:k], valid[:k]
-        pad = k - len(boxes)
-        boxes = np.concatenate([boxes, np.zeros((pad, 4), np.float32)])
-        valid = np.concatenate([valid, np.zeros(pad, bool)])
-        boxes[:, 0:4:2] = np.clip(boxes[:, 0:4:2], 0, w)
-        boxes[:, 1:4:2] = np.clip(boxes[:, 1:4:2], 0, h)
-        cw, ch = self.crop_size
-        shape = (k, ch, cw) + img.shape[2:]
-        crops = np.zeros(shape, img.dtype)
-        for i, (box, ok) in enumerate(zip(boxes, valid)):
-            x1, y1 = int(np.floor(box[0])), int(np.floor(box[1]))
-            x2, y2 = int(np.ceil(box[2])), int(np.ceil(box[3]))
-            if not ok or x2 <= x1 or y2 <= y1:
-                valid[i] = False
-                continue
-            crops[i] = mmcv.imresize(img[y1:y2, x1:x2], (cw, ch))
-        results['part_imgs'] = crops
-        results['part_boxes'] = boxes
-        results['part_valid'] = valid
-        return results
+        return _crop_then_map(self, _MMPretrainRandomResizedCrop, results)
 
-    def __repr__(self):
-        return (f'{type(self).__name__}(num_parts={self.num_parts}, '
-                f'crop_size={self.crop_size}, source={self.source!r}, '
-                f'part_size={self.part_size}, groups={self.groups})')
+
+@TRANSFORMS.register_module()
+class RandomCrop(_MMPretrainRandomCrop):
+    """:class:`mmpretrain.datasets.transforms.RandomCrop` that also shifts
+    every coordinate field, through ``padding`` and ``pad_if_needed``
+    too."""
+
+    def _padding(self):
+        """(left, top, right, bottom) of ``padding`` in ``mmcv.impad``'s
+        forms: one int, (left/right, top/bottom) or (left, top, right,
+        bottom)."""
+        pad = self.padding
+        if pad is None:
+            return 0, 0, 0, 0
+        if isinstance(pad, int):
+            return pad, pad, pad, pad
+        if len(pad) == 2:
+            return pad[0], pad[1], pad[0], pad[1]
+        return tuple(pad)
+
+    def transform(self, results):
+        left, top, right, bottom = self._padding()
+        if self.pad_if_needed:  # as mmpretrain: half of the lack, rounded up
+            h, w = results['img'].shape[:2]
+            top += -(-max(0, self.crop_size[0] - (h + top + bottom)) // 2)
+            left += -(-max(0, self.crop_size[1] - (w + left + right)) // 2)
+        return _crop_then_map(self, _MMPretrainRandomCrop, results, left,
+                              top)

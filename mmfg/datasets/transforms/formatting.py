@@ -5,8 +5,8 @@ from mmpretrain.datasets.transforms import PackInputs
 
 from mmfg.registry import TRANSFORMS
 
-FG_KEYS = ('gt_bbox', 'gt_instance_bboxes', 'gt_parts', 'proposals',
-           'part_imgs', 'part_boxes', 'part_valid')
+FG_KEYS = ('gt_bboxes', 'gt_keypoints', 'proposals', 'part_imgs',
+           'part_boxes', 'part_valid')
 
 
 @TRANSFORMS.register_module()
@@ -15,9 +15,9 @@ class PackFGInputs(PackInputs):
     fine-grained fields present in the results into the data sample, as
     tensors:
 
-    * ``gt_bbox`` (4,), ``gt_instance_bboxes`` (M, 4), ``gt_parts`` (P, 3),
+    * ``gt_bboxes`` (M, 4), ``gt_keypoints`` (1, P, 3) ``[x, y, visible]``,
       ``proposals`` (N, 5), ``part_boxes`` (K, 4): float32, in pixels of
-      the packed image;
+      the packed image (the fields of :mod:`.coords`);
     * ``part_imgs`` (K, C, h, w) uint8 (like ``inputs``; normalise them in
       the model with the data preprocessor's mean/std);
     * ``part_valid`` (K,) bool.
