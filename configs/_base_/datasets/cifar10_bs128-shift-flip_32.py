@@ -2,7 +2,7 @@
 # docs/datasets.md), 32x32 RGB, with the augmentation of the Top-Down paper's
 # "CIFAR10_aug" setting (Sec. 4: horizontal flips and translations; the
 # reference code shifts by up to 10% = 3 px, filling with the edge pixels).
-dataset_type = 'CIFAR10Split'
+dataset_type = 'CIFAR10'
 data_root = 'data/cifar10'
 num_classes = 10
 

@@ -1,7 +1,7 @@
 # CIFAR-10 (python batches in data/cifar10/cifar-10-batches-py, see
 # docs/datasets.md), 32x32 RGB, no augmentation (the Top-Down paper's
 # "CIFAR10" setting, Sec. 4).
-dataset_type = 'CIFAR10Split'
+dataset_type = 'CIFAR10'
 data_root = 'data/cifar10'
 num_classes = 10
 

@@ -1,29 +1,20 @@
-# CUB-200-2011, RACNN low-resolution protocol at 100x100: the same as
-# cub_bbox-lr50_224.py but bicubic down to 100x100 (and back up to 224x224).
-_base_ = './cub_bbox-lr50_224.py'
+# CUB-200-2011, RACNN low-resolution protocol at 100x100: each image cropped to
+# its bounding box, resized to 224x224, bicubic down to 100x100 and back up
+# (racnn-lowres_224.py).
+_base_ = './racnn-lowres_224.py'
+dataset_type = 'CUB'
+data_root = 'data/CUB_200_2011'
+num_classes = 200
+train_pipeline = {{_base_.lowres_pipelines.bbox_lr100.train}}
+test_pipeline = {{_base_.lowres_pipelines.bbox_lr100.test}}
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='CropToBBox'),
-    dict(type='BoxAwareResize',
-         scale=(224, 224),
-         keep_ratio=False,
-         interpolation='bicubic'),
-    dict(type='LowResolution', size=100),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='CropToBBox'),
-    dict(type='BoxAwareResize',
-         scale=(224, 224),
-         keep_ratio=False,
-         interpolation='bicubic'),
-    dict(type='LowResolution', size=100),
-    dict(type='PackInputs'),
-]
-
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+data_preprocessor = dict(num_classes=num_classes)
+train_dataloader = dict(
+    dataset=dict(type=dataset_type, data_root=data_root, split='train',
+                 with_parts=False,
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 with_parts=False,
+                 pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -4,7 +4,7 @@
 # (see docs/datasets.md).
 # (pipelines, loaders and metrics: fgvc_bs32_448.py)
 _base_ = './fgvc_bs32_448.py'
-dataset_type = 'CUB200'
+dataset_type = 'CUB'
 data_root = 'data/CUB_200_2011'
 num_classes = 200
 data_preprocessor = dict(num_classes=num_classes)

@@ -1,7 +1,7 @@
 # Fashion-MNIST at its native 28x28 (the Top-Down paper's input size, Sec. 4),
 # no augmentation (as the paper's reference code). Real data: Debian's
 # dataset-fashion-mnist, prepared by tools/setup.sh into data/fashion_mnist.
-dataset_type = 'FashionMNISTIdx'
+dataset_type = 'FashionMNIST'
 data_root = 'data/fashion_mnist'
 num_classes = 10
 

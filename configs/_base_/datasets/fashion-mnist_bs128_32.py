@@ -1,6 +1,6 @@
 # Fashion-MNIST (real, Debian's dataset-fashion-mnist; prepared by
 # tools/setup.sh into data/fashion_mnist), 28x28 grey images resized to 32x32.
-dataset_type = 'FashionMNISTIdx'
+dataset_type = 'FashionMNIST'
 data_root = 'data/fashion_mnist'
 num_classes = 10
 

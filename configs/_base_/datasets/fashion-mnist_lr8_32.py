@@ -1,7 +1,7 @@
 # Fashion-MNIST at low resolution (RACNN protocol on the embedded default):
 # 28x28 grey images resized to 32x32, bicubic down to 8x8 (4x, like CUB's
 # 224 -> 50) and bicubic back up to 32x32.
-dataset_type = 'FashionMNISTIdx'
+dataset_type = 'FashionMNIST'
 data_root = 'data/fashion_mnist'
 num_classes = 10
 

@@ -5,7 +5,7 @@
 # docs/datasets.md).
 # (pipelines, loaders and metrics: fgvc_bs32_448.py)
 _base_ = './fgvc_bs32_448.py'
-dataset_type = 'FGVCAircraftFG'
+dataset_type = 'FGVCAircraft'
 data_root = 'data/fgvc-aircraft-2013b'
 num_classes = 100
 data_preprocessor = dict(num_classes=num_classes)

@@ -4,7 +4,7 @@
 # Data: the official release in data/flowers102 (see docs/datasets.md).
 # (pipelines, loaders and metrics: fgvc_bs32_448.py)
 _base_ = './fgvc_bs32_448.py'
-dataset_type = 'Flowers102FG'
+dataset_type = 'Flowers102'
 data_root = 'data/flowers102'
 num_classes = 102
 data_preprocessor = dict(num_classes=num_classes)

@@ -1,27 +1,18 @@
-# Oxford Flowers-102, RACNN low-resolution protocol at 100x100: the same as
-# flowers102_lr50_224.py but bicubic down to 100x100 (and back up to 224x224).
-_base_ = './flowers102_lr50_224.py'
+# Oxford Flowers-102, RACNN low-resolution protocol at 100x100: each image
+# resized to 224x224, bicubic down to 100x100 and back up (see
+# racnn-lowres_224.py).
+_base_ = './racnn-lowres_224.py'
+dataset_type = 'Flowers102'
+data_root = 'data/flowers102'
+num_classes = 102
+train_pipeline = {{_base_.lowres_pipelines.lr100.train}}
+test_pipeline = {{_base_.lowres_pipelines.lr100.test}}
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='BoxAwareResize',
-         scale=(224, 224),
-         keep_ratio=False,
-         interpolation='bicubic'),
-    dict(type='LowResolution', size=100),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='BoxAwareResize',
-         scale=(224, 224),
-         keep_ratio=False,
-         interpolation='bicubic'),
-    dict(type='LowResolution', size=100),
-    dict(type='PackInputs'),
-]
-
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+data_preprocessor = dict(num_classes=num_classes)
+train_dataloader = dict(
+    dataset=dict(type=dataset_type, data_root=data_root, split='trainval',
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 pipeline=test_pipeline))
 test_dataloader = val_dataloader

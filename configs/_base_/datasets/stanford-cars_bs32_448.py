@@ -4,7 +4,7 @@
 # (see docs/datasets.md).
 # (pipelines, loaders and metrics: fgvc_bs32_448.py)
 _base_ = './fgvc_bs32_448.py'
-dataset_type = 'StanfordCarsBoxes'
+dataset_type = 'StanfordCars'
 data_root = 'data/stanford_cars'
 num_classes = 196
 data_preprocessor = dict(num_classes=num_classes)

@@ -1,0 +1,57 @@
+# The RACNN low-resolution protocol (Cai et al. Sec. 3.1), shared by the
+# cub_bbox-lr*, stanford-cars_bbox-lr* and flowers102_lr* bases: the image
+# (cropped to its bounding box first for the 'bbox_' variants: Cars, Birds)
+# resized to 224x224, bicubic down to s x s (s = 25, 50, 100) and back up to
+# 224x224; horizontal flip for training; ImageNet mean/std; batch 32; top-1
+# and mean per-class accuracy.
+# Not a dataset config by itself: a dataset base inherits it, sets
+# data_preprocessor.num_classes and the dataloaders' dataset (type,
+# data_root, training split) and picks its pipelines from lowres_pipelines,
+# e.g. train_pipeline = {{_base_.lowres_pipelines.bbox_lr50.train}}.
+
+
+def _lowres_pipeline(size, crop_to_box, train):
+    return ([dict(type='LoadImageFromFile')] +
+            ([dict(type='CropToBBox')] if crop_to_box else []) + [
+                dict(type='Resize', scale=(224, 224), keep_ratio=False,
+                     interpolation='bicubic'),
+                dict(type='LowResolution', size=size)
+            ] + ([dict(type='RandomFlip', prob=0.5, direction='horizontal')]
+                 if train else []) + [dict(type='PackInputs')])
+
+
+lowres_pipelines = {
+    f'{prefix}lr{size}': dict(
+        train=_lowres_pipeline(size, bool(prefix), True),
+        test=_lowres_pipeline(size, bool(prefix), False))
+    for size in (25, 50, 100) for prefix in ('', 'bbox_')
+}
+
+data_preprocessor = dict(
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True,
+)
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=False,
+    worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+)
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    dataset=dict(split='test'),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+test_dataloader = val_dataloader
+
+# Top-1 and mean per-class accuracy (RACNN's metric = macro recall).
+val_evaluator = [
+    dict(type='Accuracy', topk=(1, )),
+    dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
+]
+test_evaluator = val_evaluator
