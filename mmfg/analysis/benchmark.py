@@ -87,9 +87,9 @@ def synthetic_info(pipeline_cfg, size_wh, tmp_dir, num_parts=15, seed=0):
     props = np.array([[0.1 * w, 0.1 * h, 0.6 * w, 0.6 * h, 0.9],
                       [0.4 * w, 0.4 * h, 0.9 * w, 0.9 * h, 0.8]], np.float32)
     return dict(img_path=path, gt_label=0, sample_idx=0,
-                gt_bbox=np.array([0.1 * w, 0.15 * h, 0.9 * w, 0.85 * h],
-                                 np.float32),
-                gt_parts=parts, proposals=props)
+                gt_bboxes=np.array([[0.1 * w, 0.15 * h, 0.9 * w, 0.85 * h]],
+                                   np.float32),
+                gt_keypoints=parts[None], proposals=props)
 
 
 class _PipelineDataset(torch.utils.data.Dataset):

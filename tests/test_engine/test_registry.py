@@ -13,7 +13,7 @@ def test_three_scopes_build_from_one_config(tmp_path):
     cfg = Config(dict(
         default_scope='mmfg',
         # mmfg type
-        dataset=dict(type='FashionMNISTIdx', data_root=fashion_mnist_root,
+        dataset=dict(type='FashionMNIST', data_root=fashion_mnist_root,
                      split='test'),
         # mmpretrain types, no prefix
         model=dict(type='ImageClassifier',
@@ -65,7 +65,7 @@ def test_registry_locations_import_mmfg_modules():
         "assert MODELS.get('RACNN').__module__ == "
         "'mmfg.models.classifiers.racnn'\n"
         "assert MODELS.get('ResNet').__module__.startswith('mmpretrain')\n"
-        "assert DATASETS.get('FashionMNISTIdx') is not None\n"
+        "assert DATASETS.get('FashionMNIST') is not None\n"
         "print('ok')\n")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True)

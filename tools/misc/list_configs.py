@@ -15,12 +15,11 @@ from mmengine.config import Config
 
 # registered dataset type -> the short name used in config file names
 DATASET_NAMES = {
-    'CUB200': 'cub', 'NABirds': 'nabirds', 'StanfordDogs': 'stanford-dogs',
-    'StanfordCarsBoxes': 'stanford-cars', 'Flowers102FG': 'flowers102',
-    'FGVCAircraftFG': 'fgvc-aircraft', 'INaturalist2018': 'inat2018',
+    'CUB': 'cub', 'NABirds': 'nabirds', 'StanfordDogs': 'stanford-dogs',
+    'StanfordCars': 'stanford-cars', 'Flowers102': 'flowers102',
+    'FGVCAircraft': 'fgvc-aircraft', 'INaturalist2018': 'inat2018',
     'Birdsnap': 'birdsnap', 'Imagenette': 'imagenette',
-    'CIFAR10Split': 'cifar10', 'MNISTIdx': 'mnist',
-    'FashionMNISTIdx': 'fashion-mnist'
+    'CIFAR10': 'cifar10', 'MNIST': 'mnist', 'FashionMNIST': 'fashion-mnist'
 }
 
 
