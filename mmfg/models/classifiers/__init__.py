@@ -1,4 +1,5 @@
 """Classifiers registered in ``mmfg.registry.MODELS``."""
 from .racnn import RACNN
+from .sr_pretrainer import SRDataPreprocessor, SRPretrainer  # noqa: F401
 
 __all__ = ['RACNN']
