@@ -1,8 +1,17 @@
-# p-RACNN on low-resolution Fashion-MNIST: grey SR layers pre-trained with
-#   python tools/racnn/pretrain_sr.py IMG_DIR --in-channels 1 --hr-size 32 \
-#       --lr-size 8 --patch 17 --stride 5 --mean 72.94 --std 90.02 \
-#       --out checkpoints/racnn_sr_grey_lr8.pth
+# p-RACNN on low-resolution Fashion-MNIST (Cai et al. Sec. II-C): the grey
+# SR layers pre-trained alone (MSE on 17x17 LR/HR patch pairs, 32 -> 8 -> 32)
+# with the runner, then trained end to end with the classifier:
+#   python tools/train.py configs/racnn/srcnn-pretrain_grey-lr8_fashion-mnist.py
+#   python tools/misc/publish_model.py \
+#       work_dirs/srcnn-pretrain_grey-lr8_fashion-mnist/epoch_5.pth \
+#       checkpoints/racnn_sr_grey_lr8.pth
+# The published file holds sr.sconv{1,2,3}.{weight,bias} (RACNN's keys); the
+# SR layers take the sr.* part. (A full training checkpoint also works as
+# load_from=..., which leaves the classifier's keys to its own init.)
 _base_ = './racnn_lenet5_fashion-mnist-lr8.py'
 model = dict(
-    backbone=dict(sr_init_cfg=dict(
-        type='Pretrained', checkpoint='checkpoints/racnn_sr_grey_lr8.pth')))
+    sr=dict(
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='checkpoints/racnn_sr_grey_lr8.pth',
+            prefix='sr.')))
