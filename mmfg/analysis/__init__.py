@@ -1,1 +1,27 @@
-"""Analysis utilities (benchmarking, complexity)."""
+"""Analysis utilities: benchmarking (``benchmark``), adversarial robustness,
+CAM localisation, effective receptive fields, result tables.
+
+Foolbox and grad-cam are imported only when an attack / CAM runs."""
+from .cam_localization import localization_benchmark
+from .erf import erf_tables, format_erf_table, table_rows, td_chains
+from .results import collect_results, final_metrics, results_markdown
+from .robustness import (ALIASES, ATTACKS, DEFAULT_ATTACKS, DEFAULT_EPSILONS,
+                         accuracy_curve, attack_model, l2_distance,
+                         minimal_perturbations, resolve_attacks,
+                         robustness_benchmark)
+from .topdown_report import (attack_table, build_topdown_report,
+                             localization_table, mean_std, single_scale_table,
+                             transfer_table)
+from .unit_classifier import (UnitImageClassifier, input_scales, model_name,
+                              predict_labels, topdown_backbone)
+
+__all__ = [
+    'localization_benchmark', 'erf_tables', 'format_erf_table', 'table_rows',
+    'td_chains', 'collect_results', 'final_metrics', 'results_markdown',
+    'ALIASES', 'ATTACKS', 'DEFAULT_ATTACKS', 'DEFAULT_EPSILONS',
+    'accuracy_curve', 'attack_model', 'l2_distance', 'minimal_perturbations',
+    'resolve_attacks', 'robustness_benchmark', 'attack_table',
+    'localization_table', 'mean_std', 'single_scale_table',
+    'build_topdown_report', 'transfer_table', 'UnitImageClassifier',
+    'input_scales', 'model_name', 'predict_labels', 'topdown_backbone'
+]

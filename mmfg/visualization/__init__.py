@@ -1,2 +1,13 @@
-"""Visualisation: CAM saliency, box/part drawing (``mmfg.registry.VISUALIZERS``)."""
-__all__ = []
+"""Visualisation: CAM saliency, figures of the analyses
+(``mmfg.registry.VISUALIZERS``)."""
+from .cam import (CAM_METHODS, ClassifierCAM, ClassifierLogits,
+                  as_logits_module, class_activation_maps,
+                  default_target_layer, get_target_layer)
+from .cam_figures import draw_cam_column, draw_cam_grid, to_display
+from .robustness_plot import plot_accuracy_loss
+
+__all__ = [
+    'CAM_METHODS', 'ClassifierCAM', 'ClassifierLogits', 'as_logits_module',
+    'class_activation_maps', 'default_target_layer', 'get_target_layer',
+    'draw_cam_column', 'draw_cam_grid', 'to_display', 'plot_accuracy_loss'
+]

@@ -1,0 +1,254 @@
+"""Class activation maps (Grad-CAM and friends) of any classifier.
+
+The CAM methods are those of the PyPI ``grad-cam`` package
+(``pytorch_grad_cam``; ``pip install grad-cam``). This module adds what an
+mmpretrain / mmfg classifier needs around them: a logits view of the model,
+a default target layer, per-batch evaluation and maps returned as one
+``(B, H, W)`` tensor in ``[0, 1]`` at the input resolution.
+
+The class a map explains is the model's PREDICTED class unless ``targets``
+are given: a saliency method must not be told the ground truth (it would
+leak the label into e.g. weakly supervised boxes).
+
+Used by the Top-Down localisation (``tools/topdown/localization.py``), and
+meant for CAM-based part proposals and per-step attention maps.
+"""
+import numpy as np
+import torch
+import torch.nn as nn
+
+from mmfg.utils.errors import ConfigError
+
+#: method name -> class name in ``pytorch_grad_cam``
+CAM_METHODS = {
+    'gradcam': 'GradCAM',
+    'gradcam++': 'GradCAMPlusPlus',
+    'hirescam': 'HiResCAM',
+    'xgradcam': 'XGradCAM',
+    'layercam': 'LayerCAM',
+    'eigencam': 'EigenCAM',
+    'eigengradcam': 'EigenGradCAM',
+    'gradcamelementwise': 'GradCAMElementWise',
+    'scorecam': 'ScoreCAM',
+    'ablationcam': 'AblationCAM',
+}
+
+
+class ClassifierLogits(nn.Module):
+    """An MMEngine classifier seen as ``inputs -> logits``.
+
+    ``forward(x)`` is ``model(x, mode='tensor')``: for mmpretrain's
+    ``ImageClassifier`` the head's output (``LinearClsHead``: the linear
+    layer; parameter-free ``ClsHead``: the backbone's pooled class map).
+
+    Args:
+        model (BaseModel): the classifier; ``x`` must already be normalised
+            by its data preprocessor, ``(B, C, H, W)``.
+    """
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x, mode='tensor')
+
+
+def as_logits_module(model):
+    """``model`` itself when it maps inputs to logits, or a
+    :class:`ClassifierLogits` view of an MMEngine ``BaseModel``."""
+    from mmengine.model import BaseModel
+
+    if isinstance(model, BaseModel):
+        return ClassifierLogits(model)
+    return model
+
+
+def default_target_layer(model):
+    """Dotted name (inside ``model``) of the last convolutional feature map
+    of a classifier: ``backbone.class_conv`` (Top-Down LeNetFC / NIN),
+    ``backbone.final_norm`` (pre-activation ResNets), the last unit of the
+    last ``backbone.stages`` entry (mmfg ResNets), the last residual layer
+    of an mmpretrain ResNet (``res_layers``), else the backbone's last
+    ``Conv2d``.
+
+    Raises:
+        ConfigError: no backbone or no convolution found.
+    """
+    backbone = getattr(model, 'backbone', None)
+    if backbone is None:
+        raise ConfigError(f'{type(model).__name__} has no backbone; give '
+                          'the CAM target layer')
+    for name in ('class_conv', 'final_norm'):
+        if getattr(backbone, name, None) is not None:
+            return f'backbone.{name}'
+    stages = getattr(backbone, 'stages', None)
+    if stages is not None and len(stages):
+        # the module that computes the last level's output (the stage
+        # containers themselves are never called)
+        i = len(stages) - 1
+        units = getattr(stages[i], 'units', None)
+        if isinstance(units, nn.ModuleList) and len(units):
+            return f'backbone.stages.{i}.units.{len(units) - 1}'
+        if units is not None and len(units):
+            return f'backbone.stages.{i}.units'
+    res_layers = getattr(backbone, 'res_layers', None)
+    if res_layers:
+        return f'backbone.{res_layers[-1]}'
+    convs = [
+        n for n, m in backbone.named_modules() if isinstance(m, nn.Conv2d)
+    ]
+    if convs:
+        return f'backbone.{convs[-1]}'
+    raise ConfigError('cannot guess the last convolutional layer of '
+                      f'{type(backbone).__name__}; give --target-layer')
+
+
+def get_target_layer(model, name):
+    """The sub-module ``name`` (dotted) of ``model``.
+
+    Raises:
+        ConfigError: naming some of the existing modules.
+    """
+    try:
+        return model.get_submodule(name)
+    except AttributeError:
+        names = [n for n, _ in model.named_modules() if n][:40]
+        raise ConfigError(f'--target-layer {name!r} is not a module of the '
+                          f'classifier; some names: {names}') from None
+
+
+def _cam_class(method):
+    try:
+        import pytorch_grad_cam
+    except ImportError:
+        raise ConfigError('CAMs need pytorch-grad-cam: pip install grad-cam '
+                          '(see requirements/optional.txt)') from None
+    key = method.lower().replace('-', '').replace('_', '')
+    if key not in CAM_METHODS:
+        raise ConfigError(f'unknown CAM method {method!r}; choose from '
+                          f'{sorted(CAM_METHODS)}')
+    return getattr(pytorch_grad_cam, CAM_METHODS[key])
+
+
+def _targets(targets, num):
+    """None, an int or ``num`` ints -> the package's target objects."""
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    if targets is None:
+        return None
+    if isinstance(targets, int) or (torch.is_tensor(targets)
+                                    and targets.ndim == 0):
+        targets = [int(targets)] * num
+    targets = [int(t) for t in targets]
+    if len(targets) != num:
+        raise ValueError(f'{len(targets)} targets for {num} images')
+    return [ClassifierOutputTarget(t) for t in targets]
+
+
+class ClassifierCAM:
+    """Class activation maps of a classifier at one of its layers.
+
+    Args:
+        model (nn.Module): an MMEngine classifier (called as
+            ``model(x, mode='tensor')``) or any module mapping inputs
+            ``(B, C, H, W)`` to logits ``(B, K)``.
+        target_layer (str | nn.Module, optional): the layer whose output
+            (``(B, D, h, w)``) the CAM weighs; a dotted name inside
+            ``model`` or the module itself. Default:
+            :func:`default_target_layer` of ``model``.
+        method (str): one of :data:`CAM_METHODS` (default ``'gradcam'``).
+        reshape_transform (callable, optional): for layers whose output is
+            not ``(B, D, h, w)`` (e.g. ViT tokens), see ``grad-cam``.
+
+    After a call, ``layer_size`` is the target layer's ``(h, w)``.
+
+    Example:
+        >>> cam = ClassifierCAM(model)              # Grad-CAM, last conv
+        >>> maps = cam(inputs)                      # predicted classes
+        >>> maps.shape                              # (B, H, W), in [0, 1]
+    """
+
+    def __init__(self,
+                 model,
+                 target_layer=None,
+                 method='gradcam',
+                 reshape_transform=None):
+        self.net = as_logits_module(model)
+        inner = self.net.model if isinstance(self.net,
+                                             ClassifierLogits) else model
+        if target_layer is None:
+            target_layer = default_target_layer(inner)
+        if isinstance(target_layer, str):
+            self.layer_name = target_layer
+            target_layer = get_target_layer(inner, target_layer)
+        else:
+            self.layer_name = None
+        self.layer = target_layer
+        self.cam_cls = _cam_class(method)
+        self.reshape_transform = reshape_transform
+        self.layer_size = None
+
+    def __call__(self, inputs, targets=None, batch_size=None, **kwargs):
+        """Maps of ``inputs``.
+
+        Args:
+            inputs (Tensor): ``(B, C, H, W)``, what the model's forward takes
+                (normalised images for an MMEngine classifier).
+            targets (int | Sequence[int] | Tensor, optional): the class to
+                explain, one for all or one per image ``(B,)``. Default: each
+                image's predicted class (argmax of the logits).
+            batch_size (int, optional): images per forward/backward pass;
+                default all at once.
+            **kwargs: passed to the CAM call (``aug_smooth``,
+                ``eigen_smooth``).
+
+        Returns:
+            Tensor: float32 ``(B, H, W)`` on the CPU, each map ReLU'd,
+            min-max normalised to ``[0, 1]`` and resized (bilinear) from the
+            layer's ``(h, w)`` to the input's ``(H, W)``.
+        """
+        num = len(inputs)
+        batch_size = batch_size or max(num, 1)
+        targets = _targets(targets, num)
+        size = {}
+
+        def hook(module, args, output):
+            if torch.is_tensor(output):
+                size['hw'] = tuple(output.shape[-2:])
+
+        handle = self.layer.register_forward_hook(hook)
+        maps = []
+        try:
+            with self.cam_cls(
+                    model=self.net,
+                    target_layers=[self.layer],
+                    reshape_transform=self.reshape_transform) as cam:
+                for i in range(0, num, batch_size):
+                    x = inputs[i:i + batch_size]
+                    t = None if targets is None else targets[i:i + batch_size]
+                    maps.append(cam(input_tensor=x, targets=t, **kwargs))
+        finally:
+            handle.remove()
+        if 'hw' not in size:
+            raise ConfigError('the target layer never ran in the forward '
+                              'pass; give --target-layer a module that is '
+                              'called')
+        self.layer_size = size['hw']
+        out = np.concatenate(maps) if maps else np.zeros(
+            (0, ) + tuple(inputs.shape[-2:]), np.float32)
+        return torch.from_numpy(np.ascontiguousarray(out, dtype=np.float32))
+
+
+def class_activation_maps(model,
+                          inputs,
+                          targets=None,
+                          target_layer=None,
+                          method='gradcam',
+                          batch_size=None,
+                          **kwargs):
+    """One-shot :class:`ClassifierCAM`: ``(B, H, W)`` maps in ``[0, 1]`` of
+    ``inputs`` ``(B, C, H, W)`` for ``targets`` (default: the predicted
+    classes). See :class:`ClassifierCAM` for the arguments."""
+    cam = ClassifierCAM(model, target_layer=target_layer, method=method)
+    return cam(inputs, targets=targets, batch_size=batch_size, **kwargs)
