@@ -19,16 +19,14 @@ network (Lelekas et al., "Top-Down Networks", Sec. 3.2, Eq. 1).
   already starts with the ERF a BU network reaches only at its end. The BU
   table of the same architecture follows for comparison.
 
-The model is built from the config only (no checkpoint, no data).
+The model is built from the config only (no checkpoint, no data). The
+logic lives in :mod:`mmfg.analysis.erf`; this is its command line.
 """
 import argparse
 import json
-import os.path as osp
-import sys
-from fractions import Fraction
 
+from mmfg.analysis.erf import erf_tables, format_erf_table
 from mmfg.utils import run_with_clear_errors
-from mmfg.utils.errors import ConfigError
 
 
 def parse_args(argv=None):
@@ -39,126 +37,17 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def _layers(module, prefix):
-    from mmfg.models.utils import module_layers
-    return [(f'{prefix}.{name}' if name else prefix, k, s)
-            for name, k, s in module_layers(module)]
-
-
-def td_chains(backbone):
-    """``{factor: [(name, kernel, stride), ...]}``: for every input scale of
-    a TD :class:`TopDownNet`, the chain of layers from the image to the
-    output (strides may be fractions: upsampling)."""
-    levels = backbone.level_specs
-    stages = list(backbone.stages)
-    chains = {}
-    for j, (lv, stage) in enumerate(zip(levels, stages)):
-        f = lv.factor
-        if f in chains:
-            continue
-        chain = []
-        if f > 1:
-            blur = backbone.pyramid[str(f)]
-            chain.append((f'input x1/{f} (Gaussian blur sigma '
-                          f'{blur.sigma:.3g}, subsample)', 2 * blur.radius +
-                          1, f))
-        if hasattr(stage, 'branch'):
-            chain += _layers(stage.branch, f'stages.{j}.branch')
-        if hasattr(stage, 'merge'):
-            chain += _layers(stage.merge.fuse, f'stages.{j}.merge.fuse')
-        chain += _layers(stage.units, f'stages.{j}.units')
-        prev = f
-        for jj in range(j + 1, len(levels)):
-            nxt, m = levels[jj].factor, stages[jj]
-            if nxt != prev:
-                chain.append((f'upsample x{Fraction(prev, nxt)}', 1,
-                              Fraction(nxt, prev)))
-            prev = nxt
-            if hasattr(m, 'up'):
-                chain += _layers(m.up, f'stages.{jj}.up')
-            if hasattr(m, 'merge'):
-                if m.merge.lateral is not None:
-                    chain += _layers(m.merge.lateral,
-                                     f'stages.{jj}.merge.lateral')
-                chain += _layers(m.merge.fuse, f'stages.{jj}.merge.fuse')
-            chain += _layers(m.units, f'stages.{jj}.units')
-        if backbone.class_conv is not None:
-            chain += _layers(backbone.class_conv, 'class_conv')
-        chains[f] = chain
-    return chains
-
-
-def table_rows(chain):
-    from mmfg.models.utils import erf_sizes
-    return [
-        dict(name=name, kernel=k, stride=_num(s), erf=_num(r), jump=_num(m))
-        for (name, k, s), (r, m) in zip(chain, erf_sizes(chain))
-    ]
-
-
-def _num(v):
-    v = Fraction(v)
-    return int(v) if v.denominator == 1 else float(v)
-
-
-def print_table(title, rows, file=sys.stdout):
-    width = max([len(r['name']) for r in rows] + [5])
-    print(f'\n{title}', file=file)
-    print(f"{'layer':<{width}}  kernel  stride    ERF   jump", file=file)
-    for r in rows:
-        print(f"{r['name']:<{width}}  {r['kernel']:>6}  {r['stride']:>6g}  "
-              f"{r['erf']:>5g}  {r['jump']:>5g}", file=file)
-
-
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file {args.config} does not exist')
-    from mmengine.config import Config
-
-    from mmfg.models import TopDownNet
-    from mmfg.models.utils import erf_table
-    from mmfg.registry import MODELS
-    from mmfg.utils import register_all_modules
-
-    register_all_modules()
-    cfg = Config.fromfile(args.config)
-    backbone_cfg = cfg.model.get('backbone', cfg.model)
-    backbone = MODELS.build(backbone_cfg)
-    result = {}
-    if not isinstance(backbone, TopDownNet):
-        rows = erf_table(backbone)
-        if not rows:
-            raise ConfigError(f'{type(backbone).__name__} has no Conv2d / '
-                              'pooling layers to report')
-        print_table(f'{type(backbone).__name__} (modules in registration '
-                    'order)', rows)
-        result['layers'] = rows
-    else:
-        bu_rows = erf_table(backbone.arch, num_classes=backbone.num_classes)
-        if backbone.mode == 'bu':
-            print_table(f'BU {backbone_cfg.get("arch")}: longest path',
-                        bu_rows)
-            result['bu'] = bu_rows
-        else:
-            result['td'] = {}
-            for f, chain in td_chains(backbone).items():
-                rows = table_rows(chain)
-                print_table(
-                    f'{backbone.mode.upper()} {backbone_cfg.get("arch")}: '
-                    f'path from the input at 1/{f} resolution', rows)
-                result['td'][str(f)] = rows
-            print_table(f'BU {backbone_cfg.get("arch")} (for comparison): '
-                        'longest path', bu_rows)
-            result['bu'] = bu_rows
-            print('\nERF at the output per input scale: ' + ', '.join(
-                f"1/{f}: {rows[-1]['erf']}"
-                for f, rows in result['td'].items()) +
-                  f"; BU: {bu_rows[-1]['erf']}")
+    out = erf_tables(args.config)
+    for title, rows in out['tables']:
+        print(format_erf_table(title, rows))
+    if out['summary']:
+        print('\n' + out['summary'])
     if args.json:
         with open(args.json, 'w') as fh:
-            json.dump(result, fh, indent=2)
-    return result
+            json.dump(out['result'], fh, indent=2)
+    return out['result']
 
 
 if __name__ == '__main__':
