@@ -1,0 +1,206 @@
+"""mmfg.apis.FGInferencer and demo/image_demo.py: results equal the model's
+own ``predict`` on images preprocessed here by hand (OpenCV resize +
+the config's mean/std), for paths and arrays; a multi-input model gets the
+part crops its config's test pipeline makes."""
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmfg.apis import FGInferencer, init_model
+from ..conftest import BASELINE_CFG, REPO, run_tool
+from .test_model import FASHION_CLASSES, runner_like_checkpoint
+
+DEMO = osp.join(REPO, 'demo', 'image_demo.py')
+# 28x28 input, no resize; works on batches of one (mmpretrain's LeNet5
+# squeezes its features and fails on a single image: batch >= 2 with it)
+LENETFC_CFG = osp.join(REPO, 'configs', 'topdown',
+                       'bu_lenetfc_fashion-mnist.py')
+
+
+@pytest.fixture(scope='module')
+def lenet_ckpt(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp('inferencer') / 'lenet.pth')
+    runner_like_checkpoint(path, seed=1)
+    return path
+
+
+@pytest.fixture(scope='module')
+def lenetfc_ckpt(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp('inferencer') / 'lenetfc.pth')
+    runner_like_checkpoint(path, seed=2, config=LENETFC_CFG)
+    return path
+
+
+def grey_images(num=3, seed=0):
+    """Blobs of different sizes on noise, (28, 28) uint8 like
+    Fashion-MNIST."""
+    rng = np.random.default_rng(seed)
+    imgs = rng.integers(0, 40, (num, 28, 28)).astype(np.uint8)
+    for i, img in enumerate(imgs):
+        cv2.circle(img, (14, 14), 3 + 4 * i, 220, -1)
+    return imgs
+
+
+def reference_scores(model, imgs, size=32):
+    """Softmax scores ``(N, K)`` of ``model.predict`` on ``(N, 28, 28)``
+    uint8 images resized to ``size`` (bilinear) and normalised with the
+    configs' mean/std."""
+    x = np.stack(
+        [im if size == 28 else cv2.resize(im, (size, size)) for im in imgs])
+    x = (x.astype(np.float32) - 72.94) / 90.02
+    with torch.no_grad():
+        samples = model.predict(torch.from_numpy(x)[:, None])
+    return np.stack([s.pred_score.numpy() for s in samples])
+
+
+def test_inferencer_equals_the_models_predict(lenet_ckpt, tmp_path):
+    model = init_model(BASELINE_CFG, lenet_ckpt)
+    inferencer = FGInferencer(BASELINE_CFG, pretrained=lenet_ckpt)
+    imgs = grey_images(4)
+    results = inferencer(list(imgs), batch_size=4)
+    assert len(results) == len(imgs)
+    for want, res in zip(reference_scores(model, imgs), results):
+        np.testing.assert_allclose(res['pred_scores'], want, atol=1e-6)
+        assert res['pred_label'] == int(want.argmax())
+        assert res['pred_score'] == pytest.approx(float(want.max()))
+        assert res['pred_class'] == FASHION_CLASSES[res['pred_label']]
+    # the image matters (a constant model would pass the checks above)
+    assert not np.allclose(results[0]['pred_scores'],
+                           results[3]['pred_scores'])
+    # the same images from PNG files (read grey: the config has one mean)
+    paths = [str(tmp_path / f'img{i}.png') for i in (2, 3)]
+    for path, img in zip(paths, imgs[2:]):
+        cv2.imwrite(path, img)
+    from_files = inferencer(paths, batch_size=2)
+    for a, b in zip(from_files, results[2:]):
+        np.testing.assert_allclose(
+            a['pred_scores'], b['pred_scores'], atol=1e-6)
+    # batches give the same numbers; a built model works too
+    batched = FGInferencer(model)(list(imgs), batch_size=2)
+    for a, b in zip(batched, results):
+        np.testing.assert_allclose(
+            a['pred_scores'], b['pred_scores'], atol=1e-6)
+
+
+def test_single_image_in_a_one_image_batch(lenetfc_ckpt, tmp_path):
+    model = init_model(LENETFC_CFG, lenetfc_ckpt)
+    inferencer = FGInferencer(LENETFC_CFG, pretrained=lenetfc_ckpt)
+    img = grey_images()[1]
+    (want, ) = reference_scores(model, img[None], size=28)
+    path = str(tmp_path / 'img.png')
+    cv2.imwrite(path, img)
+    for inputs in (img, path):
+        (res, ) = inferencer(inputs)
+        np.testing.assert_allclose(res['pred_scores'], want, atol=1e-6)
+        assert res['pred_label'] == int(want.argmax())
+        assert res['pred_class'] == FASHION_CLASSES[res['pred_label']]
+
+
+def test_inferencer_errors(lenetfc_ckpt, tmp_path):
+    from mmfg.utils import ConfigError
+
+    inferencer = FGInferencer(LENETFC_CFG, pretrained=lenetfc_ckpt)
+    missing = str(tmp_path / 'missing.png')
+    with pytest.raises(FileNotFoundError, match=f'image {missing} does'):
+        inferencer(missing)
+    bare = torch.nn.Module()
+    with pytest.raises(TypeError):
+        inferencer([bare])
+    model = init_model(LENETFC_CFG)
+    del model.cfg
+    with pytest.raises(ConfigError, match='needs the config'):
+        FGInferencer(model)
+
+
+def _register_part_model():
+    """A test transform that crops the four 8x8 corners as part images and
+    a classifier whose logit k is 10 x the mean of corner k in [0, 1]."""
+    from mmcv.transforms import BaseTransform
+    from mmengine.model import BaseModel
+
+    from mmfg.registry import MODELS, TRANSFORMS
+
+    @TRANSFORMS.register_module(name='_TestCornerParts', force=True)
+    class CornerParts(BaseTransform):
+
+        def transform(self, results):
+            img = results['img']
+            results['part_imgs'] = np.stack(
+                [img[:8, :8], img[:8, -8:], img[-8:, :8], img[-8:, -8:]])
+            return results
+
+    @MODELS.register_module(name='_TestCornerClassifier', force=True)
+    class CornerClassifier(BaseModel):
+
+        def __init__(self, data_preprocessor=None):
+            pre = dict(data_preprocessor or {})
+            pre.setdefault('type', 'ClsDataPreprocessor')
+            super().__init__(data_preprocessor=pre)
+            self.scale = torch.nn.Parameter(torch.tensor(10.))
+
+        def forward(self, inputs, data_samples=None, mode='tensor'):
+            parts = torch.stack([s.part_imgs for s in data_samples])
+            logits = self.scale * parts.float().mean((2, 3, 4)) / 255
+            if mode == 'tensor':
+                return logits
+            for sample, logit in zip(data_samples, logits):
+                sample.set_pred_score(logit.softmax(0))
+                sample.set_pred_label(logit.argmax())
+            return data_samples
+
+
+def test_inferencer_runs_a_part_crop_pipeline():
+    _register_part_model()
+    cfg = Config(
+        dict(
+            default_scope='mmfg',
+            model=dict(type='_TestCornerClassifier'),
+            data_preprocessor=dict(mean=[0.], std=[1.]),
+            test_dataloader=dict(
+                dataset=dict(
+                    type='FashionMNISTIdx',
+                    data_root='unused',
+                    pipeline=[
+                        dict(type='Resize', scale=32),
+                        dict(type='_TestCornerParts'),
+                        dict(type='PackFGInputs'),
+                    ]))))
+    img = grey_images(1)[0]
+    img[:10, -10:] = 255  # the top-right corner is the brightest
+    (res, ) = FGInferencer(cfg)(img)
+    big = cv2.resize(img, (32, 32)).astype(np.float64) / 255
+    means = np.array([
+        big[:8, :8].mean(), big[:8, -8:].mean(), big[-8:, :8].mean(),
+        big[-8:, -8:].mean()
+    ])
+    want = np.exp(10 * means) / np.exp(10 * means).sum()
+    np.testing.assert_allclose(res['pred_scores'], want, rtol=1e-5)
+    assert res['pred_label'] == 1
+    assert res['pred_class'] == FASHION_CLASSES[1]
+
+
+def test_image_demo_prints_the_top_classes(lenetfc_ckpt, tmp_path):
+    img = grey_images()[2]
+    path = str(tmp_path / 'img.png')
+    cv2.imwrite(path, img)
+    proc = run_tool([DEMO, path, LENETFC_CFG, lenetfc_ckpt, '--topk', '3'])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == f'{path}: top-3 of 10 classes'
+    (want, ) = reference_scores(
+        init_model(LENETFC_CFG, lenetfc_ckpt), img[None], size=28)
+    top = np.argsort(-want, kind='stable')[:3]
+    for rank, (line, label) in enumerate(zip(lines[1:], top), start=1):
+        r, score, lab, name = line.split(None, 3)
+        assert (int(r), int(lab), name) == (rank, label,
+                                            FASHION_CLASSES[label])
+        assert float(score) == pytest.approx(want[label], abs=1e-4)
+    assert len(lines) == 4
+    bad = run_tool([DEMO, path, LENETFC_CFG, str(tmp_path / 'no.pth')])
+    assert bad.returncode == 1
+    assert (f'error: checkpoint {tmp_path}/no.pth does not exist'
+            in bad.stderr.splitlines())
