@@ -42,42 +42,56 @@ from mmpretrain.registry import \
 
 
 def _child(name, parent, *locations):
+    """A child registry of ``parent`` in scope ``mmfg``.
+
+    ``locations`` are imported on the first lookup: mmfg's own package and
+    the upstream package that fills ``parent``, so that an upstream type
+    (``UniversalVisualizer``, ``VisualizationHook``, ``ResNet``) resolves
+    even when nothing but the config named it.
+    """
     return Registry(name, parent=parent, scope='mmfg',
                     locations=list(locations))
 
 
-RUNNERS = _child('runner', MMPRETRAIN_RUNNERS, 'mmfg.engine')
+_ENGINE = ('mmfg.engine', 'mmpretrain.engine')
+_DATASETS = ('mmfg.datasets', 'mmpretrain.datasets')
+_MODELS = ('mmfg.models', 'mmpretrain.models')
+_EVALUATION = ('mmfg.evaluation', 'mmpretrain.evaluation')
+_VISUALIZATION = ('mmfg.visualization', 'mmpretrain.visualization')
+
+
+RUNNERS = _child('runner', MMPRETRAIN_RUNNERS, *_ENGINE)
 RUNNER_CONSTRUCTORS = _child('runner constructor',
-                             MMPRETRAIN_RUNNER_CONSTRUCTORS, 'mmfg.engine')
-LOOPS = _child('loop', MMPRETRAIN_LOOPS, 'mmfg.engine')
-HOOKS = _child('hook', MMPRETRAIN_HOOKS, 'mmfg.engine')
+                             MMPRETRAIN_RUNNER_CONSTRUCTORS, *_ENGINE)
+LOOPS = _child('loop', MMPRETRAIN_LOOPS, *_ENGINE)
+HOOKS = _child('hook', MMPRETRAIN_HOOKS, *_ENGINE)
 LOG_PROCESSORS = _child('log processor', MMPRETRAIN_LOG_PROCESSORS,
-                        'mmfg.engine')
-OPTIMIZERS = _child('optimizer', MMPRETRAIN_OPTIMIZERS, 'mmfg.engine')
+                        *_ENGINE)
+OPTIMIZERS = _child('optimizer', MMPRETRAIN_OPTIMIZERS, *_ENGINE)
 OPTIM_WRAPPERS = _child('optim_wrapper', MMPRETRAIN_OPTIM_WRAPPERS,
-                        'mmfg.engine')
+                        *_ENGINE)
 OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
                                     MMPRETRAIN_OPTIM_WRAPPER_CONSTRUCTORS,
-                                    'mmfg.engine')
+                                    *_ENGINE)
 PARAM_SCHEDULERS = _child('parameter scheduler', MMPRETRAIN_PARAM_SCHEDULERS,
-                          'mmfg.engine')
-DATASETS = _child('dataset', MMPRETRAIN_DATASETS, 'mmfg.datasets')
+                          *_ENGINE)
+DATASETS = _child('dataset', MMPRETRAIN_DATASETS, *_DATASETS)
 DATA_SAMPLERS = _child('data sampler', MMPRETRAIN_DATA_SAMPLERS,
-                       'mmfg.datasets')
+                       *_DATASETS)
 TRANSFORMS = _child('transform', MMPRETRAIN_TRANSFORMS,
-                    'mmfg.datasets.transforms')
-MODELS = _child('model', MMPRETRAIN_MODELS, 'mmfg.models')
+                    *_DATASETS)
+MODELS = _child('model', MMPRETRAIN_MODELS, *_MODELS)
 MODEL_WRAPPERS = _child('model_wrapper', MMPRETRAIN_MODEL_WRAPPERS,
-                        'mmfg.models')
+                        *_MODELS)
 WEIGHT_INITIALIZERS = _child('weight initializer',
-                             MMPRETRAIN_WEIGHT_INITIALIZERS, 'mmfg.models')
+                             MMPRETRAIN_WEIGHT_INITIALIZERS, *_MODELS)
 BATCH_AUGMENTS = _child('batch augment', MMPRETRAIN_BATCH_AUGMENTS,
-                        'mmfg.models')
-TASK_UTILS = _child('task util', MMPRETRAIN_TASK_UTILS, 'mmfg.models')
-FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'mmfg.engine')
-METRICS = _child('metric', MMPRETRAIN_METRICS, 'mmfg.evaluation')
-EVALUATORS = _child('evaluator', MMPRETRAIN_EVALUATORS, 'mmfg.evaluation')
+                        *_MODELS)
+TASK_UTILS = _child('task util', MMPRETRAIN_TASK_UTILS, *_MODELS)
+FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, *_ENGINE)
+METRICS = _child('metric', MMPRETRAIN_METRICS, *_EVALUATION)
+EVALUATORS = _child('evaluator', MMPRETRAIN_EVALUATORS, *_EVALUATION)
 VISUALIZERS = _child('visualizer', MMPRETRAIN_VISUALIZERS,
-                     'mmfg.visualization')
+                     *_VISUALIZATION)
 VISBACKENDS = _child('vis_backend', MMPRETRAIN_VISBACKENDS,
-                     'mmfg.visualization')
+                     *_VISUALIZATION)

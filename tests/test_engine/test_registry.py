@@ -66,6 +66,10 @@ def test_registry_locations_import_mmfg_modules():
         "'mmfg.models.classifiers.racnn'\n"
         "assert MODELS.get('ResNet').__module__.startswith('mmpretrain')\n"
         "assert DATASETS.get('FashionMNIST') is not None\n"
+        "from mmfg.registry import HOOKS\n"
+        "assert VISUALIZERS.get('UniversalVisualizer') is not None\n"
+        "assert HOOKS.get('VisualizationHook') is not None\n"
+        "assert METRICS.get('SingleLabelMetric') is not None\n"
         "print('ok')\n")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True)
