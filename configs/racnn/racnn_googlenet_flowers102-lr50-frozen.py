@@ -1,6 +1,6 @@
-# Table II protocol (Cai et al. Sec. 3.3): every categorisation layer frozen
+# Table II protocol (Cai et al. Sec. III-B): every categorisation layer frozen
 # (lr and decay x0) except the last fc; the SR layers still learn.
 _base_ = './baseline_googlenet_flowers102-lr50-frozen.py'
-# RACNN = the baseline classifier + the SR front end (Sec. 2.1); the SR
+# RACNN = the baseline classifier + the SR front end (Sec. II-A); the SR
 # layers' multipliers are in the shared racnn-finetune schedule.
 model = dict(type='RACNN', sr=dict(type='SRLayers', in_channels=3))

@@ -1,4 +1,4 @@
-# The RACNN low-resolution protocol (Cai et al. Sec. 3.1), shared by the
+# The RACNN low-resolution protocol (Cai et al. Sec. III-A), shared by the
 # cub_bbox-lr*, stanford-cars_bbox-lr* and flowers102_lr* bases: the image
 # (cropped to its bounding box first for the 'bbox_' variants: Cars, Birds)
 # resized to 224x224, bicubic down to s x s (s = 25, 50, 100) and back up to

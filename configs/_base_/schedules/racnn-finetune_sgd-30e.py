@@ -1,4 +1,4 @@
-# SGD fine-tuning with the per-layer multipliers of Cai et al. (Sec. 2.3),
+# SGD fine-tuning with the per-layer multipliers of Cai et al. (Sec. II-C),
 # shared by the plain CNN (baseline_*) and RACNN (racnn_* = baseline + SR):
 #   SR layers        sconv1, sconv2: lr x1, decay x0.1; sconv3: lr x0.1, decay x0.1
 #   categorisation   every backbone layer: lr x0.1, decay x0

@@ -5,7 +5,7 @@ MMPretrain has no Inception-v1; this reuses torchvision's implementation and
 keeps its module names, so torchvision's ImageNet checkpoint loads through
 ``init_cfg=dict(type='Pretrained', checkpoint=...)`` (its ``fc``/``aux*``
 keys are then reported as unused). Only the deepest output is used (as in
-RACNN, Cai et al. Sec. 3.2): no auxiliary classifiers.
+RACNN, Cai et al. Sec. II-B): no auxiliary classifiers.
 """
 from mmengine.model import BaseModule
 from torchvision.models import GoogLeNet as TVGoogLeNet

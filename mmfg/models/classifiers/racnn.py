@@ -1,5 +1,5 @@
 """RACNN: resolution-aware CNN (Cai et al., "Convolutional low-resolution
-fine-grained classification", Sec. 2.1).
+fine-grained classification", Sec. II-A).
 
 The paper's model is a plain classification CNN ("categorisation layers":
 AlexNet, VGG-16, GoogLeNet) with three convolutional super-resolution layers
@@ -28,7 +28,7 @@ class RACNN(ImageClassifier):
         **kwargs: everything :class:`ImageClassifier` takes (backbone, neck,
             head, pretrained, train_cfg, data_preprocessor, init_cfg).
 
-    The paper's per-layer learning rates and decays (Sec. 2.3) and its
+    The paper's per-layer learning rates and decays (Sec. II-C) and its
     Table II protocol (frozen categorisation layers) are optimizer settings:
     ``paramwise_cfg`` in ``configs/_base_/schedules/racnn_*.py``.
 

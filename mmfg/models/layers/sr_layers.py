@@ -1,5 +1,5 @@
 """RACNN's super-resolution layers (Cai et al., "Convolutional low-resolution
-fine-grained classification", Sec. 2.1, "Resolution-aware CNN").
+fine-grained classification", Sec. II-A, "Resolution-aware CNN").
 
 Three zero-padded convolutions (SRCNN-style, Dong et al.):
 
