@@ -1,12 +1,5 @@
 """Visualisation: CAM saliency, figures of the analyses
-(``mmfg.registry.VISUALIZERS``).
-
-Importing this package (the registry location of mmfg's ``VISUALIZERS`` and
-``VISBACKENDS``) also registers mmpretrain's visualizers
-(``UniversalVisualizer``), which those registries fall back to.
-"""
-import mmpretrain.visualization  # noqa: F401
-
+(``mmfg.registry.VISUALIZERS``)."""
 from .cam import (CAM_METHODS, ClassifierCAM, ClassifierLogits,
                   as_logits_module, class_activation_maps,
                   default_target_layer, get_target_layer)
