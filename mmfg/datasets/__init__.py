@@ -25,6 +25,7 @@ dataset, :mod:`.legacy_names` (names of earlier mmfg versions) and
 """
 from .birdsnap import Birdsnap
 from .cifar import CIFAR10
+from .cluttered_fashion_mnist import ClutteredFashionMNIST  # noqa: F401
 from .cub import CUB
 from .fgvc_aircraft import FGVCAircraft
 from .flowers102 import Flowers102
