@@ -19,10 +19,13 @@ idea with a 128x128 canvas and ten 10x10 clutter patches):
 
 Train = the 60,000 training images, test = the 10,000 test images: sample
 ``i`` of a split is built around image ``i`` of that split's idx file and
-keeps its label. The composition depends only on ``(seed, split, i)``
-(``numpy.random.default_rng([seed, split code, i])``, platform-independent
-PCG64 streams): the same sample on every run, worker and machine. Nothing
-is written to disk; one sample costs ~0.1 ms to compose.
+keeps its label. The composition depends only on ``(seed, split, i)``: its
+random choices are row ``i`` of one table of uniform numbers drawn from
+``numpy.random.default_rng([seed, split code])`` (PCG64, the same numbers
+on every platform), turned into integer placements once when the dataset
+is built (vectorised, ~0.2 s and 11 MB for the 60,000 training samples;
+nothing is written to disk). The same sample on every run, worker and
+machine; composing one costs ~0.1 ms.
 
 Fields of a sample (MMCV's layouts, see
 :mod:`mmfg.datasets.transforms.coords`; pixel ``i`` spans ``[i, i + 1)``):
@@ -162,6 +165,7 @@ class ClutteredFashionMNIST(_IdxDataset):
         self._by_class = np.argsort(labels, kind='stable')
         self._class_start = np.concatenate([[0], np.cumsum(counts)[:-1]])
         self._class_count = counts
+        self._placements = self._draw_placements()
         return [
             dict(
                 gt_label=int(label),
@@ -191,6 +195,40 @@ class ClutteredFashionMNIST(_IdxDataset):
                 f'({S}): use distractor_size <= {min(min(src_hw), S)}')
 
     # --------------------------------------------------------- composition
+    def _draw_placements(self):
+        """The integer placements of every sample of the split, (N, 4 + 5K)
+        int32: object h, w, x, y, then per fragment the source image,
+        crop y, x in it and paste y, x on the canvas (see
+        :meth:`placement`)."""
+        S, d, K = self.canvas_size, self.distractor_size, self.num_distractors
+        labels = self._labels
+        N, (src_h, src_w) = len(labels), self._images.shape[1:]
+        rng = np.random.default_rng([self.seed, SPLIT_CODES[self.split]])
+        u = rng.random((N, 3 + 5 * K))
+
+        def pick(v, n):  # uniform integer in [0, n) from v in [0, 1)
+            return np.minimum(np.floor(v * n), n - 1).astype(np.int64)
+
+        lo, hi = self.scale_range
+        scale = lo + (hi - lo) * u[:, 0]
+        h = np.rint(src_h * scale).astype(np.int64)
+        w = np.rint(src_w * scale).astype(np.int64)
+        x, y = pick(u[:, 1], S - w + 1), pick(u[:, 2], S - h + 1)
+        f = u[:, 3:].reshape(N, K, 5)
+        count = self._class_count[labels][:, None]
+        others = pick(f[..., 0], len(labels) - count)
+        others += np.where(others >= self._class_start[labels][:, None], count,
+                           0)
+        frags = np.stack([
+            self._by_class[others],
+            pick(f[..., 1], src_h - d + 1),
+            pick(f[..., 2], src_w - d + 1),
+            pick(f[..., 3], S - d + 1),
+            pick(f[..., 4], S - d + 1)
+        ], -1).reshape(N, 5 * K)
+        return np.concatenate([np.stack([h, w, x, y], 1), frags],
+                              1).astype(np.int32)
+
     def placement(self, index):
         """The random choices of the sample built around source image
         ``index`` of the split (a function of ``(seed, split, index)``
@@ -203,27 +241,12 @@ class ClutteredFashionMNIST(_IdxDataset):
             top-left (y, x) in the source and the paste's top-left (y, x)
             on the canvas.
         """
-        rng = np.random.default_rng(
-            [self.seed, SPLIT_CODES[self.split],
-             int(index)])
-        S, d, K = self.canvas_size, self.distractor_size, self.num_distractors
-        src_h, src_w = self._images.shape[1:]
-        scale = rng.uniform(*self.scale_range)
-        h, w = int(round(src_h * scale)), int(round(src_w * scale))
-        x, y = (int(v) for v in rng.integers(0, [S - w + 1, S - h + 1]))
-        label = self._labels[index]
-        others = rng.integers(0,
-                              len(self._labels) - self._class_count[label], K)
-        others = np.where(others >= self._class_start[label],
-                          others + self._class_count[label], others)
-        frags = np.stack([
-            self._by_class[others],
-            rng.integers(0, src_h - d + 1, K),
-            rng.integers(0, src_w - d + 1, K),
-            rng.integers(0, S - d + 1, K),
-            rng.integers(0, S - d + 1, K),
-        ], 1).astype(np.int64) if K else np.zeros((0, 5), np.int64)
-        return dict(obj_size=(h, w), obj_xy=(x, y), distractors=frags)
+        row = self._placements[index]
+        h, w, x, y = row[:4].tolist()
+        return dict(
+            obj_size=(h, w),
+            obj_xy=(x, y),
+            distractors=row[4:].reshape(-1, 5).astype(np.int64))
 
     def compose(self, index, clutter=True):
         """Compose the sample built around source image ``index``.
@@ -261,7 +284,8 @@ class ClutteredFashionMNIST(_IdxDataset):
         parts; an empty mask gives the pasted square, parts invisible."""
         rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
         if len(rows):
-            r1, r2, c1, c2 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            r1, r2 = int(rows[0]), int(rows[-1]) + 1
+            c1, c2 = int(cols[0]), int(cols[-1]) + 1
         else:
             r1, c1, (r2, c2) = 0, 0, mask.shape
         rm, cm = (r1 + r2) // 2, (c1 + c2) // 2
