@@ -226,3 +226,25 @@ def test_bad_arguments_name_the_problem(root, tmp_path):
     with pytest.raises(
             FileNotFoundError, match='train-labels-idx1-ubyte.*not found'):
         ClutteredFashionMNIST(str(tmp_path))
+
+
+def test_workers_send_small_tensors_inline():
+    """Idx datasets make their DataLoader workers pickle small tensors by
+    value (mmfg.datasets.mnist.inline_small_tensors): a small tensor
+    round-trips as an equal, writable, unshared tensor; large ones keep
+    PyTorch's shared-memory reduction."""
+    import pickle
+
+    from torch.multiprocessing.reductions import reduce_tensor
+
+    from mmfg.datasets.mnist import INLINE_TENSOR_BYTES, _reduce_small_tensor
+    small = torch.arange(12, dtype=torch.uint8).reshape(3, 4)[:, 1:]
+    fn, args = _reduce_small_tensor(small)
+    back = fn(*pickle.loads(pickle.dumps(args)))
+    assert torch.equal(back, small) and back.dtype == torch.uint8
+    assert not back.is_shared()
+    back += 1  # writable
+    big = torch.zeros(INLINE_TENSOR_BYTES // 4 + 1)
+    assert _reduce_small_tensor(big)[0] is reduce_tensor(big)[0]
+    half = torch.zeros(3, dtype=torch.bfloat16)  # numpy has no bfloat16
+    assert _reduce_small_tensor(half)[0] is reduce_tensor(half)[0]
