@@ -23,8 +23,11 @@ TABLE1 = {
     'nin': (970, 3368, 3397, 3388),
 }
 MODES = ('bu', 'td', 'td-uni', 'td-rev')
-NATIVE = {'MNISTIdx': (1, 28), 'FashionMNISTIdx': (1, 28),
-          'CIFAR10Split': (3, 32)}
+NATIVE = {
+    'MNISTIdx': (1, 28),
+    'FashionMNISTIdx': (1, 28),
+    'CIFAR10Split': (3, 32)
+}
 
 _features = {}  # (backbone cfg, input size) -> backbone output
 
@@ -47,12 +50,18 @@ def test_config_set_is_complete():
     names = [osp.basename(c) for c in CONFIGS]
     for name in names:
         assert NAME.match(name), name
-    need = [f'{m}_{a}_{d}.py' for m in MODES
-            for a, d in [('lenetfc', 'mnist'), ('lenetfc', 'fashion-mnist'),
-                         ('nin-light', 'mnist'),
-                         ('nin-light', 'fashion-mnist'), ('nin', 'cifar10'),
-                         ('resnet32', 'cifar10'),
-                         ('resnet18', 'imagenette'), ('resnet18', 'cub')]]
+    need = [
+        f'{m}_{a}_{d}.py' for m in MODES
+        for a, d in [('lenetfc', 'mnist'), (
+            'lenetfc', 'fashion-mnist'), (
+                'nin-light',
+                'mnist'), ('nin-light', 'fashion-mnist'), (
+                    'nin',
+                    'cifar10'), ('resnet32',
+                                 'cifar10'), ('resnet18',
+                                              'imagenette'), ('resnet18',
+                                                              'cub')]
+    ]
     assert not set(need) - set(names)
 
 
@@ -71,10 +80,17 @@ def test_config_builds_and_runs(path):
     num_classes = cfg.data_preprocessor.num_classes
     # the dataset's class count reaches the classifier
     dataset_classes = {
-        'MNISTIdx': 10, 'FashionMNISTIdx': 10, 'CIFAR10Split': 10,
-        'Imagenette': 10, 'CUB200': 200, 'StanfordCarsBoxes': 196,
-        'StanfordDogs': 120, 'Flowers102FG': 102, 'FGVCAircraftFG': 100,
-        'NABirds': 555, 'Birdsnap': 500
+        'MNISTIdx': 10,
+        'FashionMNISTIdx': 10,
+        'CIFAR10Split': 10,
+        'Imagenette': 10,
+        'CUB200': 200,
+        'StanfordCarsBoxes': 196,
+        'StanfordDogs': 120,
+        'Flowers102FG': 102,
+        'FGVCAircraftFG': 100,
+        'NABirds': 555,
+        'Birdsnap': 500
     }[cfg.test_dataloader.dataset.type]
     assert num_classes == dataset_classes
     batch = 1 if size > 128 else 2
@@ -148,10 +164,10 @@ def test_metafile_lists_every_config_with_its_parameters():
 
 @pytest.mark.parametrize('name', [
     'bu_resnet18_cub', 'bu_resnet18_stanford-cars',
-    'bu_resnet18_stanford-dogs',
-    'bu_resnet18_flowers102', 'bu_resnet18_fgvc-aircraft',
-    'bu_resnet18_nabirds', 'bu_resnet18_imagenette', 'bu_nin_cifar10',
-    'bu_nin_cifar10-aug', 'bu_lenetfc_fashion-mnist'
+    'bu_resnet18_stanford-dogs', 'bu_resnet18_flowers102',
+    'bu_resnet18_fgvc-aircraft', 'bu_resnet18_nabirds',
+    'bu_resnet18_imagenette', 'bu_nin_cifar10', 'bu_nin_cifar10-aug',
+    'bu_lenetfc_fashion-mnist'
 ])
 def test_dataset_bases_yield_the_model_input(name, tmp_path):
     """Train and test pipelines of every dataset base, on the miniature

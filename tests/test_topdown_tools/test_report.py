@@ -1,38 +1,63 @@
-"""tools/topdown/report.py: Markdown tables from attack/localization JSON and
-work dirs, checked against hand-computed values."""
+"""tools/topdown/report.py and mmfg.analysis.topdown_report: Markdown tables
+from attack/localization JSON and work dirs, checked against hand-computed
+values."""
 import json
 import statistics
 
 import pytest
 
+import mmfg.analysis.topdown_report as report
 from ..conftest import run_tool
-from .test_tools import TOOLS, load_tool
+from .test_tools import TOOLS
 
 EPS = [0., 0.5, 1., 2.]
 
 
 def attack_result(scale='all', transfer=True):
-    bu = dict(name='bu_lenetfc_fashion-mnist', clean_accuracy=0.9,
-              attacks=dict(fgm=dict(accuracy=[0.9, 0.6, 0.3, 0.1],
-                                    median_l2=0.8)))
-    td = dict(name='td_lenetfc_fashion-mnist', clean_accuracy=0.8,
-              input_scale_factors=[1, 2, 4],
-              attacks=dict(fgm=dict(accuracy=[0.8, 0.7, 0.5, 0.2],
-                                    median_l2=1.25)))
+    bu = dict(
+        name='bu_lenetfc_fashion-mnist',
+        clean_accuracy=0.9,
+        attacks=dict(fgm=dict(accuracy=[0.9, 0.6, 0.3, 0.1], median_l2=0.8)))
+    td = dict(
+        name='td_lenetfc_fashion-mnist',
+        clean_accuracy=0.8,
+        input_scale_factors=[1, 2, 4],
+        attacks=dict(fgm=dict(accuracy=[0.8, 0.7, 0.5, 0.2], median_l2=1.25)))
     if transfer:
-        td['single_scale_transfer'] = dict(results=dict(fgm={
-            '0': 0.8, '1': 0.6, '2': 0.75, 'all': 0.0, 'none': 0.8}))
-    return dict(epsilons=EPS, scale=scale, num_samples=10,
-                models=[bu, td] if scale == 'all' else [td])
+        td['single_scale_transfer'] = dict(
+            results=dict(fgm={
+                '0': 0.8,
+                '1': 0.6,
+                '2': 0.75,
+                'all': 0.0,
+                'none': 0.8
+            }))
+    return dict(
+        epsilons=EPS,
+        scale=scale,
+        num_samples=10,
+        models=[bu, td] if scale == 'all' else [td])
 
 
 def loc_result(p_bu, r_bu, p_td, r_td, n):
-    return dict(num_scored=n, models=[
-        dict(name='bu_lenetfc_fashion-mnist', cam_size=[7, 7], precision=p_bu,
-             recall=r_bu, micro_precision=p_bu, micro_recall=r_bu),
-        dict(name='td_lenetfc_fashion-mnist', cam_size=[28, 28],
-             precision=p_td, recall=r_td, micro_precision=p_td,
-             micro_recall=r_td)])
+    return dict(
+        num_scored=n,
+        models=[
+            dict(
+                name='bu_lenetfc_fashion-mnist',
+                cam_size=[7, 7],
+                precision=p_bu,
+                recall=r_bu,
+                micro_precision=p_bu,
+                micro_recall=r_bu),
+            dict(
+                name='td_lenetfc_fashion-mnist',
+                cam_size=[28, 28],
+                precision=p_td,
+                recall=r_td,
+                micro_precision=p_td,
+                micro_recall=r_td)
+        ])
 
 
 def write(path, obj):
@@ -46,7 +71,6 @@ def rows(text, first):
 
 
 def test_attack_tables():
-    report = load_tool('report')
     table = report.attack_table(attack_result(), [0.5, 2.], 1.)
     (bu, ), (td, ) = rows(table, 'FGM | BU'), rows(table, 'FGM | TD')
     # clean, acc@0.5, acc@2, loss at 1 = clean - acc@1, median L2
@@ -79,8 +103,9 @@ def test_report_over_seeds(tmp_path):
     td = rows(out, 'TD | 28x28')[0]
     assert td[2] == '0.550 ± 0.071' and td[3] == '0.700 ± 0.141'
     # the three single-scale runs, ordered by scale, labelled by factor
-    labels = [r[0] for r in rows(out, '') if r[1] == 'FGM'
-              and r[0][0].isdigit()]
+    labels = [
+        r[0] for r in rows(out, '') if r[1] == 'FGM' and r[0][0].isdigit()
+    ]
     assert labels == ['0 (full)', '1 (1/2)', '2 (1/4)']
 
 
@@ -91,7 +116,6 @@ def test_empty_folder_is_an_error(tmp_path):
 
 
 def test_runs_without_a_value_are_left_out_and_counted():
-    report = load_tool('report')
-    assert report._mean_std([0.4, None, 0.5]) == \
+    assert report.mean_std([0.4, None, 0.5]) == \
         '0.450 ± 0.071 (1 run(s) without a value)'
-    assert report._mean_std([None]) == '-'
+    assert report.mean_std([None]) == '-'

@@ -1,12 +1,11 @@
-"""tools/topdown/{attack,localization,erf}.py on a LeNetFC trained for a few
-iterations on 256 real Fashion-MNIST images (CPU)."""
-import importlib.util
+"""tools/topdown/{attack,localization,erf}.py and the library behind them
+(mmfg.analysis) on a LeNetFC trained for a few iterations on 256 real
+Fashion-MNIST images (CPU)."""
 import json
 import math
 import os.path as osp
 import re
 
-import numpy as np
 import pytest
 import torch
 
@@ -16,17 +15,10 @@ TOOLS = osp.join(REPO, 'tools', 'topdown')
 TRAIN = osp.join(REPO, 'tools', 'train.py')
 ATTACK = osp.join(TOOLS, 'attack.py')
 LOCALIZATION = osp.join(TOOLS, 'localization.py')
+ERF = osp.join(TOOLS, 'erf.py')
 BU_CFG = osp.join(REPO, 'configs', 'topdown', 'bu_lenetfc_fashion-mnist.py')
 TD_CFG = osp.join(REPO, 'configs', 'topdown', 'td_lenetfc_fashion-mnist.py')
 NUM_TEST = 64
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'topdown_tool_{name}', osp.join(TOOLS, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def assert_ok(proc):
@@ -52,8 +44,9 @@ def train_td_in_process(path, images=256, steps=6, seed=0):
     for step in range(steps):
         chunk = batch[(step * 64) % images:(step * 64) % images + 64]
         data = model.data_preprocessor(
-            dict(inputs=[b['inputs'] for b in chunk],
-                 data_samples=[b['data_samples'] for b in chunk]), True)
+            dict(
+                inputs=[b['inputs'] for b in chunk],
+                data_samples=[b['data_samples'] for b in chunk]), True)
         loss = model(**data, mode='loss')['loss']
         opt.zero_grad()
         loss.backward()
@@ -65,7 +58,8 @@ def train_td_in_process(path, images=256, steps=6, seed=0):
 def checkpoints(tmp_path_factory, fashion_mnist_root):
     tmp = tmp_path_factory.mktemp('topdown_tools')
     proc = run_tool([
-        TRAIN, BU_CFG, '--work-dir', str(tmp / 'bu'), '--cfg-options',
+        TRAIN, BU_CFG, '--work-dir',
+        str(tmp / 'bu'), '--cfg-options',
         'train_dataloader.dataset.indices=256',
         'train_dataloader.num_workers=0',
         f'val_dataloader.dataset.indices={NUM_TEST}',
@@ -79,8 +73,11 @@ def checkpoints(tmp_path_factory, fashion_mnist_root):
         re.findall(r'Epoch\(val\) \[4\].*?accuracy/top1: ([\d.]+)', log)[-1])
     td = tmp / 'td.pth'
     train_td_in_process(td)
-    return dict(tmp=tmp, bu=str(tmp / 'bu' / 'epoch_4.pth'), td=str(td),
-                bu_val_top1=val_top1)
+    return dict(
+        tmp=tmp,
+        bu=str(tmp / 'bu' / 'epoch_4.pth'),
+        td=str(td),
+        bu_val_top1=val_top1)
 
 
 def check_curve(model, epsilons):
@@ -99,8 +96,8 @@ def test_attack_bu_vs_td(checkpoints):
         ATTACK, BU_CFG, checkpoints['bu'], '--compare', TD_CFG,
         checkpoints['td'], '--attacks', 'fgsm', 'deepfool', 'gaussian',
         '--attack-options', 'deepfool.steps=3', 'deepfool.candidates=3',
-        '--epsilons', '0.5', '1',
-        '2', '4', '--num-samples', str(NUM_TEST), '--out-dir',
+        '--epsilons', '0.5', '1', '2', '4', '--num-samples',
+        str(NUM_TEST), '--out-dir',
         str(out)
     ])
     assert_ok(proc)
@@ -127,13 +124,16 @@ def test_attack_bu_vs_td(checkpoints):
 
 
 def test_attack_single_scale(checkpoints):
-    out = checkpoints['tmp'] / 'attack_scale'
-    load_tool('attack').main([
-        TD_CFG, checkpoints['td'], '--attacks', 'fgm', '--scale', '2',
-        '--epsilons', '1', '4', '--num-samples', '32', '--out-dir',
-        str(out)
-    ])
-    res = json.loads((out / 'attack.json').read_text())
+    from mmfg.analysis import robustness_benchmark
+
+    res = robustness_benchmark([(TD_CFG, checkpoints['td'])],
+                               attacks=['fgm'],
+                               scale='2',
+                               epsilons=[1, 4],
+                               num_samples=32)
+    res = json.loads(json.dumps(res))  # what attack.py writes
+    assert res['epsilons'] == [0., 1., 4.]
+    assert res['num_samples'] == 32
     assert res['scale'] == '2'
     (td, ) = res['models']
     assert td['input_scale_factors'] == [1, 2, 4]
@@ -147,22 +147,25 @@ def test_single_scale_perturbation_reaches_only_that_scale():
     here)."""
     from mmengine.config import Config
 
+    from mmfg.analysis import UnitImageClassifier
     from mmfg.models import GaussianBlurPool
     from mmfg.registry import MODELS
     from mmfg.utils import register_all_modules
 
-    common = load_tool('_topdown_common')
     register_all_modules()
     cfg = Config.fromfile(TD_CFG)
     torch.manual_seed(0)
     model = MODELS.build(
         dict(cfg.model, data_preprocessor=cfg.data_preprocessor)).eval()
-    net = common.UnitImageClassifier(model)
+    net = UnitImageClassifier(model)
     backbone = model.backbone
     # the module that first sees each scale's image: coarsest level (1/4):
     # its first conv; finer levels: their branch conv
-    entry = {4: backbone.stages[0].units[0], 2: backbone.stages[1].branch,
-             1: backbone.stages[2].branch}
+    entry = {
+        4: backbone.stages[0].units[0],
+        2: backbone.stages[1].branch,
+        1: backbone.stages[2].branch
+    }
     seen = {}
     handles = [
         mod.register_forward_pre_hook(
@@ -189,9 +192,11 @@ def test_single_scale_perturbation_reaches_only_that_scale():
                 torch.testing.assert_close(seen[f], want, rtol=0, atol=1e-4)
             assert not torch.allclose(out, plain)
             # an unperturbed input gives the plain network's output
-            torch.testing.assert_close(net(clean), model(
-                model.data_preprocessor({'inputs': clean * 255})['inputs'],
-                mode='tensor'))
+            torch.testing.assert_close(
+                net(clean),
+                model(
+                    model.data_preprocessor({'inputs': clean * 255})['inputs'],
+                    mode='tensor'))
             net.perturb_all_scales()
         torch.testing.assert_close(net(adv), plain)
     for h in handles:
@@ -216,8 +221,7 @@ def test_localization(checkpoints):
     # BU LeNetFC's last layer is at 1/4 of 28 px, TD's at full resolution
     assert bu['cam_size'] == [7, 7] and td['cam_size'] == [28, 28]
     for m in (bu, td):
-        for key in ('precision', 'recall', 'micro_precision',
-                    'micro_recall'):
+        for key in ('precision', 'recall', 'micro_precision', 'micro_recall'):
             assert m[key] is None or 0 <= m[key] <= 1, (key, m[key])
         assert m['recall'] is not None
     assert osp.getsize(out / 'gradcam_grid.png') > 1000
@@ -225,56 +229,29 @@ def test_localization(checkpoints):
     assert len(figures) == min(3, res['num_scored'])
 
 
-def test_precision_recall_on_hand_made_masks():
-    loc = load_tool('localization')
-    cam = np.array([[[1, 1, 0], [0, 1, 0], [0, 0, 0]],
-                    [[0, 0, 0], [0, 0, 0], [0, 0, 0]],
-                    [[1, 1, 1], [1, 1, 1], [1, 1, 1]]], dtype=bool)
-    obj = np.array([[[1, 0, 0], [1, 1, 0], [0, 0, 0]],
-                    [[0, 1, 0], [0, 0, 0], [0, 0, 0]],
-                    [[0, 0, 0], [0, 1, 0], [0, 0, 0]]], dtype=bool)
-    s = loc.mask_precision_recall(cam, obj)
-    # image 0: CAM 3 px, object 3 px, 2 shared
-    assert s['tp'].tolist() == [2, 0, 1]
-    assert s['fp'].tolist() == [1, 0, 8]
-    assert s['fn'].tolist() == [1, 1, 0]
-    assert s['precision'][0] == pytest.approx(2 / 3)
-    assert s['recall'][0] == pytest.approx(2 / 3)
-    assert np.isnan(s['precision'][1]) and s['recall'][1] == 0
-    assert s['precision'][2] == pytest.approx(1 / 9) and s['recall'][2] == 1
-    summary = loc.summarise(s)
-    assert summary['precision'] == pytest.approx((2 / 3 + 1 / 9) / 2)
-    assert summary['recall'] == pytest.approx((2 / 3 + 0 + 1) / 3)
-    assert summary['micro_precision'] == pytest.approx(3 / 12)
-    assert summary['micro_recall'] == pytest.approx(3 / 5)
-    assert summary['empty_cam'] == 1 and summary['empty_object'] == 0
-    # object mask: pixels above 0.2 x the image maximum
-    img = np.array([[[[0.1, 0.5], [0.3, 1.0]]]])  # (1, 1, 2, 2)
-    assert loc.object_masks(img, 0.2).tolist() == [[[False, True],
-                                                     [True, True]]]
-    # strictly above: 0.25 is not above 0.5 x 0.5
-    assert loc.object_masks(img * 0.5, 0.5).tolist() == [[[False, False],
-                                                          [False, True]]]
-    # colour images: the channel mean is thresholded
-    rgb = np.stack([img[:, 0], np.zeros((1, 2, 2)), img[:, 0]], axis=1)
-    assert loc.object_masks(rgb, 0.2).tolist() == [[[False, True],
-                                                     [True, True]]]
+def test_erf_tool_matches_eq1_by_hand(tmp_path):
+    from mmfg.analysis import erf_tables
 
-
-def test_erf_tool_matches_eq1_by_hand(capsys):
-    erf = load_tool('erf')
-    bu = erf.main([BU_CFG])['bu']
+    bu = erf_tables(BU_CFG)['result']['bu']
     # LeNetFC: conv5, pool2/2, conv5, pool2/2, conv3, class conv 1x1
     assert [r['erf'] for r in bu] == [5, 6, 14, 16, 24, 24]
     assert [r['jump'] for r in bu] == [1, 2, 2, 4, 4, 4]
-    td = erf.main([TD_CFG])['td']
+    out = erf_tables(TD_CFG)
+    td = out['result']['td']
     # coarsest input: blur 9 px (sigma 4/3, radius 4) with stride 4, conv3
     # at jump 4 (+8), upsample (jump 2), merge 3x3 (+4), conv5 (+8),
     # upsample (jump 1), merge 3x3 (+2), conv5 (+4)
     assert td['4'][-1]['erf'] == 35
     assert td['2'][-1]['erf'] == 31
     assert td['1'][-1]['erf'] == 11  # conv5, merge 3x3, conv5, 1x1
-    assert 'path from the input at 1/4 resolution' in capsys.readouterr().out
+    assert out['summary'] == ('ERF at the output per input scale: 1/4: 35, '
+                              '1/2: 31, 1/1: 11; BU: 24')
+    # the command line prints the tables and writes the same JSON
+    proc = run_tool([ERF, TD_CFG, '--json', str(tmp_path / 'erf.json')])
+    assert_ok(proc)
+    assert 'path from the input at 1/4 resolution' in proc.stdout
+    assert json.loads((tmp_path / 'erf.json').read_text()) == json.loads(
+        json.dumps(out['result']))
 
 
 def test_bad_input_gives_one_line_error(tmp_path, checkpoints, capsys):
@@ -285,19 +262,20 @@ def test_bad_input_gives_one_line_error(tmp_path, checkpoints, capsys):
     assert lines[0] == f'error: checkpoint {missing} does not exist', lines
     assert 'Traceback' not in proc.stderr
     # a checkpoint of another architecture, and a BU model with --scale
-    from mmfg.engine import run_with_clear_errors
-    loc = load_tool('localization')
+    from mmfg.analysis import localization_benchmark, robustness_benchmark
+    from mmfg.utils import run_with_clear_errors
     with pytest.raises(SystemExit) as exc:
-        run_with_clear_errors(loc.main, [BU_CFG, checkpoints['td']])
+        run_with_clear_errors(localization_benchmark,
+                              [(BU_CFG, checkpoints['td'])])
     assert exc.value.code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0].startswith(f"error: checkpoint {checkpoints['td']} does "
                              'not fit the model of'), err
-    attack = load_tool('attack')
     with pytest.raises(SystemExit):
-        run_with_clear_errors(attack.main, [
-            BU_CFG, checkpoints['bu'], '--scale', '1', '--num-samples', '4'
-        ])
+        run_with_clear_errors(
+            robustness_benchmark, [(BU_CFG, checkpoints['bu'])],
+            scale='1',
+            num_samples=4)
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0].startswith('error: --scale needs a Top-Down model'), err
 
@@ -308,7 +286,7 @@ def test_fixed_size_attack_distance_is_the_successful_epsilon():
     above eps, which ``accuracy = mean(d > eps)`` must not see."""
     import foolbox as fb
 
-    attack_tool = load_tool('attack')
+    from mmfg.analysis import l2_distance, minimal_perturbations
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
     net.eval()
@@ -318,8 +296,7 @@ def test_fixed_size_attack_distance_is_the_successful_epsilon():
     labels = net(images).argmax(1)
     eps = [0.05, 0.1, 0.2, 0.5, 1., 2.]
     attack = fb.attacks.L2FastGradientAttack()
-    d, adv = attack_tool.minimal_perturbations(fmodel, attack, images, labels,
-                                               [0.] + eps)
+    d, adv = minimal_perturbations(fmodel, attack, images, labels, [0.] + eps)
     _, _, success = attack(fmodel, images, labels, epsilons=eps)
     fooled_by = success.cumsum(0).bool()  # fooled at eps or a smaller one
     for k, e in enumerate(eps):
@@ -327,5 +304,5 @@ def test_fixed_size_attack_distance_is_the_successful_epsilon():
     assert fooled_by[-1].any()
     ok = torch.isfinite(d)
     # the returned images are the adversarials, at distance <= d
-    assert (attack_tool.l2(adv[ok], images[ok]) <= d[ok] + 1e-5).all()
+    assert (l2_distance(adv[ok], images[ok]) <= d[ok] + 1e-5).all()
     assert (net(adv[ok]).argmax(1) != labels[ok]).all()
