@@ -51,7 +51,7 @@ Expected layout: the Fashion-MNIST idx files of
 """
 import numbers
 
-import mmcv
+import cv2
 import numpy as np
 
 from mmfg.registry import DATASETS
@@ -261,21 +261,21 @@ class ClutteredFashionMNIST(_IdxDataset):
             ``gt_keypoints`` float32 (1, 4, 3) (see the module docstring).
         """
         S, d = self.canvas_size, self.distractor_size
-        p = self.placement(index)
+        row = self._placements[index].tolist()  # see placement()
+        h, w, x, y = row[:4]
         canvas = np.zeros((S, S), np.uint8)
         if clutter:
-            for src, cy, cx, py, px in p['distractors'].tolist():
+            images = self._images
+            for k in range(4, len(row), 5):
+                src, cy, cx, py, px = row[k:k + 5]
                 region = canvas[py:py + d, px:px + d]
                 np.maximum(
-                    region,
-                    self._images[src, cy:cy + d, cx:cx + d],
-                    out=region)
-        (h, w), (x, y) = p['obj_size'], p['obj_xy']
-        obj = mmcv.imresize(
-            self._images[index], (w, h), interpolation='bilinear')
+                    region, images[src, cy:cy + d, cx:cx + d], out=region)
+        # bilinear, as mmcv.imresize(..., interpolation='bilinear')
+        obj = cv2.resize(
+            self._images[index], (w, h), interpolation=cv2.INTER_LINEAR)
         mask = obj > 0
-        region = canvas[y:y + h, x:x + w]
-        region[mask] = obj[mask]
+        np.copyto(canvas[y:y + h, x:x + w], obj, where=mask)
         return dict(img=canvas, **self._box_and_parts(mask, x, y))
 
     @staticmethod
