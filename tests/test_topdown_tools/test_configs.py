@@ -23,11 +23,7 @@ TABLE1 = {
     'nin': (970, 3368, 3397, 3388),
 }
 MODES = ('bu', 'td', 'td-uni', 'td-rev')
-NATIVE = {
-    'MNISTIdx': (1, 28),
-    'FashionMNISTIdx': (1, 28),
-    'CIFAR10Split': (3, 32)
-}
+NATIVE = {'MNIST': (1, 28), 'FashionMNIST': (1, 28), 'CIFAR10': (3, 32)}
 
 _features = {}  # (backbone cfg, input size) -> backbone output
 
@@ -35,6 +31,8 @@ _features = {}  # (backbone cfg, input size) -> backbone output
 def input_shape(cfg):
     """(channels, size) the test pipeline feeds the model."""
     ds = cfg.test_dataloader.dataset
+    assert ds.type not in ('MNISTIdx', 'FashionMNISTIdx', 'CIFAR10Split'), (
+        'configs use the current dataset names')
     channels, size = NATIVE.get(ds.type, (3, None))
     for t in ds.pipeline:
         if t.type == 'CenterCrop':
@@ -80,15 +78,15 @@ def test_config_builds_and_runs(path):
     num_classes = cfg.data_preprocessor.num_classes
     # the dataset's class count reaches the classifier
     dataset_classes = {
-        'MNISTIdx': 10,
-        'FashionMNISTIdx': 10,
-        'CIFAR10Split': 10,
+        'MNIST': 10,
+        'FashionMNIST': 10,
+        'CIFAR10': 10,
         'Imagenette': 10,
-        'CUB200': 200,
-        'StanfordCarsBoxes': 196,
+        'CUB': 200,
+        'StanfordCars': 196,
         'StanfordDogs': 120,
-        'Flowers102FG': 102,
-        'FGVCAircraftFG': 100,
+        'Flowers102': 102,
+        'FGVCAircraft': 100,
         'NABirds': 555,
         'Birdsnap': 500
     }[cfg.test_dataloader.dataset.type]
@@ -182,7 +180,7 @@ def test_dataset_bases_yield_the_model_input(name, tmp_path):
     channels, size = input_shape(cfg)
     for loader in ('train_dataloader', 'test_dataloader'):
         ds = cfg[loader].dataset.copy()
-        if ds.type != 'FashionMNISTIdx':
+        if ds.type != 'FashionMNIST':
             ds.data_root = make_fixture(ds.type,
                                         str(tmp_path / loader))['data_root']
         else:
