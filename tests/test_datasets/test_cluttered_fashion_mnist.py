@@ -248,3 +248,20 @@ def test_workers_send_small_tensors_inline():
     assert _reduce_small_tensor(big)[0] is reduce_tensor(big)[0]
     half = torch.zeros(3, dtype=torch.bfloat16)  # numpy has no bfloat16
     assert _reduce_small_tensor(half)[0] is reduce_tensor(half)[0]
+
+
+@pytest.mark.parametrize('split,size', [('train', 60000), ('test', 10000)])
+def test_real_fashion_mnist_splits(fashion_mnist_root, split, size):
+    """On the real files: one sample per source image of the split, its
+    label, and the source image itself as the object."""
+    from mmfg.datasets import FashionMNIST
+    plain = FashionMNIST(fashion_mnist_root, split=split)
+    ds = ClutteredFashionMNIST(fashion_mnist_root, split=split)
+    assert len(ds) == len(plain) == size
+    for i in (0, 1, size // 2, size - 1):
+        src = plain.get_data_info(i)
+        info = ds.get_data_info(i)
+        assert info['gt_label'] == src['gt_label']
+        alone = _repaste(src['img'], ds.placement(i), 112)
+        np.testing.assert_array_equal(
+            ds.compose(i, clutter=False)['img'], alone)
