@@ -15,7 +15,7 @@ def get_version():
 
 
 def parse_requirements(fname):
-    """Package names from a requirements file, comments and -r lines skipped."""
+    """Package names from a requirements file (comments, -r lines skipped)."""
     reqs = []
     with open(osp.join(HERE, fname)) as f:
         for line in f:
@@ -25,7 +25,8 @@ def parse_requirements(fname):
     return reqs
 
 
-# Ranges real OpenMMLab 2.x deployments run (CI tests the pins in requirements/).
+# Ranges real OpenMMLab 2.x deployments run (CI tests the pins in
+# requirements/).
 INSTALL_REQUIRES = parse_requirements('requirements/runtime.txt') + [
     'torch>=1.13',
     'torchvision>=0.14',

@@ -8,14 +8,15 @@ import pytest
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FASHION_MNIST = osp.join(REPO, 'data', 'fashion_mnist')
-BASELINE_CFG = osp.join(REPO, 'configs', 'baselines', 'lenet5_fashion-mnist.py')
-
+BASELINE_CFG = osp.join(REPO, 'configs', 'baselines',
+                        'lenet5_fashion-mnist.py')
 
 
 @pytest.fixture(scope='session')
 def fashion_mnist_root():
     if not osp.isfile(osp.join(FASHION_MNIST, 't10k-labels-idx1-ubyte')):
-        pytest.fail(f'{FASHION_MNIST} is not prepared: run bash tools/setup.sh')
+        pytest.fail(
+            f'{FASHION_MNIST} is not prepared: run bash tools/setup.sh')
     return FASHION_MNIST
 
 
@@ -35,5 +36,10 @@ def run_tool(args, cwd=REPO, env=None, timeout=900):
     full_env.update(env or {})
     if args[0].endswith('.py'):
         args = [sys.executable] + list(args)
-    return subprocess.run(args, cwd=cwd, env=full_env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)

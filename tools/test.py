@@ -12,8 +12,7 @@ from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 
 from mmfg.engine import build_runner, setup_distributed
-from mmfg.utils import run_with_clear_errors
-from mmfg.utils import register_all_modules
+from mmfg.utils import register_all_modules, run_with_clear_errors
 
 
 def parse_args(argv=None):
@@ -22,20 +21,27 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save the test logs')
     parser.add_argument('--out', help='dump the predictions to this pickle')
-    parser.add_argument('--show-dir',
-                        help='save images with their predictions here')
-    parser.add_argument('--show', action='store_true',
-                        help='show the predictions in a window')
-    parser.add_argument('--interval', type=int, default=1,
-                        help='visualise every n-th sample')
-    parser.add_argument('--wait-time', type=float, default=2,
-                        help='seconds each shown image stays on screen')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--show-dir', help='save images with their predictions here')
+    parser.add_argument(
+        '--show', action='store_true', help='show the predictions in a window')
+    parser.add_argument(
+        '--interval', type=int, default=1, help='visualise every n-th sample')
+    parser.add_argument(
+        '--wait-time',
+        type=float,
+        default=2,
+        help='seconds each shown image stays on screen')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings, e.g. test_dataloader.batch_size=32')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        help='job launcher')
+    parser.add_argument(
+        '--launcher',
+        default='none',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -52,8 +58,8 @@ def merge_args(cfg, args):
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.show or args.show_dir:
-        vis = cfg.default_hooks.setdefault(
-            'visualization', dict(type='VisualizationHook'))
+        vis = cfg.default_hooks.setdefault('visualization',
+                                           dict(type='VisualizationHook'))
         vis.enable = True
         vis.show = args.show
         vis.wait_time = args.wait_time

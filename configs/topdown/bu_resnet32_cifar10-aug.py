@@ -6,5 +6,5 @@ _base_ = [
     '../_base_/schedules/topdown-cifar10-aug_sgd-200e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(backbone=dict(mode='bu'),
-             head=dict(num_classes=10, in_channels=64))
+model = dict(
+    backbone=dict(mode='bu'), head=dict(num_classes=10, in_channels=64))

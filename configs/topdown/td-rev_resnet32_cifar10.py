@@ -6,5 +6,5 @@ _base_ = [
     '../_base_/schedules/topdown-cifar10_sgd-100e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(backbone=dict(mode='td_rev'),
-             head=dict(num_classes=10, in_channels=64))
+model = dict(
+    backbone=dict(mode='td_rev'), head=dict(num_classes=10, in_channels=64))

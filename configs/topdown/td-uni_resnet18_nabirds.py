@@ -6,5 +6,5 @@ _base_ = [
     '../_base_/schedules/topdown-resnet18_sgd-50e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(backbone=dict(mode='td_uni'),
-             head=dict(num_classes=555, in_channels=128))
+model = dict(
+    backbone=dict(mode='td_uni'), head=dict(num_classes=555, in_channels=128))

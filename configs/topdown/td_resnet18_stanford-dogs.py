@@ -6,5 +6,5 @@ _base_ = [
     '../_base_/schedules/topdown-resnet18_sgd-50e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(backbone=dict(mode='td'),
-             head=dict(num_classes=120, in_channels=64))
+model = dict(
+    backbone=dict(mode='td'), head=dict(num_classes=120, in_channels=64))

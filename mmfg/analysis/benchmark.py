@@ -11,8 +11,9 @@ Used by ``tools/analysis_tools/benchmark.py``. For every config:
   steps above the level before them (what the steps allocate and free; small
   for small models, whose buffers the allocator reuses), ``rss_abs_mb`` the
   process's RSS then (all configs of the run are resident), and
-  ``cuda_peak_mb``, the CUDA peak allocated, parameters and FLOPs (MMEngine's counter; one fused
-  multiply-add counts as one FLOP, as in fvcore).
+  ``cuda_peak_mb``, the CUDA peak allocated, parameters and FLOPs
+  (MMEngine's counter; one fused multiply-add counts as one FLOP, as in
+  fvcore).
 
 Timings are interleaved across configs (repetition r of every config before
 repetition r + 1 of any) so that machine drift affects all alike; figures are
@@ -76,8 +77,8 @@ def synthetic_info(pipeline_cfg, size_wh, tmp_dir, num_parts=15, seed=0):
     import cv2
     rng = np.random.default_rng(seed)
     w, h = size_wh
-    img = cv2.GaussianBlur(rng.integers(0, 255, (h, w, 3), np.uint8), (0, 0),
-                           3)
+    img = cv2.GaussianBlur(
+        rng.integers(0, 255, (h, w, 3), np.uint8), (0, 0), 3)
     path = osp.join(tmp_dir, f'synthetic_{w}x{h}.jpg')
     cv2.imwrite(path, img)
     parts = np.concatenate([
@@ -86,10 +87,14 @@ def synthetic_info(pipeline_cfg, size_wh, tmp_dir, num_parts=15, seed=0):
     ], 1).astype(np.float32)
     props = np.array([[0.1 * w, 0.1 * h, 0.6 * w, 0.6 * h, 0.9],
                       [0.4 * w, 0.4 * h, 0.9 * w, 0.9 * h, 0.8]], np.float32)
-    return dict(img_path=path, gt_label=0, sample_idx=0,
-                gt_bboxes=np.array([[0.1 * w, 0.15 * h, 0.9 * w, 0.85 * h]],
-                                   np.float32),
-                gt_keypoints=parts[None], proposals=props)
+    return dict(
+        img_path=path,
+        gt_label=0,
+        sample_idx=0,
+        gt_bboxes=np.array([[0.1 * w, 0.15 * h, 0.9 * w, 0.85 * h]],
+                           np.float32),
+        gt_keypoints=parts[None],
+        proposals=props)
 
 
 class _PipelineDataset(torch.utils.data.Dataset):
@@ -131,11 +136,10 @@ class ConfigBench:
             self.data_source = f'synthetic {args.synthetic_size[0]}x' \
                 f'{args.synthetic_size[1]} JPEG'
             info = synthetic_info(pipeline, args.synthetic_size, tmp_dir)
-            self.dataset = _PipelineDataset(info, pipeline,
-                                            10**6)
-        self.batch = pseudo_collate(
-            [self.dataset[i % len(self.dataset)]
-             for i in range(self.batch_size)])
+            self.dataset = _PipelineDataset(info, pipeline, 10**6)
+        self.batch = pseudo_collate([
+            self.dataset[i % len(self.dataset)] for i in range(self.batch_size)
+        ])
         # random weights: timings do not depend on them, and no pretrained
         # file (init_cfg) is downloaded or loaded
         self.model = MODELS.build(copy.deepcopy(cfg.model)).to(self.device)
@@ -158,8 +162,8 @@ class ConfigBench:
     @torch.no_grad()
     def infer_step(self):
         self.model.eval()
-        ctx = (torch.autocast(self.device.type) if self.amp else
-               _nullcontext())
+        ctx = (
+            torch.autocast(self.device.type) if self.amp else _nullcontext())
         with ctx:
             self.model.val_step(self.batch)
 
@@ -173,8 +177,10 @@ class ConfigBench:
 
     def data_throughput(self, num_batches):
         loader = torch.utils.data.DataLoader(
-            self.dataset, batch_size=self.batch_size,
-            num_workers=self.num_workers, collate_fn=pseudo_collate,
+            self.dataset,
+            batch_size=self.batch_size,
+            num_workers=self.num_workers,
+            collate_fn=pseudo_collate,
             sampler=torch.utils.data.RandomSampler(
                 self.dataset, num_samples=self.batch_size * (num_batches + 1)))
         it = iter(loader)
@@ -189,8 +195,11 @@ class ConfigBench:
             pseudo_collate([self.dataset[0]]), False)
         wrapper = _TensorForward(self.model, data['data_samples'])
         wrapper.eval()
-        info = get_model_complexity_info(wrapper, inputs=(data['inputs'], ),
-                                         show_table=False, show_arch=False)
+        info = get_model_complexity_info(
+            wrapper,
+            inputs=(data['inputs'], ),
+            show_table=False,
+            show_arch=False)
         return info['flops']
 
     def memory(self, iters=3):
@@ -199,8 +208,9 @@ class ConfigBench:
         with PeakRSS() as peak:
             for _ in range(iters):
                 self.train_step()
-        cuda = (torch.cuda.max_memory_allocated(self.device) / 2**20
-                if self.device.type == 'cuda' else None)
+        cuda = (
+            torch.cuda.max_memory_allocated(self.device) /
+            2**20 if self.device.type == 'cuda' else None)
         return peak.peak, peak.peak_abs, cuda
 
 
@@ -243,8 +253,11 @@ def _override_input_size(pipeline, size):
 
 
 def summarise(values):
-    return dict(median=statistics.median(values), min=min(values),
-                max=max(values), n=len(values))
+    return dict(
+        median=statistics.median(values),
+        min=min(values),
+        max=max(values),
+        n=len(values))
 
 
 def run_benchmark(configs, args, log=print):
@@ -282,27 +295,28 @@ def run_benchmark(configs, args, log=print):
             log(f'[{b.name}] FLOP count failed: {exc}')
             flops = None
         train_img_s = b.batch_size / train['median']
-        results.append(dict(
-            config=b.name,
-            device=str(b.device),
-            amp=b.amp,
-            batch_size=b.batch_size,
-            input_shape=list(b.batch['inputs'][0].shape),
-            data_source=b.data_source,
-            num_workers=b.num_workers,
-            params=params,
-            params_trainable=trainable,
-            flops=flops,
-            train_step_s=train,
-            infer_step_s=infer,
-            train_img_s=train_img_s,
-            infer_img_s=b.batch_size / infer['median'],
-            data_img_s=data_img_s,
-            data_keeps_up=data_img_s['median'] >= train_img_s,
-            rss_peak_mb=rss,
-            rss_abs_mb=rss_abs,
-            cuda_peak_mb=cuda,
-        ))
+        results.append(
+            dict(
+                config=b.name,
+                device=str(b.device),
+                amp=b.amp,
+                batch_size=b.batch_size,
+                input_shape=list(b.batch['inputs'][0].shape),
+                data_source=b.data_source,
+                num_workers=b.num_workers,
+                params=params,
+                params_trainable=trainable,
+                flops=flops,
+                train_step_s=train,
+                infer_step_s=infer,
+                train_img_s=train_img_s,
+                infer_img_s=b.batch_size / infer['median'],
+                data_img_s=data_img_s,
+                data_keeps_up=data_img_s['median'] >= train_img_s,
+                rss_peak_mb=rss,
+                rss_abs_mb=rss_abs,
+                cuda_peak_mb=cuda,
+            ))
     return results
 
 
@@ -330,13 +344,16 @@ def add_ratios(results, baseline_name):
 
 def format_table(results):
     """Plain-text table of the main figures (ratios when present)."""
-    head = ['config', 'params', 'GFLOPs', 'train ms', 'infer ms',
-            'train img/s', 'data img/s', 'RSS MiB']
+    head = [
+        'config', 'params', 'GFLOPs', 'train ms', 'infer ms', 'train img/s',
+        'data img/s', 'RSS MiB'
+    ]
     rows = []
     for r in results:
         ratio = r.get('ratio_to_baseline')
         row = [
-            r['config'], f'{r["params"] / 1e6:.3f}M',
+            r['config'],
+            f'{r["params"] / 1e6:.3f}M',
             '-' if r['flops'] is None else f'{r["flops"] / 1e9:.3f}',
             f'{r["train_step_s"]["median"] * 1e3:.1f} '
             f'[{r["train_step_s"]["min"] * 1e3:.1f}-'

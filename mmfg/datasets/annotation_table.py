@@ -34,13 +34,21 @@ class AnnotationTable:
         header (list[str] | None)
     """
 
-    def __init__(self, path, fmt, ncols, maxsplit=-1, sep=None,
-                 header=False, owner='', backend_args=None):
+    def __init__(self,
+                 path,
+                 fmt,
+                 ncols,
+                 maxsplit=-1,
+                 sep=None,
+                 header=False,
+                 owner='',
+                 backend_args=None):
         self.path, self.fmt, self.owner = path, fmt, owner
         lo, hi = (ncols, ncols) if isinstance(ncols, int) else ncols
         try:
-            lines = get_text(path, encoding='utf-8',
-                             backend_args=backend_args).splitlines()
+            lines = get_text(
+                path, encoding='utf-8',
+                backend_args=backend_args).splitlines()
         except UnicodeDecodeError as exc:
             raise DataError(f'{self._prefix()}{path} is not a UTF-8 text '
                             f'file ({exc})') from None
@@ -57,8 +65,9 @@ class AnnotationTable:
                 self.header = fields
                 continue
             if len(fields) < lo or (hi is not None and len(fields) > hi):
-                raise self.error(lineno, f'expected {self._ncols(lo, hi)} '
-                                 f'fields, got {len(fields)}: {line!r}')
+                raise self.error(
+                    lineno, f'expected {self._ncols(lo, hi)} '
+                    f'fields, got {len(fields)}: {line!r}')
             self.rows.append((lineno, fields))
 
     @staticmethod
@@ -98,8 +107,9 @@ class AnnotationTable:
         for lineno, fields in self.rows:
             key = fields[col]
             if key in out:
-                raise self.error(lineno, f'id {key} appears again (first on '
-                                 f'line {out[key][0]})')
+                raise self.error(
+                    lineno, f'id {key} appears again (first on '
+                    f'line {out[key][0]})')
             out[key] = (lineno, fields)
         return out
 

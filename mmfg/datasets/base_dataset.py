@@ -121,9 +121,16 @@ class FGVCDataset(BaseDataset):
     HAS_BBOX = False
     HAS_PARTS = False
 
-    def __init__(self, data_root, split=None, proposal_file=None,
-                 check_files=None, missing_images='error', test_mode=None,
-                 with_bbox=None, with_parts=None, backend_args=None,
+    def __init__(self,
+                 data_root,
+                 split=None,
+                 proposal_file=None,
+                 check_files=None,
+                 missing_images='error',
+                 test_mode=None,
+                 with_bbox=None,
+                 with_parts=None,
+                 backend_args=None,
                  **kwargs):
         name = type(self).__name__
         split = self.DEFAULT_SPLIT if split is None else split
@@ -135,8 +142,7 @@ class FGVCDataset(BaseDataset):
         if split not in self.SPLITS:
             raise ValueError(f'{name}: split must be one of '
                              f'{list(self.SPLITS)}, got {split!r}')
-        if not isinstance(data_root, (str, os.PathLike)) or not str(
-                data_root):
+        if not isinstance(data_root, (str, os.PathLike)) or not str(data_root):
             raise ValueError(f'{name}: data_root must be a folder path, got '
                              f'{data_root!r}. Expected layout: {self.LAYOUT}')
         if missing_images not in MISSING_IMAGE_POLICIES:
@@ -147,8 +153,8 @@ class FGVCDataset(BaseDataset):
         self.backend_args = backend_args
         self.proposal_file = (None if proposal_file is None else
                               normalize_root(proposal_file))
-        self.check_files = (self.CHECK_FILES
-                            if check_files is None else bool(check_files))
+        self.check_files = (
+            self.CHECK_FILES if check_files is None else bool(check_files))
         self.missing_images = missing_images
         self.with_bbox = self.HAS_BBOX if with_bbox is None else bool(
             with_bbox)
@@ -161,8 +167,8 @@ class FGVCDataset(BaseDataset):
             test_mode = split in ('val', 'test')
         # mmpretrain's BaseDataset, also when an mmpretrain dataset class
         # is the next base (see the class docstring)
-        BaseDataset.__init__(self, ann_file='', data_root=root,
-                             test_mode=test_mode, **kwargs)
+        BaseDataset.__init__(
+            self, ann_file='', data_root=root, test_mode=test_mode, **kwargs)
 
     # ------------------------------------------------------------- loading
     def load_data_list(self):
@@ -180,8 +186,13 @@ class FGVCDataset(BaseDataset):
     def _table(self, path, fmt, ncols, **kwargs):
         """An :class:`AnnotationTable` of ``path`` read with this dataset's
         backend (``kwargs``: ``maxsplit``, ``sep``, ``header``)."""
-        return AnnotationTable(path, fmt, ncols, owner=type(self).__name__,
-                               backend_args=self.backend_args, **kwargs)
+        return AnnotationTable(
+            path,
+            fmt,
+            ncols,
+            owner=type(self).__name__,
+            backend_args=self.backend_args,
+            **kwargs)
 
     def _load_mat(self, path):
         """The ``.mat`` file ``path`` read with this dataset's backend."""
@@ -257,8 +268,9 @@ class FGVCDataset(BaseDataset):
 
     def proposal_keys(self):
         """Proposal-file keys of all items, in dataset order."""
-        return [self.proposal_key(self.get_data_info(i))
-                for i in range(len(self))]
+        return [
+            self.proposal_key(self.get_data_info(i)) for i in range(len(self))
+        ]
 
     def _finish(self, items):
         """Check image files, attach proposals; returns the data list."""
@@ -266,16 +278,17 @@ class FGVCDataset(BaseDataset):
             items = self._check_image_files(items)
         if self.proposal_file is not None:
             keys = [self.proposal_key(info) for info in items]
-            proposals = load_proposal_file(self.proposal_file, keys,
-                                           backend_args=self.backend_args)
+            proposals = load_proposal_file(
+                self.proposal_file, keys, backend_args=self.backend_args)
             for info, key in zip(items, keys):
                 info['proposals'] = proposals[key]
         return items
 
     def _check_image_files(self, items):
-        missing = [i for i, info in enumerate(items)
-                   if 'img_path' in info
-                   and not self._isfile(info['img_path'])]
+        missing = [
+            i for i, info in enumerate(items)
+            if 'img_path' in info and not self._isfile(info['img_path'])
+        ]
         if not missing:
             return items
         name = type(self).__name__

@@ -70,8 +70,9 @@ class Birdsnap(FGVCDataset):
         header = table.header or []
         missing = [n for n in names if n not in header]
         if missing:
-            raise table.error(1, f'the header lacks column(s) {missing} '
-                              f'(header: {header})')
+            raise table.error(
+                1, f'the header lacks column(s) {missing} '
+                f'(header: {header})')
         return [header.index(n) for n in names]
 
     def load_items(self):
@@ -80,9 +81,11 @@ class Birdsnap(FGVCDataset):
         images_path = self._require_file('images.txt')
         test_path = self._require_file('test_images.txt')
 
-        species = self._table(species_path,
-                                  'id<TAB>common<TAB>scientific<TAB>dir',
-                                  (2, None), sep='\t', header=True)
+        species = self._table(
+            species_path,
+            'id<TAB>common<TAB>scientific<TAB>dir', (2, None),
+            sep='\t',
+            header=True)
         id_col, name_col = self._columns(species, ('id', 'common'))
         names = {}
         for lineno, fields in species.rows:
@@ -95,40 +98,47 @@ class Birdsnap(FGVCDataset):
         index = {sid: i for i, sid in enumerate(ids)}
         self._set_classes(names[s] for s in ids)
 
-        test_tab = self._table(test_path, 'path', 1, maxsplit=0,
-                                   header=True)
-        test_paths = {fields[0].strip(): lineno
-                      for lineno, fields in test_tab.rows}
+        test_tab = self._table(test_path, 'path', 1, maxsplit=0, header=True)
+        test_paths = {
+            fields[0].strip(): lineno
+            for lineno, fields in test_tab.rows
+        }
 
         images = self._table(
             images_path, 'url<TAB>md5<TAB>path<TAB>species_id<TAB>bb_x1 ... '
-            '<TAB><part>_x<TAB><part>_y ...', (4, None), sep='\t',
+            '<TAB><part>_x<TAB><part>_y ...', (4, None),
+            sep='\t',
             header=True)
         path_col, sp_col = self._columns(images, ('path', 'species_id'))
-        box_cols = (self._columns(images, BOX_COLUMNS)
-                    if self.with_bbox else None)
+        box_cols = (
+            self._columns(images, BOX_COLUMNS) if self.with_bbox else None)
         part_cols = self._part_columns(images) if self.with_parts else None
 
         items = []
         listed = set()
         for lineno, fields in images.rows:
             if len(fields) != len(images.header):
-                raise images.error(lineno, f'{len(fields)} fields but the '
-                                   f'header has {len(images.header)}')
+                raise images.error(
+                    lineno, f'{len(fields)} fields but the '
+                    f'header has {len(images.header)}')
             rel = fields[path_col]
             listed.add(rel)
             if (rel in test_paths) != (self.split == 'test'):
                 continue
             sid = images.int(lineno, fields[sp_col], 'species_id')
             if sid not in index:
-                raise images.error(lineno, f'species_id {sid} is not in '
-                                   f'{species_path}')
-            info = dict(img_path=rel_join(img_dir, rel,
-                                          backend_args=self.backend_args),
-                        gt_label=index[sid])
+                raise images.error(
+                    lineno, f'species_id {sid} is not in '
+                    f'{species_path}')
+            info = dict(
+                img_path=rel_join(
+                    img_dir, rel, backend_args=self.backend_args),
+                gt_label=index[sid])
             if box_cols is not None:
-                box = [images.float(lineno, fields[c], n)
-                       for c, n in zip(box_cols, BOX_COLUMNS)]
+                box = [
+                    images.float(lineno, fields[c], n)
+                    for c, n in zip(box_cols, BOX_COLUMNS)
+                ]
                 if box[2] <= box[0] or box[3] <= box[1]:
                     raise images.error(lineno, f'empty box {box}')
                 info['gt_bboxes'] = np.array([box], dtype=np.float32)
@@ -138,20 +148,24 @@ class Birdsnap(FGVCDataset):
             items.append(info)
         unknown = [p for p in test_paths if p not in listed]
         if unknown:
-            raise test_tab.error(test_paths[unknown[0]],
-                                 f'{len(unknown)} test path(s) are not in '
-                                 f'{images_path}, e.g. {unknown[:3]}')
+            raise test_tab.error(
+                test_paths[unknown[0]],
+                f'{len(unknown)} test path(s) are not in '
+                f'{images_path}, e.g. {unknown[:3]}')
         return items
 
     def _part_columns(self, table):
         header = table.header or []
-        names = [h[:-2] for h in header
-                 if h.endswith('_x') and not h.startswith('bb_')]
+        names = [
+            h[:-2] for h in header
+            if h.endswith('_x') and not h.startswith('bb_')
+        ]
         cols = [self._columns(table, (f'{n}_x', f'{n}_y')) for n in names]
         if len(cols) != self.NUM_PARTS:
-            raise table.error(1, f'the header has {len(cols)} <part>_x/_y '
-                              f'column pairs, {type(self).__name__} expects '
-                              f'{self.NUM_PARTS}')
+            raise table.error(
+                1, f'the header has {len(cols)} <part>_x/_y '
+                f'column pairs, {type(self).__name__} expects '
+                f'{self.NUM_PARTS}')
         self.part_names = names
         return cols
 

@@ -17,8 +17,10 @@ META_FILE = 'batches.meta'
 def _str_keys(obj):
     """Python-2 pickles loaded with ``encoding='bytes'`` have bytes keys."""
     if isinstance(obj, dict):
-        return {(k.decode('latin1') if isinstance(k, bytes) else k): v
-                for k, v in obj.items()}
+        return {
+            (k.decode('latin1') if isinstance(k, bytes) else k): v
+            for k, v in obj.items()
+        }
     return obj
 
 
@@ -74,28 +76,32 @@ class CIFAR10(FGVCDataset, _MMPretrainCIFAR10):
             raw = get(path, backend_args=self.backend_args)
             content = _str_keys(pickle.loads(raw, encoding='latin1'))
         except Exception as exc:  # noqa: BLE001 - unpickling raises anything
-            raise self._data_error(path, f'cannot be unpickled '
-                                   f'({type(exc).__name__}: {exc})') from None
+            raise self._data_error(
+                path, f'cannot be unpickled '
+                f'({type(exc).__name__}: {exc})') from None
         if not isinstance(content, dict) or any(k not in content
                                                 for k in keys):
-            have = sorted(content) if isinstance(content, dict) else type(
-                content).__name__
-            raise self._data_error(path, f'expected a dict with keys '
-                                   f'{list(keys)}, got {have}')
+            have = sorted(content) if isinstance(
+                content, dict) else type(content).__name__
+            raise self._data_error(
+                path, f'expected a dict with keys '
+                f'{list(keys)}, got {have}')
         return path, content
 
     def load_items(self):
         sub = self._batch_dir()
-        meta_path, meta = self._load_pickle(posixpath.join(sub, META_FILE),
-                                            ('label_names', ))
-        names = [n.decode() if isinstance(n, bytes) else str(n)
-                 for n in meta['label_names']]
+        meta_path, meta = self._load_pickle(
+            posixpath.join(sub, META_FILE), ('label_names', ))
+        names = [
+            n.decode() if isinstance(n, bytes) else str(n)
+            for n in meta['label_names']
+        ]
         self._set_classes(names)
         batches = TRAIN_BATCHES if self.split == 'train' else TEST_BATCHES
         items = []
         for batch in batches:
-            path, content = self._load_pickle(posixpath.join(sub, batch),
-                                              ('data', 'labels'))
+            path, content = self._load_pickle(
+                posixpath.join(sub, batch), ('data', 'labels'))
             data = np.asarray(content['data'])
             labels = np.asarray(content['labels'])
             if data.dtype != np.uint8 or data.ndim != 2 or \
@@ -111,7 +117,9 @@ class CIFAR10(FGVCDataset, _MMPretrainCIFAR10):
                     f'{labels.min()}..{labels.max()}')
             imgs = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
             for i, (img, label) in enumerate(zip(imgs, labels)):
-                items.append(dict(img=np.ascontiguousarray(img),
-                                  gt_label=int(label),
-                                  img_key=f'{batch}/{i}'))
+                items.append(
+                    dict(
+                        img=np.ascontiguousarray(img),
+                        gt_label=int(label),
+                        img_key=f'{batch}/{i}'))
         return items

@@ -22,8 +22,8 @@ def read_parts_table(dataset, rel_names, rel_locs, image_ids):
     owner = type(dataset).__name__
     names_path = dataset._require_file(rel_names)
     locs_path = dataset._require_file(rel_locs)
-    names_tab = dataset._table(names_path, '<part_id> <part_name>', 2,
-                                maxsplit=1)
+    names_tab = dataset._table(
+        names_path, '<part_id> <part_name>', 2, maxsplit=1)
     part_rows = {}
     for key, (lineno, fields) in names_tab.by_key().items():
         names_tab.int(lineno, key, 'part id')
@@ -36,7 +36,7 @@ def read_parts_table(dataset, rel_names, rel_locs, image_ids):
             f'{dataset.NUM_PARTS}')
 
     locs_tab = dataset._table(locs_path,
-                               '<image_id> <part_id> <x> <y> <visible>', 5)
+                              '<image_id> <part_id> <x> <y> <visible>', 5)
     wanted = set(image_ids)
     parts = {}
     seen = set()
@@ -45,11 +45,13 @@ def read_parts_table(dataset, rel_names, rel_locs, image_ids):
             continue
         row = part_rows.get(part_id)
         if row is None:
-            raise locs_tab.error(lineno, f'part id {part_id} is not in '
-                                 f'{names_path}')
+            raise locs_tab.error(
+                lineno, f'part id {part_id} is not in '
+                f'{names_path}')
         if (img_id, row) in seen:
-            raise locs_tab.error(lineno, f'part {part_id} of image {img_id} '
-                                 'appears again')
+            raise locs_tab.error(
+                lineno, f'part {part_id} of image {img_id} '
+                'appears again')
         seen.add((img_id, row))
         visible = locs_tab.int(lineno, vis, 'visible flag')
         if visible not in (0, 1):
@@ -58,8 +60,9 @@ def read_parts_table(dataset, rel_names, rel_locs, image_ids):
         arr = parts.get(img_id)
         if arr is None:
             arr = parts[img_id] = np.zeros((num_parts, 3), np.float32)
-        arr[row] = (locs_tab.float(lineno, x, 'x'),
-                    locs_tab.float(lineno, y, 'y'), visible)
+        arr[row] = (locs_tab.float(lineno, x,
+                                   'x'), locs_tab.float(lineno, y,
+                                                        'y'), visible)
     for img_id in image_ids:
         if img_id not in parts:
             parts[img_id] = np.zeros((num_parts, 3), np.float32)
@@ -73,17 +76,18 @@ def items_with_boxes_and_parts(dataset, selected, img_dir):
     ``parts/part_locs.txt`` (``gt_keypoints`` (1, P, 3)) when the dataset
     asks for them."""
     ids = [s[0] for s in selected]
-    boxes = (read_boxes_xywh(dataset, 'bounding_boxes.txt', ids)
-             if dataset.with_bbox else None)
+    boxes = (
+        read_boxes_xywh(dataset, 'bounding_boxes.txt', ids)
+        if dataset.with_bbox else None)
     parts = None
     if dataset.with_parts:
         _, parts = read_parts_table(dataset, 'parts/parts.txt',
                                     'parts/part_locs.txt', ids)
     items = []
     for img_id, rel, label in selected:
-        info = dict(img_path=rel_join(img_dir, rel,
-                                      backend_args=dataset.backend_args),
-                    gt_label=label)
+        info = dict(
+            img_path=rel_join(img_dir, rel, backend_args=dataset.backend_args),
+            gt_label=label)
         if boxes is not None:
             info['gt_bboxes'] = boxes[img_id][None]
         if parts is not None:
@@ -105,8 +109,9 @@ def read_boxes_xywh(dataset, rel_path, image_ids):
         x, y, w, h = (tab.float(lineno, v, n)
                       for v, n in zip(fields[1:], 'x y width height'.split()))
         if w <= 0 or h <= 0 or x < 0 or y < 0:
-            raise tab.error(lineno, f'box {fields[1:]} has a negative origin '
-                            'or a non-positive size')
+            raise tab.error(
+                lineno, f'box {fields[1:]} has a negative origin '
+                'or a non-positive size')
         boxes[img_id] = xywh_to_xyxy(x, y, w, h)
     return boxes
 
@@ -175,27 +180,28 @@ class CUB(FGVCDataset, _MMPretrainCUB):
         split_path = self._require_file('train_test_split.txt')
         classes_path = self._require_file('classes.txt')
 
-        classes_tab = self._table(classes_path, '<class_id> <class_name>',
-                                      2, maxsplit=1)
+        classes_tab = self._table(
+            classes_path, '<class_id> <class_name>', 2, maxsplit=1)
         class_ids = {}
         names = []
         for lineno, (cid, name) in classes_tab.rows:
             cid = classes_tab.int(lineno, cid, 'class id')
             if cid != len(names) + 1:
-                raise classes_tab.error(lineno, f'class ids must run 1, 2, '
-                                        f'... in order; got {cid} on line '
-                                        f'{lineno}')
+                raise classes_tab.error(
+                    lineno, f'class ids must run 1, 2, '
+                    f'... in order; got {cid} on line '
+                    f'{lineno}')
             class_ids[cid] = len(names)
             # '001.Black_footed_Albatross' -> 'Black_footed_Albatross'
             prefix, dot, rest = name.partition('.')
             names.append(rest if dot and prefix.isdigit() else name)
         self._set_classes(names)
 
-        images_tab = self._table(images_path, '<image_id> <image_name>',
-                                     2, maxsplit=1)
+        images_tab = self._table(
+            images_path, '<image_id> <image_name>', 2, maxsplit=1)
         labels_tab = self._table(labels_path, '<image_id> <class_id>', 2)
-        split_tab = self._table(split_path,
-                                    '<image_id> <is_training_image>', 2)
+        split_tab = self._table(split_path, '<image_id> <is_training_image>',
+                                2)
         labels = labels_tab.by_key()
         splits = split_tab.by_key()
         want = '1' if self.split == 'train' else '0'
@@ -203,19 +209,21 @@ class CUB(FGVCDataset, _MMPretrainCUB):
         selected = []
         for lineno, (img_id, rel) in images_tab.rows:
             images_tab.int(lineno, img_id, 'image id')
-            s_line, (_, flag) = lookup(splits, img_id, split_path,
-                                       'image id', owner)
+            s_line, (_, flag) = lookup(splits, img_id, split_path, 'image id',
+                                       owner)
             if flag not in ('0', '1'):
-                raise split_tab.error(s_line, f'is_training_image {flag!r} '
-                                      'is not 0 or 1')
+                raise split_tab.error(
+                    s_line, f'is_training_image {flag!r} '
+                    'is not 0 or 1')
             if flag != want:
                 continue
-            l_line, (_, cid) = lookup(labels, img_id, labels_path,
-                                      'image id', owner)
+            l_line, (_, cid) = lookup(labels, img_id, labels_path, 'image id',
+                                      owner)
             cid = labels_tab.int(l_line, cid, 'class id')
             if cid not in class_ids:
-                raise labels_tab.error(l_line, f'class id {cid} is not in '
-                                       f'{classes_path} (1..{len(names)})')
+                raise labels_tab.error(
+                    l_line, f'class id {cid} is not in '
+                    f'{classes_path} (1..{len(names)})')
             selected.append((img_id, rel, class_ids[cid]))
 
         return items_with_boxes_and_parts(self, selected, img_dir)

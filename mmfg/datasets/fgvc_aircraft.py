@@ -64,8 +64,7 @@ class FGVCAircraft(FGVCDataset, _MMPretrainFGVCAircraft):
         variants_path = self._require_file('data/variants.txt')
         list_path = self._require_file(f'data/images_variant_{self.split}.txt')
 
-        variants = self._table(variants_path, '<variant name>', 1,
-                                   maxsplit=0)
+        variants = self._table(variants_path, '<variant name>', 1, maxsplit=0)
         names = [fields[0].strip() for _, fields in variants.rows]
         index = {}
         for (lineno, _), name in zip(variants.rows, names):
@@ -75,32 +74,35 @@ class FGVCAircraft(FGVCDataset, _MMPretrainFGVCAircraft):
             index[name] = len(index)
         self._set_classes(names)
 
-        table = self._table(list_path, '<image_name> <variant>', 2,
-                                maxsplit=1)
+        table = self._table(list_path, '<image_name> <variant>', 2, maxsplit=1)
         selected = []
         for lineno, (img, variant) in table.rows:
             variant = variant.strip()
             if variant not in index:
-                raise table.error(lineno, f'variant {variant!r} is not in '
-                                  f'{variants_path}')
+                raise table.error(
+                    lineno, f'variant {variant!r} is not in '
+                    f'{variants_path}')
             selected.append((img, index[variant]))
 
         boxes = None
         if self.with_bbox:
             box_path = self._require_file('data/images_box.txt')
-            box_tab = self._table(
-                box_path, '<image_name> <xmin> <ymin> <xmax> <ymax>', 5)
+            box_tab = self._table(box_path,
+                                  '<image_name> <xmin> <ymin> <xmax> <ymax>',
+                                  5)
             boxes = box_tab.by_key()
 
         items = []
         for img, label in selected:
-            info = dict(img_path=self._path(f'data/images/{img}.jpg'),
-                        gt_label=label)
+            info = dict(
+                img_path=self._path(f'data/images/{img}.jpg'), gt_label=label)
             if boxes is not None:
-                lineno, fields = lookup(boxes, img, box_path, 'image',
-                                        owner)
-                box = [box_tab.float(lineno, v, n) for v, n in
-                       zip(fields[1:], ('xmin', 'ymin', 'xmax', 'ymax'))]
+                lineno, fields = lookup(boxes, img, box_path, 'image', owner)
+                box = [
+                    box_tab.float(lineno, v, n)
+                    for v, n in zip(fields[1:], ('xmin', 'ymin', 'xmax',
+                                                 'ymax'))
+                ]
                 if box[2] <= box[0] or box[3] <= box[1]:
                     raise box_tab.error(lineno, f'empty box {box}')
                 info['gt_bboxes'] = np.array([box], dtype=np.float32)

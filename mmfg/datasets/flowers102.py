@@ -48,36 +48,43 @@ class Flowers102(FGVCDataset, _MMPretrainFlowers102):
                     '(https://www.robots.ox.ac.uk/~vgg/data/flowers/102/) '
                     'into data_root and extract the tgz there; see '
                     'docs/datasets.md.')
-    SPLIT_KEYS = {'train': ('trnid', ), 'val': ('valid', ),
-                  'trainval': ('trnid', 'valid'), 'test': ('tstid', )}
+    SPLIT_KEYS = {
+        'train': ('trnid', ),
+        'val': ('valid', ),
+        'trainval': ('trnid', 'valid'),
+        'test': ('tstid', )
+    }
 
     def _int_vector(self, mat, key, path):
         values = mat_list(mat_var(mat, key, path, type(self).__name__))
         for i, v in enumerate(values):
             if not isinstance(v, (int, float)) or v != int(v) or v < 1:
-                raise self._data_error(path, f'{key}[{i + 1}] = {v!r} is not '
-                                       'a positive integer')
+                raise self._data_error(
+                    path, f'{key}[{i + 1}] = {v!r} is not '
+                    'a positive integer')
         return [int(v) for v in values]
 
     def load_items(self):
         self._require_dir('jpg')
         labels_path = self._require_file('imagelabels.mat')
         split_path = self._require_file('setid.mat')
-        labels = self._int_vector(self._load_mat(labels_path), 'labels',
-                                  labels_path)
+        labels = self._int_vector(
+            self._load_mat(labels_path), 'labels', labels_path)
         setid = self._load_mat(split_path)
         ids = []
         for key in self.SPLIT_KEYS[self.split]:
             ids += self._int_vector(setid, key, split_path)
         self._set_classes(f'flower_{k:03d}'
-                          for k in range(1, max(labels, default=0) + 1))
+                          for k in range(1,
+                                         max(labels, default=0) + 1))
         items = []
         for n in ids:
             if n > len(labels):
                 raise self._data_error(
                     split_path, f'image number {n} is beyond the '
                     f'{len(labels)} labels of {labels_path}')
-            items.append(dict(
-                img_path=self._path(f'jpg/image_{n:05d}.jpg'),
-                gt_label=labels[n - 1] - 1))
+            items.append(
+                dict(
+                    img_path=self._path(f'jpg/image_{n:05d}.jpg'),
+                    gt_label=labels[n - 1] - 1))
         return items

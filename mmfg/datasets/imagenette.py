@@ -79,8 +79,8 @@ class Imagenette(FGVCDataset):
         self._set_classes(name for _, name in IMAGENETTE_CLASSES)
         wnids = [w for w, _ in IMAGENETTE_CLASSES]
         args = self.backend_args
-        present = sorted(list_dir_or_file(split_dir, list_file=False,
-                                          backend_args=args))
+        present = sorted(
+            list_dir_or_file(split_dir, list_file=False, backend_args=args))
         foreign = [d for d in present if d not in wnids]
         missing = [w for w in wnids if w not in present]
         if foreign or missing:
@@ -91,11 +91,11 @@ class Imagenette(FGVCDataset):
         items = []
         for label, wnid in enumerate(wnids):
             folder = rel_join(split_dir, wnid, backend_args=args)
-            names = list_dir_or_file(folder, list_dir=False,
-                                     backend_args=args)
+            names = list_dir_or_file(folder, list_dir=False, backend_args=args)
             for name in sorted(names):
                 if name.lower().endswith(IMAGE_EXTENSIONS):
-                    items.append(dict(
-                        img_path=rel_join(folder, name, backend_args=args),
-                        gt_label=label))
+                    items.append(
+                        dict(
+                            img_path=rel_join(folder, name, backend_args=args),
+                            gt_label=label))
         return items

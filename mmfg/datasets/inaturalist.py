@@ -55,8 +55,9 @@ class INaturalist2018(FGVCDataset):
 
     def _load_json(self, path):
         try:
-            return json.loads(get_text(path, encoding='utf-8',
-                                       backend_args=self.backend_args))
+            return json.loads(
+                get_text(
+                    path, encoding='utf-8', backend_args=self.backend_args))
         except (ValueError, UnicodeDecodeError) as exc:
             raise self._data_error(path, f'is not valid JSON ({exc})') \
                 from None
@@ -64,14 +65,16 @@ class INaturalist2018(FGVCDataset):
     def _records(self, content, key, fields, path):
         if not isinstance(content, dict) or not isinstance(
                 content.get(key), list):
-            raise self._data_error(path, f'has no list "{key}" (a COCO-style '
-                                   'file needs "images", "annotations" and '
-                                   '"categories")')
+            raise self._data_error(
+                path, f'has no list "{key}" (a COCO-style '
+                'file needs "images", "annotations" and '
+                '"categories")')
         out = content[key]
         for i, rec in enumerate(out):
             if not isinstance(rec, dict) or any(f not in rec for f in fields):
-                raise self._data_error(path, f'{key}[{i}] = {rec!r:.200} '
-                                       f'lacks one of {list(fields)}')
+                raise self._data_error(
+                    path, f'{key}[{i}] = {rec!r:.200} '
+                    f'lacks one of {list(fields)}')
         return out
 
     def load_items(self):
@@ -91,8 +94,9 @@ class INaturalist2018(FGVCDataset):
             if not isinstance(extra, list) or not all(
                     isinstance(c, dict) and 'id' in c and 'name' in c
                     for c in extra):
-                raise self._data_error(cat_path, 'must be a list of '
-                                       '{"id", "name", ...} categories')
+                raise self._data_error(
+                    cat_path, 'must be a list of '
+                    '{"id", "name", ...} categories')
             for c in extra:
                 if c['id'] in names:
                     names[c['id']] = str(c['name'])
@@ -127,8 +131,8 @@ class INaturalist2018(FGVCDataset):
             rel = str(img['file_name'])
             if '/' in rel:
                 folders.add(rel.split('/')[0])
-            items.append(dict(img_path=self._path(rel),
-                              gt_label=label_of[img['id']]))
+            items.append(
+                dict(img_path=self._path(rel), gt_label=label_of[img['id']]))
         for folder in sorted(folders):
             self._require_dir(folder)
         return items

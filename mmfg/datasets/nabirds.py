@@ -69,8 +69,8 @@ class NABirds(FGVCDataset):
         split_path = self._require_file('train_test_split.txt')
         classes_path = self._require_file('classes.txt')
 
-        classes_tab = self._table(classes_path, '<class_id> <class_name>',
-                                      2, maxsplit=1)
+        classes_tab = self._table(
+            classes_path, '<class_id> <class_name>', 2, maxsplit=1)
         class_names = {}
         for key, (lineno, fields) in classes_tab.by_key().items():
             class_names[classes_tab.int(lineno, key, 'class id')] = fields[1]
@@ -80,27 +80,29 @@ class NABirds(FGVCDataset):
         for img_id, (lineno, fields) in labels_tab.by_key().items():
             cid = labels_tab.int(lineno, fields[1], 'class id')
             if cid not in class_names:
-                raise labels_tab.error(lineno, f'class id {cid} is not in '
-                                       f'{classes_path}')
+                raise labels_tab.error(
+                    lineno, f'class id {cid} is not in '
+                    f'{classes_path}')
             labels[img_id] = (lineno, cid)
         # the ids in use, sorted -> 0..N-1 (they are not contiguous)
         self.class_ids = sorted({cid for _, cid in labels.values()})
         index = {cid: i for i, cid in enumerate(self.class_ids)}
         self._set_classes(class_names[cid] for cid in self.class_ids)
 
-        images_tab = self._table(images_path, '<image_id> <image_name>',
-                                     2, maxsplit=1)
-        split_tab = self._table(split_path,
-                                    '<image_id> <is_training_image>', 2)
+        images_tab = self._table(
+            images_path, '<image_id> <image_name>', 2, maxsplit=1)
+        split_tab = self._table(split_path, '<image_id> <is_training_image>',
+                                2)
         splits = split_tab.by_key()
         want = '1' if self.split == 'train' else '0'
         selected = []
         for lineno, (img_id, rel) in images_tab.rows:
-            s_line, (_, flag) = lookup(splits, img_id, split_path,
-                                       'image id', owner)
+            s_line, (_, flag) = lookup(splits, img_id, split_path, 'image id',
+                                       owner)
             if flag not in ('0', '1'):
-                raise split_tab.error(s_line, f'is_training_image {flag!r} '
-                                      'is not 0 or 1')
+                raise split_tab.error(
+                    s_line, f'is_training_image {flag!r} '
+                    'is not 0 or 1')
             if flag != want:
                 continue
             _, cid = lookup(labels, img_id, labels_path, 'image id', owner)

@@ -70,24 +70,28 @@ def as_boxes(boxes, key, path):
     if arr is None or arr.dtype.kind not in 'iuf' or arr.ndim != 2 \
             or arr.shape[1] != 5:
         bad = _first_non_box(boxes)
-        raise _error(path, f'image {key!r}: box {bad} is not 5 numbers '
-                     '[x1, y1, x2, y2, score]')
+        raise _error(
+            path, f'image {key!r}: box {bad} is not 5 numbers '
+            '[x1, y1, x2, y2, score]')
     arr = arr.astype(np.float64)
     finite = np.isfinite(arr).all(axis=1)
     if not finite.all():
         i = int(np.argmin(finite))
-        raise _error(path, f'image {key!r}: box {i} {arr[i].tolist()} has a '
-                     'non-finite value')
+        raise _error(
+            path, f'image {key!r}: box {i} {arr[i].tolist()} has a '
+            'non-finite value')
     negative = (arr[:, :4] < 0).any(axis=1)
     if negative.any():
         i = int(np.argmax(negative))
-        raise _error(path, f'image {key!r}: box {i} {arr[i].tolist()} has a '
-                     'negative coordinate')
+        raise _error(
+            path, f'image {key!r}: box {i} {arr[i].tolist()} has a '
+            'negative coordinate')
     empty = (arr[:, 2] <= arr[:, 0]) | (arr[:, 3] <= arr[:, 1])
     if empty.any():
         i = int(np.argmax(empty))
-        raise _error(path, f'image {key!r}: box {i} {arr[i].tolist()} has '
-                     'x2 <= x1 or y2 <= y1')
+        raise _error(
+            path, f'image {key!r}: box {i} {arr[i].tolist()} has '
+            'x2 <= x1 or y2 <= y1')
     return arr.astype(np.float32)
 
 
@@ -113,20 +117,26 @@ def _first_non_box(boxes):
 def validate_proposals(content, path):
     """Check a loaded proposal file; returns ``{key: (N, 5) float32}``."""
     if not isinstance(content, dict):
-        raise _error(path, f'the top level is a {type(content).__name__}, '
-                     'not a dict')
+        raise _error(
+            path, f'the top level is a {type(content).__name__}, '
+            'not a dict')
     if content.get('version') != PROPOSAL_FILE_VERSION:
-        raise _error(path, f'version is {content.get("version")!r}, '
-                     f'expected {PROPOSAL_FILE_VERSION}')
+        raise _error(
+            path, f'version is {content.get("version")!r}, '
+            f'expected {PROPOSAL_FILE_VERSION}')
     if content.get('box_format') != BOX_FORMAT:
-        raise _error(path, f'box_format is {content.get("box_format")!r}, '
-                     f'expected {BOX_FORMAT!r}')
+        raise _error(
+            path, f'box_format is {content.get("box_format")!r}, '
+            f'expected {BOX_FORMAT!r}')
     props = content.get('proposals')
     if not isinstance(props, dict):
-        raise _error(path, '"proposals" is missing or not a dict of image '
-                     'path -> boxes')
-    return {str(key): as_boxes(boxes, key, path)
-            for key, boxes in props.items()}
+        raise _error(
+            path, '"proposals" is missing or not a dict of image '
+            'path -> boxes')
+    return {
+        str(key): as_boxes(boxes, key, path)
+        for key, boxes in props.items()
+    }
 
 
 def _norm_key(key):
@@ -165,10 +175,13 @@ def load_proposal_file(path, img_keys=None, backend_args=None):
     try:
         content = load(path, file_format=fmt, backend_args=backend_args)
     except Exception as exc:  # noqa: BLE001 - json/pickle raise many types
-        raise _error(path, f'cannot be read as {fmt} '
-                     f'({type(exc).__name__}: {exc})') from None
-    props = {_norm_key(k): v
-             for k, v in validate_proposals(content, path).items()}
+        raise _error(
+            path, f'cannot be read as {fmt} '
+            f'({type(exc).__name__}: {exc})') from None
+    props = {
+        _norm_key(k): v
+        for k, v in validate_proposals(content, path).items()
+    }
     if img_keys is None:
         return props
     missing = [k for k in img_keys if _norm_key(k) not in props]
@@ -199,14 +212,16 @@ def dump_proposal_file(path, proposals, backend_args=None):
     if not isinstance(proposals, dict):
         raise DataError(f'dump_proposal_file({path}): proposals must be a '
                         f'dict, got {type(proposals).__name__}')
-    checked = {_norm_key(k): as_boxes(v, k, path)
-               for k, v in proposals.items()}
+    checked = {
+        _norm_key(k): as_boxes(v, k, path)
+        for k, v in proposals.items()
+    }
     if fmt == 'json':
         body = {k: v.tolist() for k, v in checked.items()}
     else:
         body = checked
-    content = dict(version=PROPOSAL_FILE_VERSION, box_format=BOX_FORMAT,
-                   proposals=body)
+    content = dict(
+        version=PROPOSAL_FILE_VERSION, box_format=BOX_FORMAT, proposals=body)
     if '://' not in path:  # local file: create its folder
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     dump(content, path, file_format=fmt, backend_args=backend_args)

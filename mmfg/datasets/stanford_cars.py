@@ -74,8 +74,10 @@ class StanfordCars(FGVCDataset, _MMPretrainStanfordCars):
     def _names(self, mat, path):
         owner = type(self).__name__
         try:
-            return [str(n) for n in mat_list(
-                mat_var(mat, 'class_names', path, owner))]
+            return [
+                str(n)
+                for n in mat_list(mat_var(mat, 'class_names', path, owner))
+            ]
         except ValueError as exc:
             raise self._data_error(path, f'malformed class_names ({exc})')
 
@@ -88,9 +90,12 @@ class StanfordCars(FGVCDataset, _MMPretrainStanfordCars):
                 raise self._data_error(
                     path, f'annotation {i + 1}: class {cls!r} is not in '
                     f'1..{num_classes}')
-            info = dict(img_path=rel_join(img_dir, str(rec[name_key]),
-                                          backend_args=self.backend_args),
-                        gt_label=int(cls) - 1)
+            info = dict(
+                img_path=rel_join(
+                    img_dir,
+                    str(rec[name_key]),
+                    backend_args=self.backend_args),
+                gt_label=int(cls) - 1)
             if self.with_bbox:
                 box = [rec[k] for k in BOX_FIELDS]
                 if not all(isinstance(v, (int, float)) for v in box) or \
@@ -140,11 +145,12 @@ class StanfordCars(FGVCDataset, _MMPretrainStanfordCars):
         want = 1 if self.split == 'test' else 0
         for i, rec in enumerate(records):
             if rec['test'] not in (0, 1):
-                raise self._data_error(path, f'annotation {i + 1}: test flag '
-                                       f'{rec["test"]!r} is not 0 or 1')
+                raise self._data_error(
+                    path, f'annotation {i + 1}: test flag '
+                    f'{rec["test"]!r} is not 0 or 1')
         records = [r for r in records if r['test'] == want]
         if records:
-            self._require_dir(str(records[0]['relative_im_path']).split(
-                '/')[0])
+            self._require_dir(
+                str(records[0]['relative_im_path']).split('/')[0])
         return self._items(records, path, self.data_root, 'relative_im_path',
                            len(names))

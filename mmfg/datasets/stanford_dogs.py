@@ -26,8 +26,10 @@ def read_voc_boxes(path, owner='', backend_args=None):
     for i, obj in enumerate(root.iter('object')):
         bnd = obj.find('bndbox')
         try:
-            box = [float(bnd.find(tag).text)
-                   for tag in ('xmin', 'ymin', 'xmax', 'ymax')]
+            box = [
+                float(bnd.find(tag).text)
+                for tag in ('xmin', 'ymin', 'xmax', 'ymax')
+            ]
         except (AttributeError, TypeError, ValueError):
             raise DataError(f'{prefix}{path}: <object> {i + 1} has no valid '
                             '<bndbox> with numeric <xmin> <ymin> <xmax> '
@@ -103,10 +105,14 @@ class StanfordDogs(FGVCDataset):
                                   f'{split}_list.mat')
         mat = self._load_mat(path)
         try:
-            files = [str(f) for f in mat_list(
-                mat_var(mat, 'file_list', path, owner))]
-            anns = [str(f) for f in mat_list(
-                mat_var(mat, 'annotation_list', path, owner))]
+            files = [
+                str(f)
+                for f in mat_list(mat_var(mat, 'file_list', path, owner))
+            ]
+            anns = [
+                str(f) for f in mat_list(
+                    mat_var(mat, 'annotation_list', path, owner))
+            ]
             labels = mat_list(mat_var(mat, 'labels', path, owner))
         except ValueError as exc:
             raise self._data_error(path, f'malformed list ({exc})') from None
@@ -118,9 +124,10 @@ class StanfordDogs(FGVCDataset):
         for i, (f, a, lab) in enumerate(zip(files, anns, labels)):
             if not isinstance(lab, (int, float)) or lab != int(lab) \
                     or lab < 1:
-                raise self._data_error(path, f'entry {i + 1}: label {lab!r} '
-                                       'is not a positive integer '
-                                       '(labels are 1-based)')
+                raise self._data_error(
+                    path, f'entry {i + 1}: label {lab!r} '
+                    'is not a positive integer '
+                    '(labels are 1-based)')
             out.append((f, a, int(lab)))
         return path, out
 
@@ -154,8 +161,9 @@ class StanfordDogs(FGVCDataset):
 
         items = []
         for f, a, lab in rows:
-            info = dict(img_path=rel_join(img_dir, f, backend_args=args),
-                        gt_label=lab - 1)
+            info = dict(
+                img_path=rel_join(img_dir, f, backend_args=args),
+                gt_label=lab - 1)
             if ann_dir is not None:
                 xml = rel_join(ann_dir, a, backend_args=args)
                 if not self._isfile(xml):

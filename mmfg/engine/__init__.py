@@ -1,5 +1,6 @@
 """Runtime pieces mmfg adds to MMEngine: loading its own checkpoints under
-torch >= 2.6, CPU (gloo) distributed training (user errors: :mod:`mmfg.utils.errors`)."""
+torch >= 2.6, CPU (gloo) distributed training (user errors:
+:mod:`mmfg.utils.errors`)."""
 from .checkpoint import checkpoint_safe_globals, mmengine_checkpoint_globals
 from .dist import setup_distributed
 from .runner import FGRunner
@@ -7,9 +8,8 @@ from .seeding import EpochSeedHook, epoch_seed, seed_numpy_from_torch
 
 __all__ = [
     'checkpoint_safe_globals', 'mmengine_checkpoint_globals',
-    'setup_distributed',
-    'FGRunner', 'build_runner', 'EpochSeedHook', 'epoch_seed',
-    'seed_numpy_from_torch'
+    'setup_distributed', 'FGRunner', 'build_runner', 'EpochSeedHook',
+    'epoch_seed', 'seed_numpy_from_torch'
 ]
 
 

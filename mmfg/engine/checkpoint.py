@@ -34,9 +34,8 @@ def mmengine_checkpoint_globals():
     from mmengine.logging import HistoryBuffer
 
     dtypes = [
-        type(np.dtype(t)) for t in ('bool', 'int8', 'int16', 'int32',
-                                    'int64', 'uint8', 'float16', 'float32',
-                                    'float64')
+        type(np.dtype(t)) for t in ('bool', 'int8', 'int16', 'int32', 'int64',
+                                    'uint8', 'float16', 'float32', 'float64')
     ]
     return [
         HistoryBuffer,

@@ -107,9 +107,16 @@ def _write_lines(path, lines, header=None):
 
 
 def _result(type_, data_root, classes, splits):
-    return dict(type=type_, data_root=data_root, num_classes=len(classes),
-                classes=list(classes), splits=splits,
-                counts={k: len(v) for k, v in splits.items()})
+    return dict(
+        type=type_,
+        data_root=data_root,
+        num_classes=len(classes),
+        classes=list(classes),
+        splits=splits,
+        counts={
+            k: len(v)
+            for k, v in splits.items()
+        })
 
 
 def _cell(strings):
@@ -134,8 +141,8 @@ def _struct_array(records, fields):
     arr = np.zeros((1, len(records)), dtype=[(f, 'O') for f in fields])
     for i, rec in enumerate(records):
         arr[0, i] = tuple(
-            rec[f] if isinstance(rec[f], str) else np.array(
-                [[rec[f]]], dtype=np.uint16 if f != 'test' else np.uint8)
+            rec[f] if isinstance(rec[f], str) else np.
+            array([[rec[f]]], dtype=np.uint16 if f != 'test' else np.uint8)
             for f in fields)
     return arr
 
@@ -149,8 +156,10 @@ def make_cub200(root, num_classes=3, images_per_class=4, seed=0):
     from mmpretrain.datasets.categories import CUB_CATEGORIES
     rng = np.random.default_rng(seed)
     data_root = _makedirs(osp.join(root, 'CUB_200_2011'))
-    names = [CUB_CATEGORIES[c] if c < len(CUB_CATEGORIES) else
-             f'Species_{c + 1}' for c in range(num_classes)]
+    names = [
+        CUB_CATEGORIES[c] if c < len(CUB_CATEGORIES) else f'Species_{c + 1}'
+        for c in range(num_classes)
+    ]
     images, labels, split_lines, boxes, locs = [], [], [], [], []
     splits = {'train': [], 'test': []}
     img_id = 0
@@ -173,23 +182,28 @@ def make_cub200(root, num_classes=3, images_per_class=4, seed=0):
             boxes.append(f'{img_id} {x:.1f} {y:.1f} {bw:.1f} {bh:.1f}')
             for p, (px, py, vis) in enumerate(parts):
                 locs.append(f'{img_id} {p + 1} {px:.1f} {py:.1f} {int(vis)}')
-            splits['train' if is_train else 'test'].append(dict(
-                img_path=path, gt_label=c,
-                gt_bboxes=np.array([[x, y, x + bw, y + bh]], np.float32),
-                gt_keypoints=parts[None]))
+            splits['train' if is_train else 'test'].append(
+                dict(
+                    img_path=path,
+                    gt_label=c,
+                    gt_bboxes=np.array([[x, y, x + bw, y + bh]], np.float32),
+                    gt_keypoints=parts[None]))
     _write_lines(osp.join(data_root, 'images.txt'), images)
-    _write_lines(osp.join(data_root, 'classes.txt'),
-                 [f'{c + 1} {c + 1:03d}.{n}' for c, n in enumerate(names)])
-    _write_lines(osp.join(data_root, 'image_class_labels.txt'),
-                 _shuffled(rng, labels))
-    _write_lines(osp.join(data_root, 'train_test_split.txt'),
-                 _shuffled(rng, split_lines))
-    _write_lines(osp.join(data_root, 'bounding_boxes.txt'),
-                 _shuffled(rng, boxes))
-    _write_lines(osp.join(data_root, 'parts', 'parts.txt'),
-                 [f'{p + 1} {n}' for p, n in enumerate(CUB_PARTS)])
-    _write_lines(osp.join(data_root, 'parts', 'part_locs.txt'),
-                 _shuffled(rng, locs))
+    _write_lines(
+        osp.join(data_root, 'classes.txt'),
+        [f'{c + 1} {c + 1:03d}.{n}' for c, n in enumerate(names)])
+    _write_lines(
+        osp.join(data_root, 'image_class_labels.txt'), _shuffled(rng, labels))
+    _write_lines(
+        osp.join(data_root, 'train_test_split.txt'),
+        _shuffled(rng, split_lines))
+    _write_lines(
+        osp.join(data_root, 'bounding_boxes.txt'), _shuffled(rng, boxes))
+    _write_lines(
+        osp.join(data_root, 'parts', 'parts.txt'),
+        [f'{p + 1} {n}' for p, n in enumerate(CUB_PARTS)])
+    _write_lines(
+        osp.join(data_root, 'parts', 'part_locs.txt'), _shuffled(rng, locs))
     return _result('CUB', data_root, names, splits)
 
 
@@ -199,20 +213,26 @@ def make_nabirds(root, num_classes=3, images_per_class=4, seed=0):
     boxes; even images of a class are train."""
     rng = np.random.default_rng(seed)
     data_root = _makedirs(osp.join(root, 'nabirds'))
-    leaf_ids = [int(i) for i in rng.choice(np.arange(295, 1011),
-                                           num_classes, replace=False)]
+    leaf_ids = [
+        int(i)
+        for i in rng.choice(np.arange(295, 1011), num_classes, replace=False)
+    ]
     # written in this (unsorted) order; labels follow the sorted ids
     label_of = {cid: i for i, cid in enumerate(sorted(leaf_ids))}
-    leaf_names = {cid: f'Fixture Warbler {cid} (Adult male)'
-                  for cid in leaf_ids}
+    leaf_names = {
+        cid: f'Fixture Warbler {cid} (Adult male)'
+        for cid in leaf_ids
+    }
     classes_lines = ['0 Birds', '1 Perching Birds', '2 New World Warblers']
     classes_lines += [f'{cid} {leaf_names[cid]}' for cid in leaf_ids]
     images, labels, split_lines, boxes, locs, sizes = [], [], [], [], [], []
     splits = {'train': [], 'test': []}
     for cid in leaf_ids:
         for k in range(images_per_class):
-            uid = uuid.UUID(int=int(rng.integers(0, 2**62)) << 64
-                            | int(rng.integers(0, 2**62)), version=4)
+            uid = uuid.UUID(
+                int=int(rng.integers(0, 2**62)) << 64
+                | int(rng.integers(0, 2**62)),
+                version=4)
             rel = f'{cid:04d}/{uid.hex}.jpg'
             path = osp.join(data_root, 'images', f'{cid:04d}',
                             f'{uid.hex}.jpg')
@@ -227,25 +247,30 @@ def make_nabirds(root, num_classes=3, images_per_class=4, seed=0):
             sizes.append(f'{uid} {w} {h}')
             for p, (px, py, vis) in enumerate(parts):
                 locs.append(f'{uid} {p} {int(px)} {int(py)} {int(vis)}')
-            splits['train' if is_train else 'test'].append(dict(
-                img_path=path, gt_label=label_of[cid],
-                gt_bboxes=np.array([[x1, y1, x2, y2]], np.float32),
-                gt_keypoints=parts[None]))
+            splits['train' if is_train else 'test'].append(
+                dict(
+                    img_path=path,
+                    gt_label=label_of[cid],
+                    gt_bboxes=np.array([[x1, y1, x2, y2]], np.float32),
+                    gt_keypoints=parts[None]))
     _write_lines(osp.join(data_root, 'images.txt'), images)
     _write_lines(osp.join(data_root, 'classes.txt'), classes_lines)
-    _write_lines(osp.join(data_root, 'hierarchy.txt'),
-                 ['1 0', '2 1'] + [f'{cid} 2' for cid in leaf_ids])
-    _write_lines(osp.join(data_root, 'image_class_labels.txt'),
-                 _shuffled(rng, labels))
-    _write_lines(osp.join(data_root, 'train_test_split.txt'),
-                 _shuffled(rng, split_lines))
-    _write_lines(osp.join(data_root, 'bounding_boxes.txt'),
-                 _shuffled(rng, boxes))
+    _write_lines(
+        osp.join(data_root, 'hierarchy.txt'),
+        ['1 0', '2 1'] + [f'{cid} 2' for cid in leaf_ids])
+    _write_lines(
+        osp.join(data_root, 'image_class_labels.txt'), _shuffled(rng, labels))
+    _write_lines(
+        osp.join(data_root, 'train_test_split.txt'),
+        _shuffled(rng, split_lines))
+    _write_lines(
+        osp.join(data_root, 'bounding_boxes.txt'), _shuffled(rng, boxes))
     _write_lines(osp.join(data_root, 'sizes.txt'), sizes)
-    _write_lines(osp.join(data_root, 'parts', 'parts.txt'),
-                 [f'{p} {n}' for p, n in enumerate(NABIRDS_PARTS)])
-    _write_lines(osp.join(data_root, 'parts', 'part_locs.txt'),
-                 _shuffled(rng, locs))
+    _write_lines(
+        osp.join(data_root, 'parts', 'parts.txt'),
+        [f'{p} {n}' for p, n in enumerate(NABIRDS_PARTS)])
+    _write_lines(
+        osp.join(data_root, 'parts', 'part_locs.txt'), _shuffled(rng, locs))
     names = [leaf_names[cid] for cid in sorted(leaf_ids)]
     return _result('NABirds', data_root, names, splits)
 
@@ -265,8 +290,9 @@ def make_birdsnap(root, num_classes=3, images_per_class=4, seed=0):
             f"Fixture's Sparrow {c + 1}", f'Passer fixturus{c + 1}')
         folder = common.replace("'", '').replace(' ', '_')
         species.append((c + 1, common, sci, folder))
-    header = ['url', 'md5', 'path', 'species_id', 'bb_x1', 'bb_y1', 'bb_x2',
-              'bb_y2']
+    header = [
+        'url', 'md5', 'path', 'species_id', 'bb_x1', 'bb_y1', 'bb_x2', 'bb_y2'
+    ]
     for p in BIRDSNAP_PARTS:
         header += [f'{p}_x', f'{p}_y']
     rows, test_paths = [], []
@@ -283,26 +309,31 @@ def make_birdsnap(root, num_classes=3, images_per_class=4, seed=0):
                 md5 = hashlib.md5(f.read()).hexdigest()
             box = _box(rng, w, h)
             parts = _parts(rng, w, h, len(BIRDSNAP_PARTS), integer=True)
-            fields = [f'http://farm{k}.staticflickr.example/{n}.jpg', md5,
-                      rel, str(sid)] + [str(v) for v in box]
+            fields = [
+                f'http://farm{k}.staticflickr.example/{n}.jpg', md5, rel,
+                str(sid)
+            ] + [str(v) for v in box]
             for px, py, vis in parts:
-                fields += ([str(int(px)), str(int(py))] if vis else
-                           ['null', 'null'])
+                fields += ([str(int(px)), str(int(py))]
+                           if vis else ['null', 'null'])
             rows.append('\t'.join(fields))
             is_test = k % 2 == 1
             if is_test:
                 test_paths.append(rel)
-            splits['test' if is_test else 'train'].append(dict(
-                img_path=path, gt_label=sid - 1,
-                gt_bboxes=np.array([box], np.float32),
-                gt_keypoints=parts[None]))
-    _write_lines(osp.join(data_root, 'species.txt'),
-                 ['\t'.join(map(str, s)) for s in species],
-                 header='id\tcommon\tscientific\tdir')
-    _write_lines(osp.join(data_root, 'images.txt'), rows,
-                 header='\t'.join(header))
-    _write_lines(osp.join(data_root, 'test_images.txt'), test_paths,
-                 header='path')
+            splits['test' if is_test else 'train'].append(
+                dict(
+                    img_path=path,
+                    gt_label=sid - 1,
+                    gt_bboxes=np.array([box], np.float32),
+                    gt_keypoints=parts[None]))
+    _write_lines(
+        osp.join(data_root, 'species.txt'),
+        ['\t'.join(map(str, s)) for s in species],
+        header='id\tcommon\tscientific\tdir')
+    _write_lines(
+        osp.join(data_root, 'images.txt'), rows, header='\t'.join(header))
+    _write_lines(
+        osp.join(data_root, 'test_images.txt'), test_paths, header='path')
     return _result('Birdsnap', data_root, [s[1] for s in species], splits)
 
 
@@ -331,10 +362,14 @@ def make_stanford_dogs(root, num_classes=3, images_per_class=4, seed=0):
     from scipy.io import savemat
     rng = np.random.default_rng(seed)
     data_root = _makedirs(osp.join(root, 'stanford_dogs'))
-    known = ['n02085620-Chihuahua', 'n02085782-Japanese_spaniel',
-             'n02085936-Maltese_dog']
-    synsets = [known[c] if c < len(known) else
-               f'n0209{c:04d}-Fixture_hound_{c}' for c in range(num_classes)]
+    known = [
+        'n02085620-Chihuahua', 'n02085782-Japanese_spaniel',
+        'n02085936-Maltese_dog'
+    ]
+    synsets = [
+        known[c] if c < len(known) else f'n0209{c:04d}-Fixture_hound_{c}'
+        for c in range(num_classes)
+    ]
     lists = {'train': ([], [], []), 'test': ([], [], [])}
     splits = {'train': [], 'test': []}
     for c, synset in enumerate(synsets):
@@ -354,25 +389,34 @@ def make_stanford_dogs(root, num_classes=3, images_per_class=4, seed=0):
             anns.append(f'{synset}/{stem}')
             labels.append(c + 1)
             arr = np.array(boxes, np.float32)
-            splits[split].append(dict(
-                img_path=path, gt_label=c, gt_bboxes=arr))
+            splits[split].append(
+                dict(img_path=path, gt_label=c, gt_bboxes=arr))
     all_files, all_anns, all_labels = [], [], []
     for split, (files, anns, labels) in lists.items():
-        savemat(osp.join(_makedirs(osp.join(data_root, 'lists')),
-                         f'{split}_list.mat'),
-                dict(file_list=_cell(files), annotation_list=_cell(anns),
-                     labels=np.array(labels, np.float64).reshape(-1, 1)))
+        savemat(
+            osp.join(
+                _makedirs(osp.join(data_root, 'lists')), f'{split}_list.mat'),
+            dict(
+                file_list=_cell(files),
+                annotation_list=_cell(anns),
+                labels=np.array(labels, np.float64).reshape(-1, 1)))
         all_files += files
         all_anns += anns
         all_labels += labels
-    savemat(osp.join(data_root, 'lists', 'file_list.mat'),
-            dict(file_list=_cell(all_files), annotation_list=_cell(all_anns),
-                 labels=np.array(all_labels, np.float64).reshape(-1, 1)))
+    savemat(
+        osp.join(data_root, 'lists', 'file_list.mat'),
+        dict(
+            file_list=_cell(all_files),
+            annotation_list=_cell(all_anns),
+            labels=np.array(all_labels, np.float64).reshape(-1, 1)))
     return _result('StanfordDogs', data_root,
                    [s.split('-', 1)[1] for s in synsets], splits)
 
 
-def make_stanford_cars(root, num_classes=3, images_per_class=4, seed=0,
+def make_stanford_cars(root,
+                       num_classes=3,
+                       images_per_class=4,
+                       seed=0,
                        layout='devkit'):
     """stanford_cars (``StanfordCars``).
 
@@ -386,8 +430,11 @@ def make_stanford_cars(root, num_classes=3, images_per_class=4, seed=0,
     assert layout in ('devkit', 'car_ims'), layout
     rng = np.random.default_rng(seed)
     data_root = _makedirs(osp.join(root, 'stanford_cars'))
-    names = [STANFORDCARS_CATEGORIES[c] if c < len(STANFORDCARS_CATEGORIES)
-             else f'Fixture Coupe {c}' for c in range(num_classes)]
+    names = [
+        STANFORDCARS_CATEGORIES[c]
+        if c < len(STANFORDCARS_CATEGORIES) else f'Fixture Coupe {c}'
+        for c in range(num_classes)
+    ]
     recs = {'train': [], 'test': []}
     splits = {'train': [], 'test': []}
     # interleave classes so that file numbers do not follow the labels
@@ -405,32 +452,47 @@ def make_stanford_cars(root, num_classes=3, images_per_class=4, seed=0,
         w, h = _write_image(path, rng)
         x1, y1, x2, y2 = _box(rng, w, h)
         box = (x1 + 1, y1 + 1, x2 + 1, y2)  # MATLAB 1-based, inside image
-        recs[split].append(dict(bbox_x1=box[0], bbox_y1=box[1],
-                                bbox_x2=box[2], bbox_y2=box[3],
-                                **{'class': c + 1}, fname=fname,
-                                relative_im_path=fname,
-                                test=int(split == 'test')))
-        splits[split].append(dict(img_path=path, gt_label=c,
-                                  gt_bboxes=np.array([box], np.float32)))
+        recs[split].append(
+            dict(
+                bbox_x1=box[0],
+                bbox_y1=box[1],
+                bbox_x2=box[2],
+                bbox_y2=box[3],
+                **{'class': c + 1},
+                fname=fname,
+                relative_im_path=fname,
+                test=int(split == 'test')))
+        splits[split].append(
+            dict(
+                img_path=path,
+                gt_label=c,
+                gt_bboxes=np.array([box], np.float32)))
     box_fields = ['bbox_x1', 'bbox_y1', 'bbox_x2', 'bbox_y2']
     if layout == 'devkit':
         devkit = _makedirs(osp.join(data_root, 'devkit'))
-        savemat(osp.join(devkit, 'cars_meta.mat'),
-                dict(class_names=_row_cell(names)))
+        savemat(
+            osp.join(devkit, 'cars_meta.mat'),
+            dict(class_names=_row_cell(names)))
         fields = box_fields + ['class', 'fname']
-        savemat(osp.join(devkit, 'cars_train_annos.mat'),
-                dict(annotations=_struct_array(recs['train'], fields)))
-        savemat(osp.join(devkit, 'cars_test_annos.mat'),
-                dict(annotations=_struct_array(
-                    recs['test'], box_fields + ['fname'])))
-        savemat(osp.join(data_root, 'cars_test_annos_withlabels.mat'),
-                dict(annotations=_struct_array(recs['test'], fields)))
+        savemat(
+            osp.join(devkit, 'cars_train_annos.mat'),
+            dict(annotations=_struct_array(recs['train'], fields)))
+        savemat(
+            osp.join(devkit, 'cars_test_annos.mat'),
+            dict(
+                annotations=_struct_array(recs['test'], box_fields +
+                                          ['fname'])))
+        savemat(
+            osp.join(data_root, 'cars_test_annos_withlabels.mat'),
+            dict(annotations=_struct_array(recs['test'], fields)))
     else:
         fields = ['relative_im_path'] + box_fields + ['class', 'test']
-        savemat(osp.join(data_root, 'cars_annos.mat'),
-                dict(annotations=_struct_array(recs['train'] + recs['test'],
-                                               fields),
-                     class_names=_row_cell(names)))
+        savemat(
+            osp.join(data_root, 'cars_annos.mat'),
+            dict(
+                annotations=_struct_array(recs['train'] + recs['test'],
+                                          fields),
+                class_names=_row_cell(names)))
     return _result('StanfordCars', data_root, names, splits)
 
 
@@ -457,9 +519,11 @@ def make_flowers102(root, num_classes=3, images_per_class=4, seed=0):
         ids[key].append(n)
         records[n] = dict(img_path=path, gt_label=c)
     savemat(osp.join(data_root, 'imagelabels.mat'), dict(labels=labels))
-    savemat(osp.join(data_root, 'setid.mat'),
-            {k: np.array(v, np.uint16).reshape(1, -1)
-             for k, v in ids.items()})
+    savemat(
+        osp.join(data_root, 'setid.mat'), {
+            k: np.array(v, np.uint16).reshape(1, -1)
+            for k, v in ids.items()
+        })
     splits = {
         'train': [records[n] for n in ids['trnid']],
         'val': [records[n] for n in ids['valid']],
@@ -467,8 +531,7 @@ def make_flowers102(root, num_classes=3, images_per_class=4, seed=0):
         'test': [records[n] for n in ids['tstid']],
     }
     return _result('Flowers102', data_root,
-                   [f'flower_{c + 1:03d}' for c in range(num_classes)],
-                   splits)
+                   [f'flower_{c + 1:03d}' for c in range(num_classes)], splits)
 
 
 def make_fgvc_aircraft(root, num_classes=3, images_per_class=4, seed=0):
@@ -480,15 +543,21 @@ def make_fgvc_aircraft(root, num_classes=3, images_per_class=4, seed=0):
     data_root = _makedirs(osp.join(root, 'fgvc-aircraft-2013b'))
     data = _makedirs(osp.join(data_root, 'data'))
     # spread over the official list so that names with spaces occur
-    picks = np.linspace(0, len(FGVCAIRCRAFT_CATEGORIES) - 1,
+    picks = np.linspace(0,
+                        len(FGVCAIRCRAFT_CATEGORIES) - 1,
                         max(num_classes, 1)).round().astype(int)
     picks = sorted(set(int(i) for i in picks))
     while len(picks) < num_classes:
         picks.append(len(FGVCAIRCRAFT_CATEGORIES) + len(picks))
-    names = [FGVCAIRCRAFT_CATEGORIES[i] if i < len(FGVCAIRCRAFT_CATEGORIES)
-             else f'Fixture Jet {i}' for i in picks[:num_classes]]
-    numbers = rng.choice(np.arange(1000000, 2000000),
-                         num_classes * images_per_class, replace=False)
+    names = [
+        FGVCAIRCRAFT_CATEGORIES[i]
+        if i < len(FGVCAIRCRAFT_CATEGORIES) else f'Fixture Jet {i}'
+        for i in picks[:num_classes]
+    ]
+    numbers = rng.choice(
+        np.arange(1000000, 2000000),
+        num_classes * images_per_class,
+        replace=False)
     lines = {'train': [], 'val': [], 'test': []}
     splits = {'train': [], 'val': [], 'test': []}
     box_lines = []
@@ -504,16 +573,19 @@ def make_fgvc_aircraft(root, num_classes=3, images_per_class=4, seed=0):
             box_lines.append(f'{img} ' + ' '.join(map(str, box)))
             split = ('train', 'val', 'test')[k % 3]
             lines[split].append(f'{img} {name}')
-            splits[split].append(dict(img_path=path, gt_label=c,
-                                      gt_bboxes=np.array([box], np.float32)))
+            splits[split].append(
+                dict(
+                    img_path=path,
+                    gt_label=c,
+                    gt_bboxes=np.array([box], np.float32)))
     for split in ('train', 'val', 'test'):
-        _write_lines(osp.join(data, f'images_variant_{split}.txt'),
-                     lines[split])
-    _write_lines(osp.join(data, 'images_variant_trainval.txt'),
-                 lines['train'] + lines['val'])
+        _write_lines(
+            osp.join(data, f'images_variant_{split}.txt'), lines[split])
+    _write_lines(
+        osp.join(data, 'images_variant_trainval.txt'),
+        lines['train'] + lines['val'])
     _write_lines(osp.join(data, 'variants.txt'), names)
-    _write_lines(osp.join(data, 'images_box.txt'),
-                 _shuffled(rng, box_lines))
+    _write_lines(osp.join(data, 'images_box.txt'), _shuffled(rng, box_lines))
     splits['trainval'] = splits['train'] + splits['val']
     return _result('FGVCAircraft', data_root, names, splits)
 
@@ -528,17 +600,28 @@ def make_inaturalist2018(root, num_classes=3, images_per_class=4, seed=0):
     even images are train, odd val."""
     rng = np.random.default_rng(seed)
     data_root = _makedirs(osp.join(root, 'inaturalist2018'))
-    cat_ids = [int(i) for i in rng.choice(np.arange(0, 8142), num_classes,
-                                          replace=False)]
+    cat_ids = [
+        int(i)
+        for i in rng.choice(np.arange(0, 8142), num_classes, replace=False)
+    ]
     label_of = {cid: i for i, cid in enumerate(sorted(cat_ids))}
     supers = ['Plantae', 'Aves', 'Insecta']
-    categories = [dict(id=cid, name=f'Species {cid:04d}',
-                       supercategory=supers[i % 3], kingdom='Kingdom 1',
-                       phylum='Phylum 2', **{'class': 'Class 3'},
-                       order='Order 4', family='Family 5', genus='Genus 6')
-                  for i, cid in enumerate(cat_ids)]
-    files = {'train': dict(images=[], annotations=[]),
-             'val': dict(images=[], annotations=[])}
+    categories = [
+        dict(
+            id=cid,
+            name=f'Species {cid:04d}',
+            supercategory=supers[i % 3],
+            kingdom='Kingdom 1',
+            phylum='Phylum 2',
+            **{'class': 'Class 3'},
+            order='Order 4',
+            family='Family 5',
+            genus='Genus 6') for i, cid in enumerate(cat_ids)
+    ]
+    files = {
+        'train': dict(images=[], annotations=[]),
+        'val': dict(images=[], annotations=[])
+    }
     splits = {'train': [], 'val': []}
     img_id = 0
     for i, cid in enumerate(cat_ids):
@@ -549,13 +632,17 @@ def make_inaturalist2018(root, num_classes=3, images_per_class=4, seed=0):
             path = osp.join(data_root, *rel.split('/'))
             w, h = _write_image(path, rng)
             split = 'train' if k % 2 == 0 else 'val'
-            files[split]['images'].append(dict(
-                id=img_id, width=w, height=h, file_name=rel, license=1,
-                rights_holder='fixture'))
-            files[split]['annotations'].append(dict(
-                id=img_id, image_id=img_id, category_id=cid))
-            splits[split].append(dict(img_path=path,
-                                      gt_label=label_of[cid]))
+            files[split]['images'].append(
+                dict(
+                    id=img_id,
+                    width=w,
+                    height=h,
+                    file_name=rel,
+                    license=1,
+                    rights_holder='fixture'))
+            files[split]['annotations'].append(
+                dict(id=img_id, image_id=img_id, category_id=cid))
+            splits[split].append(dict(img_path=path, gt_label=label_of[cid]))
     for split, content in files.items():
         content['annotations'] = _shuffled(rng, content['annotations'])
         content.update(
@@ -577,8 +664,7 @@ def make_imagenette(root, num_classes=3, images_per_class=4, seed=0):
     rng = np.random.default_rng(seed)
     data_root = _makedirs(osp.join(root, 'imagenette2-160'))
     splits = {'train': [], 'val': []}
-    counts = {'train': images_per_class,
-              'val': max(1, images_per_class // 2)}
+    counts = {'train': images_per_class, 'val': max(1, images_per_class // 2)}
     n = 0
     for split in ('train', 'val'):
         for label, (wnid, _) in enumerate(IMAGENETTE_CLASSES):
@@ -623,40 +709,54 @@ def make_cifar10(root, num_classes=3, images_per_class=4, seed=0):
     splits = {'train': [], 'test': []}
     for name, labels, batch_label in batches:
         data = rng.integers(0, 256, (len(labels), 3072), dtype=np.uint8)
-        content = {b'batch_label': batch_label.encode(),
-                   b'labels': [int(v) for v in labels], b'data': data,
-                   b'filenames': [f'img_{name}_{i}.png'.encode()
-                                  for i in range(len(labels))]}
+        content = {
+            b'batch_label':
+            batch_label.encode(),
+            b'labels': [int(v) for v in labels],
+            b'data':
+            data,
+            b'filenames':
+            [f'img_{name}_{i}.png'.encode() for i in range(len(labels))]
+        }
         with open(osp.join(folder, name), 'wb') as f:
             pickle.dump(content, f, protocol=2)
         imgs = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
         split = 'test' if name == 'test_batch' else 'train'
         for i, (img, label) in enumerate(zip(imgs, labels)):
-            splits[split].append(dict(img=img, gt_label=int(label),
-                                      img_key=f'{name}/{i}'))
+            splits[split].append(
+                dict(img=img, gt_label=int(label), img_key=f'{name}/{i}'))
     with open(osp.join(folder, 'batches.meta'), 'wb') as f:
-        pickle.dump(dict(num_cases_per_batch=max(len(c) for c in chunks),
-                         label_names=names, num_vis=3072), f, protocol=2)
+        pickle.dump(
+            dict(
+                num_cases_per_batch=max(len(c) for c in chunks),
+                label_names=names,
+                num_vis=3072),
+            f,
+            protocol=2)
     assert len(splits['train']) == n_train and len(splits['test']) == n_test
     return _result('CIFAR10', data_root, names, splits)
 
 
-def make_mnist_fixture(root, num_classes=10, images_per_class=2, seed=0,
+def make_mnist_fixture(root,
+                       num_classes=10,
+                       images_per_class=2,
+                       seed=0,
                        dataset_type='MNIST'):
     """MNIST / Fashion-MNIST (``MNIST``, ``FashionMNIST``): random digits in
     the idx layout (see :mod:`.idx_fixtures`); ``splits`` holds the labels
     only (``img`` and ``gt_label`` of each record)."""
-    from mmfg.datasets.mnist import (FASHIONMNIST_CATEGORIES,
-                                     MNIST_CATEGORIES, SPLIT_FILES, read_idx)
+    from mmfg.datasets.mnist import (FASHIONMNIST_CATEGORIES, MNIST_CATEGORIES,
+                                     SPLIT_FILES, read_idx)
     from .idx_fixtures import make_mnist
     make_mnist(root, num_classes, images_per_class, seed)
     splits = {}
     for split, (img_file, label_file) in SPLIT_FILES.items():
         imgs = read_idx(osp.join(str(root), img_file))
         labels = read_idx(osp.join(str(root), label_file))
-        splits[split] = [dict(img=img, gt_label=int(label),
-                              img_key=f'{img_file}/{i}')
-                         for i, (img, label) in enumerate(zip(imgs, labels))]
+        splits[split] = [
+            dict(img=img, gt_label=int(label), img_key=f'{img_file}/{i}')
+            for i, (img, label) in enumerate(zip(imgs, labels))
+        ]
     names = (FASHIONMNIST_CATEGORIES if dataset_type == 'FashionMNIST' else
              MNIST_CATEGORIES)[:num_classes]
     return _result(dataset_type, str(root), names, splits)
@@ -678,14 +778,20 @@ FIXTURES = {
 }
 # names of earlier mmfg versions (mmfg.datasets.legacy_names)
 FIXTURES.update({
-    'CUB200': make_cub200,
-    'StanfordCarsBoxes': make_stanford_cars,
-    'Flowers102FG': make_flowers102,
-    'FGVCAircraftFG': make_fgvc_aircraft,
-    'CIFAR10Split': make_cifar10,
-    'MNISTIdx': make_mnist_fixture,
-    'FashionMNISTIdx': partial(make_mnist_fixture,
-                               dataset_type='FashionMNIST'),
+    'CUB200':
+    make_cub200,
+    'StanfordCarsBoxes':
+    make_stanford_cars,
+    'Flowers102FG':
+    make_flowers102,
+    'FGVCAircraftFG':
+    make_fgvc_aircraft,
+    'CIFAR10Split':
+    make_cifar10,
+    'MNISTIdx':
+    make_mnist_fixture,
+    'FashionMNISTIdx':
+    partial(make_mnist_fixture, dataset_type='FashionMNIST'),
 })
 
 
@@ -705,6 +811,7 @@ def make_proposal_file(path, dataset, seed=0, max_boxes=4):
     written.
     """
     from PIL import Image
+
     from mmfg.datasets.proposals import dump_proposal_file
     rng = np.random.default_rng(seed)
     proposals = {}
@@ -719,7 +826,8 @@ def make_proposal_file(path, dataset, seed=0, max_boxes=4):
         for _ in range(i % (max_boxes + 1)):
             x1, y1, x2, y2 = _box(rng, w, h)
             boxes.append([x1, y1, x2, y2, round(float(rng.random()), 4)])
-        proposals[dataset.proposal_key(info)] = np.array(
-            boxes, np.float32).reshape(-1, 5)
+        proposals[dataset.proposal_key(info)] = np.array(boxes,
+                                                         np.float32).reshape(
+                                                             -1, 5)
     dump_proposal_file(path, proposals)
     return proposals

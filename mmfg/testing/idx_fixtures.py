@@ -23,8 +23,9 @@ def make_mnist(root, num_classes=10, images_per_class=2, seed=0):
     os.makedirs(root, exist_ok=True)
     n = num_classes * images_per_class
     for img_file, label_file in SPLIT_FILES.values():
-        write_idx(os.path.join(root, img_file),
-                  rng.integers(0, 256, (n, 28, 28)))
-        write_idx(os.path.join(root, label_file),
-                  np.repeat(np.arange(num_classes), images_per_class))
+        write_idx(
+            os.path.join(root, img_file), rng.integers(0, 256, (n, 28, 28)))
+        write_idx(
+            os.path.join(root, label_file),
+            np.repeat(np.arange(num_classes), images_per_class))
     return dict(data_root=str(root), num_classes=num_classes)

@@ -31,8 +31,8 @@ def run_with_clear_errors(main, *args, **kwargs):
     try:
         return main(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - filtered below
-        if os.environ.get('MMFG_DEBUG') or not (
-                isinstance(exc, USER_ERRORS) or _is_registry_error(exc)):
+        if os.environ.get('MMFG_DEBUG') or not (isinstance(exc, USER_ERRORS)
+                                                or _is_registry_error(exc)):
             raise
         msg = str(exc.args[0]) if exc.args else str(exc)
         msg = ' '.join(msg.split())

@@ -13,12 +13,13 @@ def register_all_modules(init_default_scope: bool = True) -> None:
             so that ``type='X'`` resolves in mmfg, then mmpretrain, then
             mmengine. Defaults to True.
     """
+    from mmpretrain.utils import register_all_modules as register_mmpretrain
+
     import mmfg.datasets  # noqa: F401
     import mmfg.engine  # noqa: F401
     import mmfg.evaluation  # noqa: F401
     import mmfg.models  # noqa: F401
     import mmfg.visualization  # noqa: F401
-    from mmpretrain.utils import register_all_modules as register_mmpretrain
     register_mmpretrain(init_default_scope=False)
 
     if not init_default_scope:

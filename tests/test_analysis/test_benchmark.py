@@ -1,9 +1,9 @@
 """tools/analysis_tools/benchmark.py: every JSON field, and a model made
 deliberately slower shows a ratio > 1."""
 import json
+import os.path as osp
 
 import pytest
-import os.path as osp
 
 from ..conftest import BASELINE_CFG, REPO, run_tool
 
@@ -43,10 +43,13 @@ custom_imports = dict(imports=['slow_lenet'], allow_failed_imports=False)
 model = dict(backbone=dict(type='RepeatedLeNet5', repeat=6))
 """)
     out = tmp_path / 'bench.json'
-    proc = run_tool([BENCH, str(tmp_path / 'slow.py'), '--baseline',
-                     str(tmp_path / 'fast.py'), '--repeat', '3', '--iters',
-                     '2', '--warmup', '1', '--data-batches', '2',
-                     '--data-repeat', '1', '--json', str(out)],
+    proc = run_tool([
+        BENCH,
+        str(tmp_path / 'slow.py'), '--baseline',
+        str(tmp_path / 'fast.py'), '--repeat', '3', '--iters', '2', '--warmup',
+        '1', '--data-batches', '2', '--data-repeat', '1', '--json',
+        str(out)
+    ],
                     env={'PYTHONPATH': f'{REPO}:{tmp_path}'})
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(out.read_text())
@@ -54,11 +57,11 @@ model = dict(backbone=dict(type='RepeatedLeNet5', repeat=6))
     by_name = {r['config']: r for r in report['results']}
     assert set(by_name) == {'fast', 'slow'}
     fields = {
-        'config', 'device', 'amp', 'batch_size', 'input_shape',
-        'data_source', 'num_workers', 'params', 'params_trainable', 'flops',
-        'train_step_s', 'infer_step_s', 'train_img_s', 'infer_img_s',
-        'data_img_s', 'data_keeps_up', 'rss_peak_mb', 'rss_abs_mb',
-        'cuda_peak_mb', 'ratio_to_baseline', 'baseline'
+        'config', 'device', 'amp', 'batch_size', 'input_shape', 'data_source',
+        'num_workers', 'params', 'params_trainable', 'flops', 'train_step_s',
+        'infer_step_s', 'train_img_s', 'infer_img_s', 'data_img_s',
+        'data_keeps_up', 'rss_peak_mb', 'rss_abs_mb', 'cuda_peak_mb',
+        'ratio_to_baseline', 'baseline'
     }
     for r in report['results']:
         assert fields <= set(r), fields - set(r)

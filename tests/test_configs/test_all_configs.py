@@ -32,12 +32,11 @@ from mmfg.registry import DATASETS, MODELS
 from mmfg.testing.fgvc_fixtures import FIXTURES, make_fixture
 from mmfg.testing.idx_fixtures import make_mnist
 from mmfg.utils import register_all_modules
-
 from ..conftest import REPO
 
 CONFIGS = sorted(
-    p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
-                         recursive=True)
+    p for p in glob.glob(
+        osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in osp.relpath(p, REPO).split(osp.sep))
 
 
@@ -51,8 +50,10 @@ def _dump(cfg_dict, drop=('num_classes', 'data_root')):
 
     def strip(obj):
         if isinstance(obj, dict):
-            return {k: (None if k in drop else strip(v))
-                    for k, v in obj.items()}
+            return {
+                k: (None if k in drop else strip(v))
+                for k, v in obj.items()
+            }
         if isinstance(obj, (list, tuple)):
             return [strip(v) for v in obj]
         return obj
@@ -62,8 +63,8 @@ def _dump(cfg_dict, drop=('num_classes', 'data_root')):
 
 def _arch_key(cfg):
     return tuple(
-        _dump(cfg.get(k)) for k in ('model', 'optim_wrapper',
-                                    'data_preprocessor'))
+        _dump(cfg.get(k))
+        for k in ('model', 'optim_wrapper', 'data_preprocessor'))
 
 
 def _trainers():
@@ -137,21 +138,21 @@ def tiny_batch(cfg, loader, get_root, n=2, tmp_root=None):
     return pseudo_collate([dataset[i * step] for i in range(n)])
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=[osp.relpath(p, REPO) for p in CONFIGS])
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, REPO) for p in CONFIGS])
 def test_config_trains_one_step(path, fixture_root, tmp_path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmfg'
-    train_batch = tiny_batch(cfg, 'train_dataloader', fixture_root,
-                             tmp_root=str(tmp_path))
-    val_batch = tiny_batch(cfg, 'val_dataloader', fixture_root,
-                           tmp_root=str(tmp_path))
+    train_batch = tiny_batch(
+        cfg, 'train_dataloader', fixture_root, tmp_root=str(tmp_path))
+    val_batch = tiny_batch(
+        cfg, 'val_dataloader', fixture_root, tmp_root=str(tmp_path))
     torch.manual_seed(0)
     # weights stay random: no pretrained file is downloaded or loaded here
     model = MODELS.build(copy.deepcopy(cfg.model))
     if path in TRAINERS:
-        optim_wrapper = build_optim_wrapper(model, copy.deepcopy(
-            cfg.optim_wrapper))
+        optim_wrapper = build_optim_wrapper(model,
+                                            copy.deepcopy(cfg.optim_wrapper))
         model.train()
         losses = model.train_step(train_batch, optim_wrapper)
         assert losses and all(

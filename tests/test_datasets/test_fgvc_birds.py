@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from mmfg.datasets import CUB, Birdsnap, NABirds
-from mmfg.utils import DataError
 from mmfg.testing import make_birdsnap, make_cub200, make_nabirds
+from mmfg.utils import DataError
 
 FAST = dict(serialize_data=False)
 
@@ -60,13 +60,12 @@ def test_cub_box_conversion_and_parts_by_hand(cub):
     root = cub['data_root']
     boxes = read_lines(osp.join(root, 'bounding_boxes.txt'))
     i = next(i for i, line in enumerate(boxes) if line.split()[0] == '1')
-    edit_line(osp.join(root, 'bounding_boxes.txt'), i,
-              '1 10.0 20.5 30.0 40.0')
+    edit_line(osp.join(root, 'bounding_boxes.txt'), i, '1 10.0 20.5 30.0 40.0')
     locs_path = osp.join(root, 'parts', 'part_locs.txt')
-    locs = [line for line in read_lines(locs_path)
-            if line.split()[0] != '1']
-    locs += ['1 2 5.5 6.0 1', '1 15 7.0 8.0 1'] + [
-        f'1 {p} 0.0 0.0 0' for p in range(3, 15)] + ['1 1 0.0 0.0 0']
+    locs = [line for line in read_lines(locs_path) if line.split()[0] != '1']
+    locs += ['1 2 5.5 6.0 1', '1 15 7.0 8.0 1'
+             ] + [f'1 {p} 0.0 0.0 0'
+                  for p in range(3, 15)] + ['1 1 0.0 0.0 0']
     write_lines(locs_path, locs)
     ds = CUB(root, split='train', **FAST)  # image 1 is a train image
     info = next(d for d in ds if d['img_path'].endswith('_1.jpg'))
@@ -108,8 +107,8 @@ def test_cub_malformed_line_named(cub, rel, new, message):
     lines = read_lines(path)
     key = new.split()[0]
     # edit the line of image 3 (or the first line for images.txt)
-    index = next((i for i, line in enumerate(lines)
-                  if line.split()[0] == key), 0)
+    index = next((i for i, line in enumerate(lines) if line.split()[0] == key),
+                 0)
     lineno = edit_line(path, index, new)
     with pytest.raises(DataError) as info:
         for split in ('train', 'test'):
@@ -125,12 +124,15 @@ def test_cub_missing_and_duplicate_ids(cub):
     path = osp.join(root, 'train_test_split.txt')
     lines = read_lines(path)
     write_lines(path, [line for line in lines if line.split()[0] != '5'])
-    with pytest.raises(DataError, match=f'{path} has no line for image id '
-                       '5'):
+    with pytest.raises(
+            DataError, match=f'{path} has no line for image id '
+            '5'):
         CUB(root, split='train', **FAST)
     write_lines(path, lines + [lines[0]])
-    with pytest.raises(DataError, match=r'line 13: id \d+ appears again '
-                       r'\(first on line 1\)'):
+    with pytest.raises(
+            DataError,
+            match=r'line 13: id \d+ appears again '
+            r'\(first on line 1\)'):
         CUB(root, split='train', **FAST)
 
 
@@ -149,21 +151,27 @@ def nabirds(tmp_path):
 
 def test_nabirds_sparse_class_ids_mapped_in_sorted_order(nabirds):
     root = nabirds['data_root']
-    used = sorted({int(line.split()[1]) for line in read_lines(
-        osp.join(root, 'image_class_labels.txt'))})
+    used = sorted({
+        int(line.split()[1])
+        for line in read_lines(osp.join(root, 'image_class_labels.txt'))
+    })
     assert used != list(range(used[0], used[0] + len(used)))  # gaps
     ds = NABirds(root, split='test', **FAST)
     assert ds.class_ids == used
-    names = dict(line.split(' ', 1) for line in read_lines(
-        osp.join(root, 'classes.txt')))
+    names = dict(
+        line.split(' ', 1)
+        for line in read_lines(osp.join(root, 'classes.txt')))
     assert ds.CLASSES == tuple(names[str(c)] for c in used)
     # every image's label is the rank of its class id
-    label_of = dict(line.split() for line in read_lines(
-        osp.join(root, 'image_class_labels.txt')))
-    path_of = dict(line.split() for line in read_lines(
-        osp.join(root, 'images.txt')))
-    by_path = {osp.join(root, 'images', p): used.index(int(label_of[i]))
-               for i, p in path_of.items()}
+    label_of = dict(
+        line.split()
+        for line in read_lines(osp.join(root, 'image_class_labels.txt')))
+    path_of = dict(line.split()
+                   for line in read_lines(osp.join(root, 'images.txt')))
+    by_path = {
+        osp.join(root, 'images', p): used.index(int(label_of[i]))
+        for i, p in path_of.items()
+    }
     for info in ds:
         assert info['gt_label'] == by_path[info['img_path']]
 
@@ -176,10 +184,10 @@ def test_nabirds_uuid_ids_and_zero_based_parts(nabirds):
     ds = NABirds(root, split='train', **FAST)
     assert ds[0]['gt_keypoints'].shape == (1, 11, 3)
     locs = osp.join(root, 'parts', 'part_locs.txt')
-    lineno = edit_line(locs, 0, read_lines(locs)[0].split()[0] +
-                       ' 11 1 1 1')
-    with pytest.raises(DataError, match=f'line {lineno}: part id 11 is not '
-                       'in'):
+    lineno = edit_line(locs, 0, read_lines(locs)[0].split()[0] + ' 11 1 1 1')
+    with pytest.raises(
+            DataError, match=f'line {lineno}: part id 11 is not '
+            'in'):
         for split in ('train', 'test'):
             NABirds(root, split=split, **FAST)
 
@@ -188,8 +196,9 @@ def test_nabirds_label_not_in_classes(nabirds):
     path = osp.join(nabirds['data_root'], 'image_class_labels.txt')
     img = read_lines(path)[2].split()[0]
     lineno = edit_line(path, 2, f'{img} 5')
-    with pytest.raises(DataError, match=rf'{path}, line {lineno}: class id '
-                       '5 is not in'):
+    with pytest.raises(
+            DataError, match=rf'{path}, line {lineno}: class id '
+            '5 is not in'):
         NABirds(nabirds['data_root'], split='train', **FAST)
 
 
@@ -202,8 +211,9 @@ def birdsnap(tmp_path):
 def test_birdsnap_header_parts_and_nulls(birdsnap):
     root = birdsnap['data_root']
     header = read_lines(osp.join(root, 'images.txt'))[0].split('\t')
-    assert header[:8] == ['url', 'md5', 'path', 'species_id', 'bb_x1',
-                          'bb_y1', 'bb_x2', 'bb_y2']
+    assert header[:8] == [
+        'url', 'md5', 'path', 'species_id', 'bb_x1', 'bb_y1', 'bb_x2', 'bb_y2'
+    ]
     assert len(header) == 8 + 2 * 17
     ds = Birdsnap(root, split='train', **FAST)
     assert ds.part_names[0] == 'back' and ds.part_names[-1] == 'throat'
@@ -230,8 +240,10 @@ def test_birdsnap_train_is_everything_not_in_test(birdsnap):
     test = Birdsnap(root, split='test', **FAST)
     assert len(train) + len(test) == listed
     assert len(test) == len(tests) - 1
-    assert {osp.relpath(d['img_path'], osp.join(root, 'download', 'images'))
-            for d in test} == set(tests[1:])
+    assert {
+        osp.relpath(d['img_path'], osp.join(root, 'download', 'images'))
+        for d in test
+    } == set(tests[1:])
 
 
 def test_birdsnap_errors(birdsnap):
@@ -239,28 +251,34 @@ def test_birdsnap_errors(birdsnap):
     test_path = osp.join(root, 'test_images.txt')
     lines = read_lines(test_path)
     write_lines(test_path, lines + ['Nowhere/1.jpg'])
-    with pytest.raises(DataError, match=rf'{test_path}, line {len(lines) + 1}'
-                       r": 1 test path\(s\) are not in .*'Nowhere/1.jpg'"):
+    with pytest.raises(
+            DataError,
+            match=rf'{test_path}, line {len(lines) + 1}'
+            r": 1 test path\(s\) are not in .*'Nowhere/1.jpg'"):
         Birdsnap(root, split='train', **FAST)
     write_lines(test_path, lines)
 
     path = osp.join(root, 'images.txt')
     original = read_lines(path)
     edit_line(path, 0, original[0].replace('species_id', 'species'))
-    with pytest.raises(DataError, match=r"line 1: the header lacks column\(s"
-                       r"\) \['species_id'\]"):
+    with pytest.raises(
+            DataError,
+            match=r"line 1: the header lacks column\(s"
+            r"\) \['species_id'\]"):
         Birdsnap(root, split='train', **FAST)
     write_lines(path, original)
     fields = original[3].split('\t')
     edit_line(path, 3, '\t'.join(fields[:-1]))
-    with pytest.raises(DataError, match=f'{path}, line 4: 41 fields but the '
-                       'header has 42'):
+    with pytest.raises(
+            DataError, match=f'{path}, line 4: 41 fields but the '
+            'header has 42'):
         Birdsnap(root, split='test', **FAST)
     fields[4] = 'left'
     edit_line(path, 3, '\t'.join(fields))
     # (line 4 is a training image: its values are read for split='train')
-    with pytest.raises(DataError, match="line 4: bb_x1 'left' is not a "
-                       'number'):
+    with pytest.raises(
+            DataError, match="line 4: bb_x1 'left' is not a "
+            'number'):
         Birdsnap(root, split='train', **FAST)
     fields[4], fields[3] = '1', '77'
     edit_line(path, 3, '\t'.join(fields))
@@ -275,7 +293,6 @@ def test_birdsnap_failed_downloads_skipped(birdsnap):
     os.remove(records[0]['img_path'])
     with pytest.raises(FileNotFoundError, match='missing_images="skip"'):
         Birdsnap(birdsnap['data_root'], split='train', **FAST)
-    ds = Birdsnap(birdsnap['data_root'], split='train',
-                  missing_images='skip', **FAST)
-    assert [d['img_path'] for d in ds] == [r['img_path']
-                                           for r in records[1:]]
+    ds = Birdsnap(
+        birdsnap['data_root'], split='train', missing_images='skip', **FAST)
+    assert [d['img_path'] for d in ds] == [r['img_path'] for r in records[1:]]

@@ -9,15 +9,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmfg.datasets.proposals import load_proposal_file
-from mmfg.utils import DataError
 from mmfg.datasets import LEGACY_NAMES
+from mmfg.datasets.proposals import load_proposal_file
 from mmfg.registry import DATASETS
 from mmfg.testing import FIXTURES, make_proposal_file
+from mmfg.utils import DataError
 
 # the FGVC loaders (MNIST / Fashion-MNIST: test_mnist.py)
-TYPES = sorted(t for t in FIXTURES if t not in LEGACY_NAMES
-               and t not in ('MNIST', 'FashionMNIST'))
+TYPES = sorted(
+    t for t in FIXTURES
+    if t not in LEGACY_NAMES and t not in ('MNIST', 'FashionMNIST'))
 FILE_TYPES = [t for t in TYPES if t != 'CIFAR10']
 
 # one annotation file per dataset that every split needs
@@ -62,9 +63,12 @@ def build(truth, split, **kwargs):
     # mmengine's serialisation runs gc.collect() (~0.2 s a build): only the
     # main comparison below keeps it on
     kwargs.setdefault('serialize_data', False)
-    return DATASETS.build(dict(type=truth['type'],
-                               data_root=truth['data_root'], split=split,
-                               **kwargs))
+    return DATASETS.build(
+        dict(
+            type=truth['type'],
+            data_root=truth['data_root'],
+            split=split,
+            **kwargs))
 
 
 def assert_same_items(ds, records):
@@ -92,8 +96,10 @@ def test_loader_matches_fixture(fixtures, dataset_type):
         assert ds.split == split
         labels = ds.get_gt_labels()
         assert labels.min() >= 0 and labels.max() < truth['num_classes']
-        sets[split] = {ds.proposal_key(ds.get_data_info(i))
-                       for i in range(len(ds))}
+        sets[split] = {
+            ds.proposal_key(ds.get_data_info(i))
+            for i in range(len(ds))
+        }
     # split membership: the official splits are disjoint ...
     base = [s for s in sets if s != 'trainval']
     for i, a in enumerate(base):
@@ -188,8 +194,8 @@ def test_missing_image_dir(tmp_path, dataset_type):
     assert folder in msg and 'not found' in msg and 'Expected layout' in msg
 
 
-@pytest.mark.parametrize('dataset_type', sorted(
-    t for t in FILE_TYPES if t != 'Imagenette'))
+@pytest.mark.parametrize('dataset_type',
+                         sorted(t for t in FILE_TYPES if t != 'Imagenette'))
 def test_check_files_and_missing_policy(tmp_path, dataset_type):
     """A listed image missing on disk: error listing it by default,
     dropped with missing_images='skip', unnoticed with check_files=False

@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 from scipy.io import loadmat, savemat
 
-from mmfg.datasets import (CIFAR10, FGVCAircraft, Flowers102,
-                           Imagenette, INaturalist2018, StanfordCars,
-                           StanfordDogs)
-from mmfg.utils import DataError
+from mmfg.datasets import (CIFAR10, FGVCAircraft, Flowers102, Imagenette,
+                           INaturalist2018, StanfordCars, StanfordDogs)
 from mmfg.testing import (make_cifar10, make_fgvc_aircraft, make_flowers102,
                           make_imagenette, make_inaturalist2018,
                           make_stanford_cars, make_stanford_dogs)
+from mmfg.utils import DataError
 
 FAST = dict(serialize_data=False)
 
@@ -71,8 +70,8 @@ def test_dogs_lists_in_data_root_and_without_boxes(dogs):
 def test_dogs_annotation_errors(dogs):
     root = dogs['data_root']
     rec = dogs['splits']['train'][0]
-    ann = osp.join(root, 'Annotation', *rec['img_path'][:-4].split(
-        os.sep)[-2:])
+    ann = osp.join(root, 'Annotation',
+                   *rec['img_path'][:-4].split(os.sep)[-2:])
     with open(ann, 'w') as f:
         f.write('<annotation><object><name>x</name></object>')
     with pytest.raises(DataError, match=f'{ann} is not valid XML'):
@@ -87,8 +86,9 @@ def test_dogs_annotation_errors(dogs):
     with pytest.raises(DataError, match=f'{ann} has no <object><bndbox>'):
         StanfordDogs(root, split='train', **FAST)
     os.remove(ann)
-    with pytest.raises(FileNotFoundError, match=f'annotation file {ann} not '
-                       'found'):
+    with pytest.raises(
+            FileNotFoundError, match=f'annotation file {ann} not '
+            'found'):
         StanfordDogs(root, split='train', **FAST)
 
 
@@ -96,10 +96,15 @@ def test_dogs_list_errors(dogs):
     root = dogs['data_root']
     path = osp.join(root, 'lists', 'train_list.mat')
     mat = {k: v for k, v in loadmat(path).items() if not k.startswith('__')}
-    savemat(path, dict(file_list=mat['file_list'],
-                       annotation_list=mat['annotation_list']))
-    with pytest.raises(DataError, match=r"has no variable 'labels' \(it has "
-                       r"\['annotation_list', 'file_list'\]\)"):
+    savemat(
+        path,
+        dict(
+            file_list=mat['file_list'],
+            annotation_list=mat['annotation_list']))
+    with pytest.raises(
+            DataError,
+            match=r"has no variable 'labels' \(it has "
+            r"\['annotation_list', 'file_list'\]\)"):
         StanfordDogs(root, split='train', **FAST)
     labels = mat['labels'].copy()
     labels[0, 0] = 2  # a Chihuahua image labelled as the second breed
@@ -108,8 +113,9 @@ def test_dogs_list_errors(dogs):
         StanfordDogs(root, split='train', **FAST)
     labels[0, 0] = 0
     savemat(path, dict(mat, labels=labels))
-    with pytest.raises(DataError, match='entry 1: label 0.0 is not a '
-                       'positive integer'):
+    with pytest.raises(
+            DataError, match='entry 1: label 0.0 is not a '
+            'positive integer'):
         StanfordDogs(root, split='train', **FAST)
     with open(path, 'wb') as f:
         f.write(b'not a mat file')
@@ -124,14 +130,15 @@ def test_cars_agrees_with_mmpretrain(tmp_path):
     from mmpretrain.datasets import StanfordCars as Ref
     truth = make_stanford_cars(str(tmp_path))
     root = truth['data_root']
-    shutil.move(osp.join(root, 'cars_test_annos_withlabels.mat'),
-                osp.join(root, 'devkit', 'cars_test_annos_withlabels.mat'))
+    shutil.move(
+        osp.join(root, 'cars_test_annos_withlabels.mat'),
+        osp.join(root, 'devkit', 'cars_test_annos_withlabels.mat'))
     for split in ('train', 'test'):
         ours = StanfordCars(root, split=split, **FAST)
         assert isinstance(ours, Ref)
         assert pairs(ours) == pairs(Ref(root, split=split, **FAST))
-        assert [d['gt_bboxes'].tolist() for d in ours] == [
-            r['gt_bboxes'].tolist() for r in truth['splits'][split]]
+        assert [d['gt_bboxes'].tolist() for d in ours
+                ] == [r['gt_bboxes'].tolist() for r in truth['splits'][split]]
         assert ours[0]['gt_bboxes'].shape == (1, 4)
 
 
@@ -143,8 +150,8 @@ def test_cars_all_in_one_layout(tmp_path):
         ours = StanfordCars(truth['data_root'], split=split, **FAST)
         assert pairs(ours) == [(r['img_path'], r['gt_label'])
                                for r in truth['splits'][split]]
-        assert pairs(ours) == pairs(Ref(truth['data_root'], **FAST,
-                                        split=split))
+        assert pairs(ours) == pairs(
+            Ref(truth['data_root'], **FAST, split=split))
         assert ours[0]['gt_bboxes'].tolist() == \
             truth['splits'][split][0]['gt_bboxes'].tolist()
 
@@ -153,27 +160,32 @@ def test_cars_errors(tmp_path):
     truth = make_stanford_cars(str(tmp_path))
     root = truth['data_root']
     os.remove(osp.join(root, 'cars_test_annos_withlabels.mat'))
-    with pytest.raises(FileNotFoundError, match='devkit/cars_test_annos.mat '
-                       'has no labels'):
+    with pytest.raises(
+            FileNotFoundError, match='devkit/cars_test_annos.mat '
+            'has no labels'):
         StanfordCars(root, split='test', **FAST)
     path = osp.join(root, 'devkit', 'cars_train_annos.mat')
     ann = loadmat(path)['annotations']
     ann[0, 2]['class'] = np.array([[9]], np.uint8)
     savemat(path, dict(annotations=ann))
-    with pytest.raises(DataError, match=r'annotation 3: class 9 is not in '
-                       r'1\.\.3'):
+    with pytest.raises(
+            DataError, match=r'annotation 3: class 9 is not in '
+            r'1\.\.3'):
         StanfordCars(root, split='train', **FAST)
     ann[0, 2]['class'] = np.array([[1]], np.uint8)
     ann[0, 1]['bbox_x2'] = np.array([[0]], np.uint8)
     savemat(path, dict(annotations=ann))
-    with pytest.raises(DataError, match=r'annotation 2 \(00002.jpg\): bad '
-                       'box'):
+    with pytest.raises(
+            DataError, match=r'annotation 2 \(00002.jpg\): bad '
+            'box'):
         StanfordCars(root, split='train', **FAST)
     # boxes not needed without with_bbox
-    assert len(StanfordCars(root, split='train', with_bbox=False,
-                                 **FAST)) == 6
-    savemat(path, dict(annotations=np.zeros(
-        (1, 2), dtype=[('fname', 'O'), ('bbox_x1', 'O')])))
+    assert len(StanfordCars(root, split='train', with_bbox=False, **FAST)) == 6
+    savemat(
+        path,
+        dict(
+            annotations=np.zeros((1, 2),
+                                 dtype=[('fname', 'O'), ('bbox_x1', 'O')])))
     with pytest.raises(DataError, match=r"has no field\(s\) \['class', "):
         StanfordCars(root, split='train', **FAST)
 
@@ -185,8 +197,8 @@ def test_flowers_agrees_with_mmpretrain(tmp_path):
     for split in ('train', 'val', 'trainval', 'test'):
         ours = Flowers102(truth['data_root'], split=split, **FAST)
         assert isinstance(ours, Ref)
-        assert pairs(ours) == pairs(Ref(truth['data_root'], **FAST,
-                                        split=split))
+        assert pairs(ours) == pairs(
+            Ref(truth['data_root'], **FAST, split=split))
     assert Flowers102(truth['data_root'], **FAST).split == 'trainval'
     assert ours.CLASSES == ('flower_001', 'flower_002', 'flower_003')
 
@@ -199,11 +211,14 @@ def test_flowers_one_image_split_and_errors(tmp_path):
     ds = Flowers102(root, split='train', **FAST)
     assert pairs(ds) == [(truth['splits']['train'][0]['img_path'], 0)]
     setid = loadmat(osp.join(root, 'setid.mat'))
-    savemat(osp.join(root, 'setid.mat'),
-            dict(trnid=np.array([[99]]), valid=setid['valid'],
-                 tstid=setid['tstid']))
-    with pytest.raises(DataError, match='image number 99 is beyond the 4 '
-                       'labels'):
+    savemat(
+        osp.join(root, 'setid.mat'),
+        dict(
+            trnid=np.array([[99]]), valid=setid['valid'],
+            tstid=setid['tstid']))
+    with pytest.raises(
+            DataError, match='image number 99 is beyond the 4 '
+            'labels'):
         Flowers102(root, split='train', **FAST)
     savemat(osp.join(root, 'setid.mat'), dict(trnid=setid['trnid']))
     with pytest.raises(DataError, match="setid.mat has no variable 'tstid'"):
@@ -235,8 +250,9 @@ def test_aircraft_errors(tmp_path):
     lines[1] = lines[1].split()[0] + ' Concorde'
     with open(path, 'w') as f:
         f.write('\n'.join(lines))
-    with pytest.raises(DataError, match=f"{path}, line 2: variant 'Concorde' "
-                       'is not in'):
+    with pytest.raises(
+            DataError, match=f"{path}, line 2: variant 'Concorde' "
+            'is not in'):
         FGVCAircraft(truth['data_root'], split='test', **FAST)
     box_path = osp.join(data, 'images_box.txt')
     with open(box_path) as f:
@@ -245,11 +261,11 @@ def test_aircraft_errors(tmp_path):
     name = osp.basename(img)[:-4]
     with open(box_path, 'w') as f:
         f.write('\n'.join(b for b in boxes if not b.startswith(name)))
-    with pytest.raises(DataError, match=f'{box_path} has no line for image '
-                       f'{name}'):
+    with pytest.raises(
+            DataError, match=f'{box_path} has no line for image '
+            f'{name}'):
         FGVCAircraft(truth['data_root'], split='val', **FAST)
-    ds = FGVCAircraft(truth['data_root'], split='val', with_bbox=False,
-                        **FAST)
+    ds = FGVCAircraft(truth['data_root'], split='val', with_bbox=False, **FAST)
     assert ds[0]['img_path'] == img
 
 
@@ -277,8 +293,10 @@ def test_inat_errors(tmp_path):
     content['annotations'][0]['category_id'] = -5
     with open(path, 'w') as f:
         json.dump(content, f)
-    with pytest.raises(DataError, match=r'annotations\[0\]: category_id -5 '
-                       'is not in "categories"'):
+    with pytest.raises(
+            DataError,
+            match=r'annotations\[0\]: category_id -5 '
+            'is not in "categories"'):
         INaturalist2018(truth['data_root'], split='train', **FAST)
     del content['images']
     with open(path, 'w') as f:
@@ -297,7 +315,7 @@ def test_imagenette_fixed_classes_and_folder_errors(tmp_path):
     root = truth['data_root']
     ds = Imagenette(root, split='val', **FAST)
     assert ds.CLASSES[0] == 'tench' and ds.CLASSES[9] == 'parachute'
-    assert all(f'/n03888605/' in d['img_path'] for d in ds
+    assert all('/n03888605/' in d['img_path'] for d in ds
                if d['gt_label'] == 9)
     os.makedirs(osp.join(root, 'val', 'n02086240'))  # an Imagewoof class
     with pytest.raises(DataError, match=r"not Imagenette: \['n02086240'\]"):
@@ -315,8 +333,9 @@ def test_cifar_split_reads_its_own_files(tmp_path):
     test = CIFAR10(truth['data_root'], split='test', **FAST)
     assert (len(train), len(test)) == (40, 20)
     assert test[0]['img_key'].startswith('test_batch/')
-    assert {d['img_key'].split('/')[0] for d in train} == {
-        f'data_batch_{i}' for i in range(1, 6)}
+    assert {d['img_key'].split('/')[0]
+            for d in train} == {f'data_batch_{i}'
+                                for i in range(1, 6)}
     assert not np.array_equal(train[0]['img'], test[0]['img'])
     # data_root may also be cifar-10-batches-py itself
     inner = osp.join(truth['data_root'], 'cifar-10-batches-py')
@@ -338,13 +357,14 @@ def test_cifar_errors(tmp_path):
         CIFAR10(truth['data_root'], split='train', **FAST)
     assert len(CIFAR10(truth['data_root'], split='test', **FAST)) == 20
     with open(path, 'wb') as f:
-        pickle.dump({'data': np.zeros((2, 100), np.uint8), 'labels': [0, 1]},
-                    f)
+        pickle.dump({
+            'data': np.zeros((2, 100), np.uint8),
+            'labels': [0, 1]
+        }, f)
     with pytest.raises(DataError, match=r'expected uint8 \(N, 3072\)'):
         CIFAR10(truth['data_root'], split='train', **FAST)
     with open(path, 'wb') as f:
-        pickle.dump({'data': np.zeros((1, 3072), np.uint8), 'labels': [10]},
-                    f)
+        pickle.dump({'data': np.zeros((1, 3072), np.uint8), 'labels': [10]}, f)
     with pytest.raises(DataError, match=r'labels must be in 0\.\.9'):
         CIFAR10(truth['data_root'], split='train', **FAST)
     with open(path, 'wb') as f:

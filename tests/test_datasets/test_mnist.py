@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from mmfg.datasets import FashionMNIST, MNIST
+from mmfg.datasets import MNIST, FashionMNIST
 from mmfg.datasets.mnist import read_idx
 from mmfg.utils import DataError
 
@@ -45,17 +45,18 @@ def test_split_selects_files(tiny_root):
 
 
 def test_missing_root_names_layout(tmp_path):
-    with pytest.raises(FileNotFoundError,
-                       match=r'does not exist.*t10k-images-idx3-ubyte'
-                       r'.*dataset-fashion-mnist'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'does not exist.*t10k-images-idx3-ubyte'
+            r'.*dataset-fashion-mnist'):
         FashionMNIST(str(tmp_path / 'nope'), split='test')
 
 
 def test_missing_file_named(tiny_root):
     root = tiny_root[0]
     os.remove(root / 'train-labels-idx1-ubyte')
-    with pytest.raises(FileNotFoundError,
-                       match='train-labels-idx1-ubyte.*not found'):
+    with pytest.raises(
+            FileNotFoundError, match='train-labels-idx1-ubyte.*not found'):
         MNIST(str(root), split='train')
 
 

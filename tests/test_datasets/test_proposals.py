@@ -44,16 +44,20 @@ def test_round_trip(tmp_path, ext):
         with open(path) as f:
             content = json.load(f)
         assert content['version'] == 1 and content['box_format'] == 'xyxy'
-        assert content['proposals']['images/b/2.jpg'] == [[3.25, 4, 10, 12,
-                                                           0.5]]
+        assert content['proposals']['images/b/2.jpg'] == [[
+            3.25, 4, 10, 12, 0.5
+        ]]
     else:
         with open(path, 'rb') as f:
             assert pickle.load(f)['version'] == 1
 
 
 def test_subset_by_keys_and_key_normalisation(tmp_path):
-    path = proposal_file(tmp_path, {'./x/1.jpg': [[0, 0, 1, 1, 1]],
-                                    'x/2.jpg': [], 'other/3.jpg': []})
+    path = proposal_file(tmp_path, {
+        './x/1.jpg': [[0, 0, 1, 1, 1]],
+        'x/2.jpg': [],
+        'other/3.jpg': []
+    })
     out = load_proposal_file(path, ['x/1.jpg', 'x/2.jpg'])
     assert list(out) == ['x/1.jpg', 'x/2.jpg']
     assert out['x/2.jpg'].shape == (0, 5)
@@ -74,8 +78,7 @@ def test_missing_images_reported(tmp_path):
     ([1, 2], 'the top level is a list, not a dict'),
     (dict(version=2, box_format='xyxy', proposals={}), 'version is 2'),
     (dict(box_format='xyxy', proposals={}), 'version is None'),
-    (dict(version=1, box_format='xywh', proposals={}),
-     "box_format is 'xywh'"),
+    (dict(version=1, box_format='xywh', proposals={}), "box_format is 'xywh'"),
     (dict(version=1, box_format='xyxy'), '"proposals" is missing'),
     (dict(version=1, box_format='xyxy', proposals=[[0, 0, 1, 1, 1]]),
      '"proposals" is missing or not a dict'),
@@ -100,17 +103,21 @@ def test_header_errors(tmp_path, content, message):
     ([[0, 0, 1, float('nan'), 0.5]], 'non-finite value'),
 ])
 def test_box_errors(tmp_path, boxes, message):
-    path = proposal_file(tmp_path, {'img/1.jpg': [[0, 0, 2, 2, 1]],
-                                    'img/2.jpg': boxes})
-    with pytest.raises(DataError, match=f"{path}: image 'img/2.jpg': .*"
-                       f'{message}'):
+    path = proposal_file(tmp_path, {
+        'img/1.jpg': [[0, 0, 2, 2, 1]],
+        'img/2.jpg': boxes
+    })
+    with pytest.raises(
+            DataError, match=f"{path}: image 'img/2.jpg': .*"
+            f'{message}'):
         load_proposal_file(path)
 
 
 def test_file_errors(tmp_path):
     missing = str(tmp_path / 'none.json')
-    with pytest.raises(FileNotFoundError, match=f'proposal file {missing} '
-                       'not found'):
+    with pytest.raises(
+            FileNotFoundError, match=f'proposal file {missing} '
+            'not found'):
         load_proposal_file(missing)
     bad = tmp_path / 'broken.json'
     bad.write_text('{"version": 1, ')
@@ -135,7 +142,8 @@ def test_dump_validates_before_writing(tmp_path):
 
 def test_validate_accepts_numpy_arrays():
     out = validate_proposals(
-        dict(version=1, box_format='xyxy',
-             proposals={'a': np.array([[0, 0, 3, 4, 0.1]], np.float64)}),
-        'mem')
+        dict(
+            version=1,
+            box_format='xyxy',
+            proposals={'a': np.array([[0, 0, 3, 4, 0.1]], np.float64)}), 'mem')
     assert out['a'].dtype == np.float32

@@ -18,9 +18,9 @@ from mmfg.utils import ConfigError
 # ---------------------------------------------------------------- bicubic
 def keys_kernel(x, a=-0.5):
     x = np.abs(x)
-    return np.where(x <= 1, (a + 2) * x**3 - (a + 3) * x**2 + 1,
-                    np.where(x < 2, a * x**3 - 5 * a * x**2 + 8 * a * x - 4 * a,
-                             0.))
+    return np.where(
+        x <= 1, (a + 2) * x**3 - (a + 3) * x**2 + 1,
+        np.where(x < 2, a * x**3 - 5 * a * x**2 + 8 * a * x - 4 * a, 0.))
 
 
 def resample_matrix(n_in, n_out):
@@ -31,8 +31,9 @@ def resample_matrix(n_in, n_out):
     m = np.zeros((n_out, n_in))
     for i in range(n_out):
         centre = (i + 0.5) * scale
-        j = np.arange(int(np.floor(centre - 2 * stretch)) - 1,
-                      int(np.ceil(centre + 2 * stretch)) + 2)
+        j = np.arange(
+            int(np.floor(centre - 2 * stretch)) - 1,
+            int(np.ceil(centre + 2 * stretch)) + 2)
         j = j[(j >= 0) & (j < n_in)]
         w = keys_kernel((j + 0.5 - centre) / stretch)
         m[i, j] = w / w.sum()
@@ -68,10 +69,10 @@ def test_low_resolution_matches_reference_bicubic(size):
 
 def test_low_resolution_keeps_size_and_scales_coords():
     img = np.zeros((60, 80, 3), np.uint8)
-    res = LowResolution(size=(10, 20), out_size=(40, 30))(
-        dict(img=img, gt_bboxes=np.array([[8, 6, 40, 30]], np.float32)))
-    assert res['img'].shape == (30, 40, 3) and res['low_res_shape'] == (20,
-                                                                        10)
+    res = LowResolution(
+        size=(10, 20), out_size=(40, 30))(
+            dict(img=img, gt_bboxes=np.array([[8, 6, 40, 30]], np.float32)))
+    assert res['img'].shape == (30, 40, 3) and res['low_res_shape'] == (20, 10)
     np.testing.assert_allclose(res['gt_bboxes'], [[4, 3, 20, 15]])
     res = LowResolution(size=7)(dict(img=np.zeros((28, 28), np.uint8)))
     assert res['img'].shape == (28, 28)
@@ -87,14 +88,17 @@ def dot_image(h=150, w=200):
     """Black image, a 6x6 red dot, a 6x6 green dot and a blue box;
     returns results whose coordinates name them."""
     img = np.zeros((h, w, 3), np.uint8)
-    img[40:46, 130:136, RED] = 255   # centre (133, 43)
+    img[40:46, 130:136, RED] = 255  # centre (133, 43)
     img[100:106, 30:36, GREEN] = 255  # centre (33, 103)
-    img[60:120, 70:150, 0] = 255     # blue box x 70..150, y 60..120
+    img[60:120, 70:150, 0] = 255  # blue box x 70..150, y 60..120
     parts = np.array([[[133, 43, 1], [33, 103, 1], [5, 5, 0]]], np.float32)
-    return dict(img=img, img_shape=(h, w), ori_shape=(h, w),
-                gt_keypoints=parts,
-                gt_bboxes=np.array([[70, 60, 150, 120]], np.float32),
-                proposals=np.array([[130, 40, 136, 46, 0.9]], np.float32))
+    return dict(
+        img=img,
+        img_shape=(h, w),
+        ori_shape=(h, w),
+        gt_keypoints=parts,
+        gt_bboxes=np.array([[70, 60, 150, 120]], np.float32),
+        proposals=np.array([[130, 40, 136, 46, 0.9]], np.float32))
 
 
 def centroid(img, channel):
@@ -135,9 +139,10 @@ def check_attached(res, tol=1.5, proposals=True):
     # the proposal (around the red dot) follows it too
     if proposals and parts[0, 2] > 0:
         box = res['proposals'][0]
-        np.testing.assert_allclose(
-            [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2], parts[0, :2],
-            atol=tol)
+        np.testing.assert_allclose([(box[0] + box[2]) / 2,
+                                    (box[1] + box[3]) / 2],
+                                   parts[0, :2],
+                                   atol=tol)
     assert parts[2, 2] == 0  # invisible stays invisible
 
 
@@ -168,8 +173,8 @@ def test_coordinates_follow_the_pixels(transform, seed):
     mmcv_transforms.Resize(scale=(300, 120)),
     mmcv_transforms.Resize(scale=(100, 100), keep_ratio=True),
     mmcv_transforms.Resize(scale_factor=0.7),
-    mmcv_transforms.RandomResize(scale=(200, 150), ratio_range=(0.5, 1.5),
-                                 keep_ratio=True),
+    mmcv_transforms.RandomResize(
+        scale=(200, 150), ratio_range=(0.5, 1.5), keep_ratio=True),
     mmcv_transforms.RandomFlip(prob=1., direction='horizontal'),
     mmcv_transforms.RandomFlip(prob=1., direction='vertical'),
     mmcv_transforms.RandomFlip(prob=1., direction='diagonal'),
@@ -195,8 +200,8 @@ def test_upstream_names_give_the_mmfg_versions():
                       ('RandomResizedCrop', RandomResizedCrop)]:
         assert TRANSFORMS.get(name) is cls
     # mmcv's RandomResize builds 'Resize' through the registry: mmfg's
-    t = TRANSFORMS.build(dict(type='RandomResize', scale=(100, 80),
-                              ratio_range=(0.5, 1.5)))
+    t = TRANSFORMS.build(
+        dict(type='RandomResize', scale=(100, 80), ratio_range=(0.5, 1.5)))
     assert type(t.resize) is Resize
     check_attached(t(dot_image()))
 
@@ -217,13 +222,16 @@ def test_chain_and_parts_leaving_the_image():
 
 def test_crop_to_bbox_exact():
     img = np.arange(60 * 80).reshape(60, 80).astype(np.uint8)
-    res = CropToBBox()(dict(img=img, gt_bboxes=np.array([[10, 5, 30, 25]],
-                                                        np.float32)))
+    res = CropToBBox()(
+        dict(img=img, gt_bboxes=np.array([[10, 5, 30, 25]], np.float32)))
     np.testing.assert_array_equal(res['img'], img[5:25, 10:30])
     np.testing.assert_allclose(res['gt_bboxes'], [[0, 0, 20, 20]])
     # several objects (Stanford Dogs): the box enclosing them all
-    res = CropToBBox()(dict(img=img, gt_bboxes=np.array(
-        [[10, 12, 30, 40], [25, 5, 50, 20]], np.float32)))
+    res = CropToBBox()(
+        dict(
+            img=img,
+            gt_bboxes=np.array([[10, 12, 30, 40], [25, 5, 50, 20]],
+                               np.float32)))
     np.testing.assert_array_equal(res['img'], img[5:40, 10:50])
     np.testing.assert_allclose(res['gt_bboxes'],
                                [[0, 7, 20, 35], [15, 0, 40, 15]])
@@ -236,20 +244,21 @@ def test_part_crops_from_points_and_proposals():
     assert res['part_imgs'].shape == (4, 32, 32, 3)
     assert res['part_valid'].tolist() == [True, True, False, False]
     # the red dot is in the middle of crop 0, the green dot of crop 1
-    np.testing.assert_allclose(centroid(res['part_imgs'][0], RED), [16, 16],
-                               atol=1.5)
-    np.testing.assert_allclose(centroid(res['part_imgs'][1], GREEN),
-                               [16, 16], atol=1.5)
+    np.testing.assert_allclose(
+        centroid(res['part_imgs'][0], RED), [16, 16], atol=1.5)
+    np.testing.assert_allclose(
+        centroid(res['part_imgs'][1], GREEN), [16, 16], atol=1.5)
     assert res['part_imgs'][2:].max() == 0
-    grouped = PartCrops(num_parts=1, crop_size=16, groups=[[0, 1, 2]],
-                        part_size=0.05)(dot_image())
+    grouped = PartCrops(
+        num_parts=1, crop_size=16, groups=[[0, 1, 2]], part_size=0.05)(
+            dot_image())
     box = grouped['part_boxes'][0]
     half = 0.05 * np.sqrt(150 * 200) / 2
-    np.testing.assert_allclose(box, [33 - half, 43 - half, 133 + half,
-                                     103 + half], atol=1e-3)
+    np.testing.assert_allclose(
+        box, [33 - half, 43 - half, 133 + half, 103 + half], atol=1e-3)
     props = dot_image()
-    props['proposals'] = np.array([[0, 0, 10, 10, 0.1],
-                                   [130, 40, 136, 46, 0.9]], np.float32)
+    props['proposals'] = np.array(
+        [[0, 0, 10, 10, 0.1], [130, 40, 136, 46, 0.9]], np.float32)
     res = PartCrops(num_parts=3, crop_size=8, source='proposals')(props)
     np.testing.assert_allclose(res['part_boxes'][0], [130, 40, 136, 46])
     assert res['part_valid'].tolist() == [True, True, False]

@@ -10,23 +10,32 @@ from mmfg.utils import register_all_modules
 def test_three_scopes_build_from_one_config(tmp_path):
     register_all_modules()
     fashion_mnist_root = make_mnist(tmp_path, images_per_class=3)['data_root']
-    cfg = Config(dict(
-        default_scope='mmfg',
-        # mmfg type
-        dataset=dict(type='FashionMNIST', data_root=fashion_mnist_root,
-                     split='test'),
-        # mmpretrain types, no prefix
-        model=dict(type='ImageClassifier',
-                   backbone=dict(type='LeNet5', num_classes=10),
-                   head=dict(type='ClsHead')),
-        # mmdet types, with prefix
-        neck=dict(type='mmdet.ChannelMapper', in_channels=[4, 8],
-                  out_channels=16),
-        # an mmdet module that builds mmdet sub-modules itself: switch the
-        # scope while it builds
-        assigner=dict(type='MaxIoUAssigner', _scope_='mmdet',
-                      pos_iou_thr=0.5, neg_iou_thr=0.4),
-    ))
+    cfg = Config(
+        dict(
+            default_scope='mmfg',
+            # mmfg type
+            dataset=dict(
+                type='FashionMNIST',
+                data_root=fashion_mnist_root,
+                split='test'),
+            # mmpretrain types, no prefix
+            model=dict(
+                type='ImageClassifier',
+                backbone=dict(type='LeNet5', num_classes=10),
+                head=dict(type='ClsHead')),
+            # mmdet types, with prefix
+            neck=dict(
+                type='mmdet.ChannelMapper',
+                in_channels=[4, 8],
+                out_channels=16),
+            # an mmdet module that builds mmdet sub-modules itself: switch the
+            # scope while it builds
+            assigner=dict(
+                type='MaxIoUAssigner',
+                _scope_='mmdet',
+                pos_iou_thr=0.5,
+                neg_iou_thr=0.4),
+        ))
     dataset = DATASETS.build(cfg.dataset)
     model = MODELS.build(cfg.model)
     neck = MODELS.build(cfg.neck)
@@ -71,6 +80,7 @@ def test_registry_locations_import_mmfg_modules():
         "assert HOOKS.get('VisualizationHook') is not None\n"
         "assert METRICS.get('SingleLabelMetric') is not None\n"
         "print('ok')\n")
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
                          text=True)
     assert out.returncode == 0 and out.stdout.strip() == 'ok', out.stderr

@@ -37,8 +37,8 @@ def test_matches_scipy_gaussian_then_subsample(factor, size):
     rng = np.random.default_rng(0)
     img = rng.standard_normal((2, 3) + size)
     sigma = 2 * factor / 6
-    ref = ndimage.gaussian_filter(img, sigma=(0, 0, sigma, sigma),
-                                  mode='mirror', truncate=3.0)
+    ref = ndimage.gaussian_filter(
+        img, sigma=(0, 0, sigma, sigma), mode='mirror', truncate=3.0)
     ref = ref[..., ::factor, ::factor]
     out = GaussianBlurPool(factor)(torch.from_numpy(img).float())
     assert out.shape == (2, 3, math.ceil(size[0] / factor),
@@ -70,13 +70,12 @@ def test_checkerboard_aliasing_suppressed():
     a, b = math.exp(-9 / 8), math.exp(-9 / 2)
     expected = ((1 - 2 * a + 2 * b) / (1 + 2 * a + 2 * b))**2
     out = GaussianBlurPool(2)(board)
-    torch.testing.assert_close(out, torch.full_like(out, expected),
-                               atol=1e-5, rtol=0)
+    torch.testing.assert_close(
+        out, torch.full_like(out, expected), atol=1e-5, rtol=0)
     assert expected < 0.06  # > 16x weaker than the alias
 
 
-@pytest.mark.parametrize('factor,high,low', [(2, 0.4, 0.05),
-                                             (4, 0.3, 0.03)])
+@pytest.mark.parametrize('factor,high,low', [(2, 0.4, 0.05), (4, 0.3, 0.03)])
 def test_energy_above_new_nyquist_suppressed(factor, high, low):
     """A sinusoid above the new Nyquist frequency 1/(2f) cycles/pixel
     aliases with full energy under plain subsampling; blur-pooling removes

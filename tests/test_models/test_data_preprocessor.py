@@ -12,24 +12,32 @@ MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 
 def _batch(n=2, k=3, with_parts=True, seed=0):
     g = torch.Generator().manual_seed(seed)
-    imgs = [torch.randint(0, 256, (3, 16, 20), generator=g,
-                          dtype=torch.uint8) for _ in range(n)]
+    imgs = [
+        torch.randint(0, 256, (3, 16, 20), generator=g, dtype=torch.uint8)
+        for _ in range(n)
+    ]
     samples = []
     for i in range(n):
         s = DataSample().set_gt_label(i)
         if with_parts:
-            s.set_field(torch.randint(0, 256, (k, 3, 8, 8), generator=g,
-                                      dtype=torch.uint8), 'part_imgs')
-            s.set_field(torch.tensor([True] * (k - 1) + [False]),
-                        'part_valid')
+            s.set_field(
+                torch.randint(
+                    0, 256, (k, 3, 8, 8), generator=g, dtype=torch.uint8),
+                'part_imgs')
+            s.set_field(torch.tensor([True] * (k - 1) + [False]), 'part_valid')
         samples.append(s)
     return dict(inputs=imgs, data_samples=samples)
 
 
 def test_registered_and_crops_normalised_by_hand():
     register_all_modules()
-    pre = MODELS.build(dict(type='FGDataPreprocessor', mean=MEAN, std=STD,
-                            to_rgb=True, num_classes=5))
+    pre = MODELS.build(
+        dict(
+            type='FGDataPreprocessor',
+            mean=MEAN,
+            std=STD,
+            to_rgb=True,
+            num_classes=5))
     assert isinstance(pre, FGDataPreprocessor)
     data = _batch()
     raw = [s.part_imgs.clone() for s in data['data_samples']]
@@ -71,7 +79,9 @@ def test_without_parts_is_plain_cls_preprocessor():
 
 def test_batch_augments_with_parts_is_a_clear_error():
     pre = FGDataPreprocessor(
-        mean=MEAN, std=STD, num_classes=5,
+        mean=MEAN,
+        std=STD,
+        num_classes=5,
         batch_augments=dict(augments=[dict(type='Mixup', alpha=0.8)]))
     with pytest.raises(ConfigError, match='Mixup/CutMix'):
         pre(_batch(), training=True)

@@ -50,8 +50,9 @@ def test_formula_matches_empirical_gradient_support(n):
     assert _empirical_erf(CHAIN[:n]) == (r, r)
 
 
-@pytest.mark.parametrize('layers', [[(5, 1), (2, 2), (5, 1), (2, 2), (3, 1)],
-                                    [(7, 2), (3, 2), (3, 1), (3, 2)]])
+@pytest.mark.parametrize('layers', [[(5, 1), (2, 2), (5, 1), (2, 2),
+                                     (3, 1)], [(7, 2), (3, 2), (3, 1),
+                                               (3, 2)]])
 def test_formula_matches_empirical_on_bu_like_chains(layers):
     r = erf_sizes(layers)[-1][0]
     assert _empirical_erf(layers) == (r, r)
@@ -67,7 +68,7 @@ def test_per_layer_report_for_built_lenetfc():
     # walking the built modules finds the same layers in the same order
     walked = module_layers(model)
     assert [(k, s) for _, k, s in walked] == [(r['kernel'], r['stride'])
-                                             for r in table]
+                                              for r in table]
 
 
 def test_resnet18_description():

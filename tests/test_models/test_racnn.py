@@ -11,7 +11,6 @@ from mmengine.optim import build_optim_wrapper
 
 from mmfg.registry import MODELS
 from mmfg.utils import register_all_modules
-
 from ..conftest import REPO, run_tool
 
 CFG = osp.join(REPO, 'configs', 'racnn')
@@ -23,12 +22,12 @@ def _register():
 
 
 def _classifier(type_='ImageClassifier', **extra):
-    return dict(type=type_,
-                backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
-                neck=dict(type='GlobalAveragePooling'),
-                head=dict(type='LinearClsHead', num_classes=7,
-                          in_channels=512),
-                **extra)
+    return dict(
+        type=type_,
+        backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=7, in_channels=512),
+        **extra)
 
 
 def test_sr_layers_shapes_and_gaussian_init():
@@ -36,10 +35,13 @@ def test_sr_layers_shapes_and_gaussian_init():
     model.init_weights()
     sr = model.sr
     # Sec. 2.1: 9x9x64, 5x5x32, 5x5x3, zero padded
-    assert [tuple(c.weight.shape) for c in (sr.sconv1, sr.sconv2, sr.sconv3)
-            ] == [(64, 3, 9, 9), (32, 64, 5, 5), (3, 32, 5, 5)]
-    assert [c.padding for c in (sr.sconv1, sr.sconv2, sr.sconv3)
-            ] == [(4, 4), (2, 2), (2, 2)]
+    assert [tuple(c.weight.shape)
+            for c in (sr.sconv1, sr.sconv2, sr.sconv3)] == [(64, 3, 9, 9),
+                                                            (32, 64, 5, 5),
+                                                            (3, 32, 5, 5)]
+    assert [c.padding for c in (sr.sconv1, sr.sconv2, sr.sconv3)] == [(4, 4),
+                                                                      (2, 2),
+                                                                      (2, 2)]
     # 3*81*64+64 + 64*25*32+32 + 32*25*3+3 parameters
     assert sum(p.numel() for p in sr.parameters()) == 15616 + 51232 + 2403
     w = torch.cat([c.weight.flatten() for c in (sr.sconv1, sr.sconv2)])
@@ -63,8 +65,8 @@ def test_racnn_is_the_plain_classifier_plus_sr():
     racnn.init_weights()
     res = racnn.load_state_dict(plain.state_dict(), strict=False)
     assert not res.unexpected_keys
-    assert set(res.missing_keys) == set(
-        'sr.' + k for k in racnn.sr.state_dict())
+    assert set(res.missing_keys) == set('sr.' + k
+                                        for k in racnn.sr.state_dict())
     racnn.eval(), plain.eval()
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
@@ -120,7 +122,8 @@ def _groups(cfg_path):
     out = {}
     for g in wrapper.optimizer.param_groups:
         for p in g['params']:
-            out[named[id(p)]] = (g['lr'] / base_lr, g['weight_decay'] / base_wd)
+            out[named[id(p)]] = (g['lr'] / base_lr,
+                                 g['weight_decay'] / base_wd)
     return model, wrapper, out
 
 
@@ -154,8 +157,9 @@ def test_table2_frozen_variant_keeps_categorisation_layers():
     assert groups['sr.sconv1.weight'] == (1, 0.1)
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
     x = torch.randn(2, 3, 224, 224)
-    loss = model(x, mode='tensor').logsumexp(1).mean() + sum(
-        p.sum() * 0 for p in model.parameters())
+    loss = model(
+        x, mode='tensor').logsumexp(1).mean() + sum(
+            p.sum() * 0 for p in model.parameters())
     wrapper.update_params(loss)
     for n, p in model.named_parameters():
         changed = not torch.equal(before[n], p)
@@ -167,16 +171,20 @@ def test_torchvision_checkpoint_converts_and_loads(tmp_path):
     """A torchvision-layout AlexNet/GoogLeNet state dict, converted, loads
     into the mmfg configs' backbones with no missing key."""
     import torchvision
+
     from mmfg.registry import MODELS
     tv_alex = torchvision.models.alexnet(weights=None)
-    tv_goog = torchvision.models.googlenet(weights=None, aux_logits=True,
-                                           init_weights=True)
+    tv_goog = torchvision.models.googlenet(
+        weights=None, aux_logits=True, init_weights=True)
     conv = osp.join(REPO, 'tools', 'model_converters', 'torchvision2mmfg.py')
     for name, tv, drop in (('alexnet', tv_alex, []),
                            ('googlenet', tv_goog, ['fc.', 'aux1.', 'aux2.'])):
         torch.save(tv.state_dict(), tmp_path / f'{name}_tv.pth')
-        proc = run_tool([conv, str(tmp_path / f'{name}_tv.pth'),
-                         str(tmp_path / f'{name}.pth'), '--drop', *drop])
+        proc = run_tool([
+            conv,
+            str(tmp_path / f'{name}_tv.pth'),
+            str(tmp_path / f'{name}.pth'), '--drop', *drop
+        ])
         assert proc.returncode == 0, proc.stderr[-2000:]
         cfg = Config.fromfile(osp.join(CFG, f'racnn_{name}_cub-lr50.py'))
         cfg.model.init_cfg.checkpoint = str(tmp_path / f'{name}.pth')

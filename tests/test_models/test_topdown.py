@@ -40,8 +40,8 @@ def count_with_paper_classifier(arch, mode, num_classes=10):
     return sum(p.numel() for p in params if p.requires_grad)
 
 
-@pytest.mark.parametrize('arch,mode,thousands', CASES,
-                         ids=[f'{a}-{m}' for a, m, _ in CASES])
+@pytest.mark.parametrize(
+    'arch,mode,thousands', CASES, ids=[f'{a}-{m}' for a, m, _ in CASES])
 def test_parameter_counts_match_paper_table1(arch, mode, thousands):
     n = count_with_paper_classifier(arch, mode)
     # '14k' means 13,500 .. 14,499
@@ -68,8 +68,9 @@ def _stage_widths(model):
     widths = []
     for m in model.stages:
         last = m.units[-1]
-        widths.append(last.conv2.out_channels if hasattr(last, 'conv2') else
-                      last.conv.out_channels)
+        widths.append(
+            last.conv2.out_channels if hasattr(last, 'conv2') else last.conv.
+            out_channels)
     return widths
 
 
@@ -118,15 +119,16 @@ def test_resnet32_td_uses_upsampling_preact_blocks():
     assert len(td.stages[0].units) == 5 and len(td.stages[1].units) == 4
 
 
-@pytest.mark.parametrize('arch,inc,size', [('lenetfc', 1, 28),
-                                           ('nin-light', 1, 28),
-                                           ('nin', 3, 32),
-                                           ('resnet32', 3, 32)])
+@pytest.mark.parametrize('arch,inc,size',
+                         [('lenetfc', 1, 28), ('nin-light', 1, 28),
+                          ('nin', 3, 32), ('resnet32', 3, 32)])
 def test_td_builds_blurred_pyramid_and_ends_at_full_resolution(
         arch, inc, size):
     td = TopDownNet(arch, 'td', inc, out_indices=(0, 1, 2)).eval()
-    pools = {m.factor: m for m in td.modules()
-             if isinstance(m, GaussianBlurPool)}
+    pools = {
+        m.factor: m
+        for m in td.modules() if isinstance(m, GaussianBlurPool)
+    }
     assert sorted(pools) == [2, 4]
     for f, pool in pools.items():
         assert pool.sigma == pytest.approx(2 * f / 6)
@@ -177,17 +179,22 @@ def test_builds_in_mmpretrain_classifier():
     (LeNetFC) and GAP + LinearClsHead (ResNet32)."""
     from mmpretrain.structures import DataSample
     cfgs = [
-        dict(type='ImageClassifier',
-             backbone=dict(type='TopDownNet', arch='lenetfc', mode='td',
-                           in_channels=1, num_classes=10),
-             neck=dict(type='GlobalAveragePooling'),
-             head=dict(type='ClsHead')),
-        dict(type='ImageClassifier',
-             backbone=dict(type='TopDownNet', arch='resnet32', mode='td',
-                           in_channels=1),
-             neck=dict(type='GlobalAveragePooling'),
-             head=dict(type='LinearClsHead', num_classes=10,
-                       in_channels=16)),
+        dict(
+            type='ImageClassifier',
+            backbone=dict(
+                type='TopDownNet',
+                arch='lenetfc',
+                mode='td',
+                in_channels=1,
+                num_classes=10),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='ClsHead')),
+        dict(
+            type='ImageClassifier',
+            backbone=dict(
+                type='TopDownNet', arch='resnet32', mode='td', in_channels=1),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=10, in_channels=16)),
     ]
     with DefaultScope.overwrite_default_scope('mmfg'):
         for cfg in cfgs:
@@ -223,9 +230,13 @@ def test_short_training_fits_a_toy_problem():
 
 
 def test_custom_description_and_errors():
-    arch = dict(block='conv', uni_channels=8,
-                stages=[dict(channels=(4, ), kernel=3, factor=1),
-                        dict(channels=(8, ), kernel=3, factor=2)])
+    arch = dict(
+        block='conv',
+        uni_channels=8,
+        stages=[
+            dict(channels=(4, ), kernel=3, factor=1),
+            dict(channels=(8, ), kernel=3, factor=2)
+        ])
     m = TopDownNet(arch, 'td', 3, out_indices=(0, 1))
     assert [o.shape[-1] for o in m(torch.randn(1, 3, 16, 16))] == [8, 16]
     with pytest.raises(KeyError, match='lenetfc'):

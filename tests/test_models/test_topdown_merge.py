@@ -19,8 +19,7 @@ def _randomise_bn(module, seed=0):
             m.bias.data.copy_(torch.randn(m.num_features, generator=g))
 
 
-@pytest.mark.parametrize('low_hw,high_hw', [((4, 4), (8, 8)),
-                                            ((4, 4), (7, 7)),
+@pytest.mark.parametrize('low_hw,high_hw', [((4, 4), (8, 8)), ((4, 4), (7, 7)),
                                             ((7, 7), (14, 14))])
 def test_output_shapes(low_hw, high_hw):
     merge = TDMerge(8, 6, 5)
@@ -37,8 +36,8 @@ def test_structure_is_as_described():
     # 3x3 conv over [sum, branch] (2 x 6 channels)
     assert merge.fuse.conv.kernel_size == (3, 3)
     assert merge.fuse.conv.padding == (1, 1)
-    assert (merge.fuse.conv.in_channels, merge.fuse.conv.out_channels) == (
-        12, 5)
+    assert (merge.fuse.conv.in_channels, merge.fuse.conv.out_channels) == (12,
+                                                                           5)
     assert isinstance(merge.fuse.bn, nn.BatchNorm2d)
     # equal widths: no 1x1 conv (paper's LeNetFC/NIN TD_uni counts)
     assert TDMerge(6, 6, 6).lateral is None
@@ -53,8 +52,8 @@ def test_batchnorm_runs_before_relu(order, expected):
     calls = []
     for name in ('conv', 'bn', 'activate'):
         getattr(merge.fuse, name).register_forward_hook(
-            lambda m, i, o, name=name: calls.append(
-                'relu' if name == 'activate' else name))
+            lambda m, i, o, name=name: calls.append('relu' if name ==
+                                                    'activate' else name))
     merge(torch.randn(2, 4, 3, 3), torch.randn(2, 4, 6, 6))
     assert calls == expected
     if order == 'pre':  # BN over the concatenation (2 x 4 channels)
@@ -74,8 +73,8 @@ def test_forward_equals_recipe_by_hand():
         assert cm.conv.bias is not None
         y = F.conv2d(x, cm.conv.weight, cm.conv.bias, padding=pad)
         bn = cm.bn
-        y = (y - bn.running_mean[:, None, None]) / torch.sqrt(
-            bn.running_var[:, None, None] + bn.eps)
+        y = (y - bn.running_mean[:, None, None]
+             ) / torch.sqrt(bn.running_var[:, None, None] + bn.eps)
         y = y * bn.weight[:, None, None] + bn.bias[:, None, None]
         return torch.relu(y)
 

@@ -21,24 +21,31 @@ def test_missing_config(tmp_path):
 
 
 def test_missing_dataset_folder(tmp_path):
-    proc = run_tool([TRAIN, BASELINE_CFG, '--work-dir', str(tmp_path), 
-                     '--cfg-options',
-                     'train_dataloader.dataset.data_root=/no/such/folder'])
+    proc = run_tool([
+        TRAIN, BASELINE_CFG, '--work-dir',
+        str(tmp_path), '--cfg-options',
+        'train_dataloader.dataset.data_root=/no/such/folder'
+    ])
     line = error_line(proc)
     assert '/no/such/folder does not exist' in line
     assert 'train-images-idx3-ubyte' in line and 'setup.sh' in line
 
 
 def test_unknown_registry_type(tmp_path):
-    proc = run_tool([TRAIN, BASELINE_CFG, '--work-dir', str(tmp_path),
-                     '--cfg-options', 'model.backbone.type=NoSuchNet'])
+    proc = run_tool([
+        TRAIN, BASELINE_CFG, '--work-dir',
+        str(tmp_path), '--cfg-options', 'model.backbone.type=NoSuchNet'
+    ])
     line = error_line(proc)
     assert 'NoSuchNet is not in the' in line and 'registry' in line
 
 
 def test_resume_missing_checkpoint(tmp_path):
-    proc = run_tool([TRAIN, BASELINE_CFG, '--work-dir', str(tmp_path),
-                     '--resume', str(tmp_path / 'missing.pth')])
+    proc = run_tool([
+        TRAIN, BASELINE_CFG, '--work-dir',
+        str(tmp_path), '--resume',
+        str(tmp_path / 'missing.pth')
+    ])
     line = error_line(proc)
     assert 'missing.pth does not exist' in line
 
@@ -53,6 +60,7 @@ def test_amp_without_gpu(tmp_path):
     import torch
     if torch.cuda.is_available():
         pytest.skip('a GPU is present: --amp is valid there')
-    proc = run_tool([TRAIN, BASELINE_CFG, '--work-dir', str(tmp_path),
-                     '--amp'])
+    proc = run_tool(
+        [TRAIN, BASELINE_CFG, '--work-dir',
+         str(tmp_path), '--amp'])
     assert '--amp needs a GPU' in error_line(proc)

@@ -68,29 +68,33 @@ def test_resume_matches_uninterrupted(straight_run, tmp_path):
     cfg1 = small_config(tmp_path, 'part1.py', max_epochs=1)
     assert_ok(run_tool([TRAIN, cfg1, '--work-dir', str(tmp_path / 'w')]))
     cfg2 = small_config(tmp_path, 'part2.py', max_epochs=2)
-    proc = run_tool([TRAIN, cfg2, '--work-dir', str(tmp_path / 'w'),
-                     '--resume', str(tmp_path / 'w' / 'epoch_1.pth')])
+    proc = run_tool([
+        TRAIN, cfg2, '--work-dir',
+        str(tmp_path / 'w'), '--resume',
+        str(tmp_path / 'w' / 'epoch_1.pth')
+    ])
     assert_ok(proc)
     assert 'resumed epoch: 1, iter: 4' in proc.stdout + proc.stderr
     resumed = load_state(tmp_path / 'w' / 'epoch_2.pth')
     straight = load_state(straight_tmp / 'work' / 'epoch_2.pth')
     assert resumed['meta']['iter'] == straight['meta']['iter'] == 8
     for key, value in straight['state_dict'].items():
-        torch.testing.assert_close(resumed['state_dict'][key], value,
-                                   rtol=0, atol=1e-6, msg=key)
+        torch.testing.assert_close(
+            resumed['state_dict'][key], value, rtol=0, atol=1e-6, msg=key)
     # the optimizer (momentum buffers) must match too
     for a, b in zip(resumed['optimizer']['state'].values(),
                     straight['optimizer']['state'].values()):
-        torch.testing.assert_close(a['momentum_buffer'], b['momentum_buffer'],
-                                   rtol=0, atol=1e-6)
+        torch.testing.assert_close(
+            a['momentum_buffer'], b['momentum_buffer'], rtol=0, atol=1e-6)
 
 
 def test_resume_auto_from_work_dir(tmp_path):
     cfg1 = small_config(tmp_path, 'a.py', max_epochs=1, num_workers=0)
     assert_ok(run_tool([TRAIN, cfg1, '--work-dir', str(tmp_path / 'w')]))
     cfg2 = small_config(tmp_path, 'b.py', max_epochs=2, num_workers=0)
-    proc = run_tool([TRAIN, cfg2, '--work-dir', str(tmp_path / 'w'),
-                     '--resume'])
+    proc = run_tool(
+        [TRAIN, cfg2, '--work-dir',
+         str(tmp_path / 'w'), '--resume'])
     assert_ok(proc)
     assert 'resumed epoch: 1' in proc.stdout + proc.stderr
     assert load_state(tmp_path / 'w' / 'epoch_2.pth')['meta']['iter'] == 8
@@ -98,9 +102,12 @@ def test_resume_auto_from_work_dir(tmp_path):
 
 def test_test_tool_reproduces_validation(straight_run):
     tmp, cfg, log = straight_run
-    proc = run_tool([TEST, cfg, str(tmp / 'work' / 'epoch_2.pth'),
-                     '--work-dir', str(tmp / 'test'),
-                     '--out', str(tmp / 'preds.pkl')])
+    proc = run_tool([
+        TEST, cfg,
+        str(tmp / 'work' / 'epoch_2.pth'), '--work-dir',
+        str(tmp / 'test'), '--out',
+        str(tmp / 'preds.pkl')
+    ])
     assert_ok(proc)
     test_acc = val_top1(proc.stdout + proc.stderr, None, mode='test')
     assert test_acc == val_top1(log, 2)
@@ -120,7 +127,8 @@ class DumpRankWeightsHook(Hook):
     def after_train(self, runner):
         model = runner.model.module if is_model_wrapper(runner.model) \\
             else runner.model
-        torch.save(model.state_dict(), f'{runner.work_dir}/rank{get_rank()}.pth')
+        torch.save(model.state_dict(),
+                   f'{runner.work_dir}/rank{get_rank()}.pth')
 '''
 
 
@@ -135,26 +143,33 @@ custom_hooks = [dict(type='EpochSeedHook'), dict(type='DumpRankWeightsHook')]
 train_dataloader['dataset']['pipeline'] = {{_base_.test_pipeline}}
 """
     env = {'PYTHONPATH': f'{REPO}:{tmp_path}', 'PORT': str(free_port())}
-    dist_cfg = small_config(tmp_path, 'dist.py', max_epochs=1,
-                            extra=extra + "train_dataloader['batch_size'] = 64\n")
-    proc = run_tool(['bash', osp.join(REPO, 'tools', 'dist_train.sh'),
-                     dist_cfg, '2', '--work-dir', str(tmp_path / 'd')],
+    dist_cfg = small_config(
+        tmp_path,
+        'dist.py',
+        max_epochs=1,
+        extra=extra + "train_dataloader['batch_size'] = 64\n")
+    proc = run_tool([
+        'bash',
+        osp.join(REPO, 'tools', 'dist_train.sh'), dist_cfg, '2', '--work-dir',
+        str(tmp_path / 'd')
+    ],
                     env=env)
     assert_ok(proc)
     log = proc.stdout + proc.stderr
     assert 'gloo' in log.lower() or 'world_size: 2' in log.lower() \
         or 'world size: 2' in log.lower()
-    single_cfg = small_config(tmp_path, 'single.py', max_epochs=1,
-                              extra=extra)
-    assert_ok(run_tool([TRAIN, single_cfg, '--work-dir',
-                        str(tmp_path / 's')], env=env))
+    single_cfg = small_config(tmp_path, 'single.py', max_epochs=1, extra=extra)
+    assert_ok(
+        run_tool([TRAIN, single_cfg, '--work-dir',
+                  str(tmp_path / 's')],
+                 env=env))
     r0 = torch.load(tmp_path / 'd' / 'rank0.pth')
     r1 = torch.load(tmp_path / 'd' / 'rank1.pth')
     single = torch.load(tmp_path / 's' / 'rank0.pth')
     assert r0.keys() == r1.keys() == single.keys()
     for key in r0:
         torch.testing.assert_close(r0[key], r1[key], rtol=0, atol=0, msg=key)
-        torch.testing.assert_close(r0[key], single[key], rtol=1e-4,
-                                   atol=1e-5, msg=key)
+        torch.testing.assert_close(
+            r0[key], single[key], rtol=1e-4, atol=1e-5, msg=key)
     # validation ran on both ranks and was collected
     assert re.search(r'Epoch\(val\) \[1\].*accuracy/top1', log)

@@ -16,38 +16,57 @@ import sys
 import torch
 
 from mmfg.analysis.benchmark import add_ratios, format_table, run_benchmark
-from mmfg.utils import run_with_clear_errors
+from mmfg.utils import register_all_modules, run_with_clear_errors
 from mmfg.utils.errors import ConfigError
-from mmfg.utils import register_all_modules
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('configs', nargs='+', help='config files to measure')
-    p.add_argument('--baseline', help='config the others are compared to '
-                   '(added to the run if not among CONFIGs)')
-    p.add_argument('--device', default='cuda' if torch.cuda.is_available()
-                   else 'cpu')
-    p.add_argument('--amp', action='store_true',
-                   help='mixed precision (AmpOptimWrapper, GPU only)')
-    p.add_argument('--batch-size', type=int,
-                   help='override the train batch size of every config')
-    p.add_argument('--input-size', type=int,
-                   help='override the final resize/crop size of the pipelines')
+    p.add_argument(
+        '--baseline',
+        help='config the others are compared to '
+        '(added to the run if not among CONFIGs)')
+    p.add_argument(
+        '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    p.add_argument(
+        '--amp',
+        action='store_true',
+        help='mixed precision (AmpOptimWrapper, GPU only)')
+    p.add_argument(
+        '--batch-size',
+        type=int,
+        help='override the train batch size of every config')
+    p.add_argument(
+        '--input-size',
+        type=int,
+        help='override the final resize/crop size of the pipelines')
     p.add_argument('--warmup', type=int, default=2)
-    p.add_argument('--repeat', type=int, default=5,
-                   help='timed repetitions (median and min/max reported)')
-    p.add_argument('--iters', type=int, default=3,
-                   help='steps per timed repetition')
-    p.add_argument('--data-batches', type=int, default=10,
-                   help='batches per data-throughput measurement')
+    p.add_argument(
+        '--repeat',
+        type=int,
+        default=5,
+        help='timed repetitions (median and min/max reported)')
+    p.add_argument(
+        '--iters', type=int, default=3, help='steps per timed repetition')
+    p.add_argument(
+        '--data-batches',
+        type=int,
+        default=10,
+        help='batches per data-throughput measurement')
     p.add_argument('--data-repeat', type=int, default=3)
-    p.add_argument('--synthetic', action='store_true',
-                   help='configs whose dataset is missing here run their '
-                   'pipeline on a synthetic JPEG (see --synthetic-size)')
-    p.add_argument('--synthetic-size', type=int, nargs=2, default=[500, 375],
-                   metavar=('W', 'H'),
-                   help='synthetic image size (CUB images are ~500x375)')
+    p.add_argument(
+        '--synthetic',
+        action='store_true',
+        help='configs whose dataset is missing here run their '
+        'pipeline on a synthetic JPEG (see --synthetic-size)')
+    p.add_argument(
+        '--synthetic-size',
+        type=int,
+        nargs=2,
+        default=[500, 375],
+        metavar=('W', 'H'),
+        help='synthetic image size (CUB images are ~500x375)')
     p.add_argument('--json', help='write the results to this JSON file')
     return p.parse_args(argv)
 
@@ -70,13 +89,14 @@ def main(argv=None):
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     results = run_benchmark(configs, args, log=log)
     if args.baseline:
-        add_ratios(results,
-                   osp.splitext(osp.basename(args.baseline))[0])
-    machine = dict(device=args.device, torch=torch.__version__,
-                   threads=torch.get_num_threads(),
-                   cpu=_cpu_name(), cuda=(torch.cuda.get_device_name()
-                                          if args.device.startswith('cuda')
-                                          else None))
+        add_ratios(results, osp.splitext(osp.basename(args.baseline))[0])
+    machine = dict(
+        device=args.device,
+        torch=torch.__version__,
+        threads=torch.get_num_threads(),
+        cpu=_cpu_name(),
+        cuda=(torch.cuda.get_device_name()
+              if args.device.startswith('cuda') else None))
     print(format_table(results))
     if args.json:
         with open(args.json, 'w') as f:

@@ -37,21 +37,29 @@ PAIRS = [
 
 def run_pair(config, baseline, batch_size, quick):
     out = tempfile.mktemp(suffix='.json')
-    cmd = [sys.executable, osp.join(ROOT, 'tools', 'analysis_tools',
-                                    'benchmark.py'), config, '--baseline',
-           baseline, '--synthetic', '--batch-size', str(batch_size),
-           '--json', out]
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools', 'analysis_tools', 'benchmark.py'), config,
+        '--baseline', baseline, '--synthetic', '--batch-size',
+        str(batch_size), '--json', out
+    ]
     if quick:
-        cmd += ['--repeat', '2', '--iters', '1', '--warmup', '1',
-                '--data-batches', '3', '--data-repeat', '1']
+        cmd += [
+            '--repeat', '2', '--iters', '1', '--warmup', '1', '--data-batches',
+            '3', '--data-repeat', '1'
+        ]
     else:
         # many short repetitions: the medians resist the noise of shared
         # machines better than a few long ones
         cmd += ['--repeat', '9', '--iters', '1']
-    print('$', ' '.join(osp.relpath(c, ROOT) if c.startswith(ROOT) else c
-                        for c in cmd[1:]), flush=True)
-    subprocess.run(cmd, cwd=ROOT, check=True,
-                   env=dict(os.environ, PYTHONPATH=ROOT))
+    print(
+        '$',
+        ' '.join(
+            osp.relpath(c, ROOT) if c.startswith(ROOT) else c
+            for c in cmd[1:]),
+        flush=True)
+    subprocess.run(
+        cmd, cwd=ROOT, check=True, env=dict(os.environ, PYTHONPATH=ROOT))
     with open(out) as f:
         return json.load(f)
 
@@ -65,8 +73,10 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--out', default=osp.join(ROOT, 'docs', 'benchmarks.md'))
     p.add_argument('--only', nargs='*', help='methods to include')
-    p.add_argument('--quick', action='store_true',
-                   help='fewer repetitions (for a smoke test)')
+    p.add_argument(
+        '--quick',
+        action='store_true',
+        help='fewer repetitions (for a smoke test)')
     args = p.parse_args(argv)
     rows, machine = [], None
     for method, cfg, base, bs, paper in PAIRS:

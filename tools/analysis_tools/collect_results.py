@@ -1,7 +1,8 @@
 """Summarise finished runs: final validation metrics of every work dir, grouped
 by name with the ``_seed<N>`` suffix removed (mean, std, runs).
 
-    python tools/analysis_tools/collect_results.py work_dirs/racnn_fashion-mnist
+    python tools/analysis_tools/collect_results.py \
+        work_dirs/racnn_fashion-mnist
 
 Reads ``<work_dir>/<timestamp>/vis_data/scalars.json`` (MMEngine's
 LocalVisBackend); the last line with ``accuracy/top1`` is the final one.

@@ -15,11 +15,18 @@ from mmengine.config import Config
 
 # registered dataset type -> the short name used in config file names
 DATASET_NAMES = {
-    'CUB': 'cub', 'NABirds': 'nabirds', 'StanfordDogs': 'stanford-dogs',
-    'StanfordCars': 'stanford-cars', 'Flowers102': 'flowers102',
-    'FGVCAircraft': 'fgvc-aircraft', 'INaturalist2018': 'inat2018',
-    'Birdsnap': 'birdsnap', 'Imagenette': 'imagenette',
-    'CIFAR10': 'cifar10', 'MNIST': 'mnist', 'FashionMNIST': 'fashion-mnist'
+    'CUB': 'cub',
+    'NABirds': 'nabirds',
+    'StanfordDogs': 'stanford-dogs',
+    'StanfordCars': 'stanford-cars',
+    'Flowers102': 'flowers102',
+    'FGVCAircraft': 'fgvc-aircraft',
+    'INaturalist2018': 'inat2018',
+    'Birdsnap': 'birdsnap',
+    'Imagenette': 'imagenette',
+    'CIFAR10': 'cifar10',
+    'MNIST': 'mnist',
+    'FashionMNIST': 'fashion-mnist'
 }
 
 
@@ -50,8 +57,10 @@ def cell(stems, dataset, detail):
 
 def to_markdown(grid, detail=False):
     datasets = sorted({d for row in grid.values() for d in row})
-    lines = ['| method | ' + ' | '.join(datasets) + ' | total |',
-             '| --- | ' + ' | '.join('---' for _ in datasets) + ' | --- |']
+    lines = [
+        '| method | ' + ' | '.join(datasets) + ' | total |',
+        '| --- | ' + ' | '.join('---' for _ in datasets) + ' | --- |'
+    ]
     for method in sorted(grid):
         row = grid[method]
         lines.append(f'| {method} | ' + ' | '.join(
@@ -62,11 +71,15 @@ def to_markdown(grid, detail=False):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--configs', default=osp.join(
-        osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-        'configs'))
-    p.add_argument('--detail', action='store_true',
-                   help='list backbones and variants in each cell')
+    p.add_argument(
+        '--configs',
+        default=osp.join(
+            osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+            'configs'))
+    p.add_argument(
+        '--detail',
+        action='store_true',
+        help='list backbones and variants in each cell')
     args = p.parse_args(argv)
     print(to_markdown(scan(args.configs), args.detail))
 

@@ -20,8 +20,11 @@ def publish(src, dst):
     with checkpoint_safe_globals():
         ckpt = torch.load(src, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
-    meta = {k: v for k, v in ckpt.get('meta', {}).items()
-            if k in ('epoch', 'iter', 'seed', 'mmengine_version')}
+    meta = {
+        k: v
+        for k, v in ckpt.get('meta', {}).items()
+        if k in ('epoch', 'iter', 'seed', 'mmengine_version')
+    }
     meta['source'] = osp.basename(src)
     torch.save(dict(state_dict=state, meta=meta), dst)
     torch.load(dst, map_location='cpu', weights_only=True)  # must be safe

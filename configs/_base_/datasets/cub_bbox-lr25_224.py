@@ -10,11 +10,16 @@ test_pipeline = {{_base_.lowres_pipelines.bbox_lr25.test}}
 
 data_preprocessor = dict(num_classes=num_classes)
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, split='train',
-                 with_parts=False,
-                 pipeline=train_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        with_parts=False,
+        pipeline=train_pipeline))
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 with_parts=False,
-                 pipeline=test_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        with_parts=False,
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -9,9 +9,16 @@ data_root = 'data/CUB_200_2011'
 num_classes = 200
 data_preprocessor = dict(num_classes=num_classes)
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, split='train',
-                 with_bbox=False, with_parts=False))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        with_bbox=False,
+        with_parts=False))
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 with_bbox=False, with_parts=False))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        with_bbox=False,
+        with_parts=False))
 test_dataloader = val_dataloader

@@ -10,8 +10,11 @@ data_root = 'data/fgvc-aircraft-2013b'
 num_classes = 100
 data_preprocessor = dict(num_classes=num_classes)
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, split='trainval',
-                 with_bbox=False))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='trainval',
+        with_bbox=False))
 val_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, with_bbox=False))
 test_dataloader = val_dataloader

@@ -10,6 +10,5 @@ num_classes = 102
 data_preprocessor = dict(num_classes=num_classes)
 train_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, split='trainval'))
-val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root))
+val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
 test_dataloader = val_dataloader

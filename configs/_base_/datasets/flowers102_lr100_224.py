@@ -10,9 +10,12 @@ test_pipeline = {{_base_.lowres_pipelines.lr100.test}}
 
 data_preprocessor = dict(num_classes=num_classes)
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, split='trainval',
-                 pipeline=train_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='trainval',
+        pipeline=train_pipeline))
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 pipeline=test_pipeline))
+    dataset=dict(
+        type=dataset_type, data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -26,8 +26,12 @@ EIGVEC = [
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(156, 156), keep_ratio=False),
-    dict(type='Lighting', eigval=EIGVAL, eigvec=EIGVEC, alphastd=0.1,
-         to_rgb=False),
+    dict(
+        type='Lighting',
+        eigval=EIGVAL,
+        eigvec=EIGVEC,
+        alphastd=0.1,
+        to_rgb=False),
     dict(type='RandomCrop', crop_size=128),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
@@ -44,20 +48,22 @@ train_dataloader = dict(
     # Non-persistent workers seeded per epoch: exact --resume (EpochSeedHook).
     persistent_workers=False,
     worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
-    dataset=dict(type=dataset_type,
-                 data_root=data_root,
-                 split='train',
-                 pipeline=train_pipeline),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(
     batch_size=64,
     num_workers=2,
     persistent_workers=True,
-    dataset=dict(type=dataset_type,
-                 data_root=data_root,
-                 split='val',
-                 pipeline=test_pipeline),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='val',
+        pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 test_dataloader = val_dataloader

@@ -13,18 +13,23 @@
 def _lowres_pipeline(size, crop_to_box, train):
     return ([dict(type='LoadImageFromFile')] +
             ([dict(type='CropToBBox')] if crop_to_box else []) + [
-                dict(type='Resize', scale=(224, 224), keep_ratio=False,
-                     interpolation='bicubic'),
+                dict(
+                    type='Resize',
+                    scale=(224, 224),
+                    keep_ratio=False,
+                    interpolation='bicubic'),
                 dict(type='LowResolution', size=size)
             ] + ([dict(type='RandomFlip', prob=0.5, direction='horizontal')]
                  if train else []) + [dict(type='PackInputs')])
 
 
 lowres_pipelines = {
-    f'{prefix}lr{size}': dict(
+    f'{prefix}lr{size}':
+    dict(
         train=_lowres_pipeline(size, bool(prefix), True),
         test=_lowres_pipeline(size, bool(prefix), False))
-    for size in (25, 50, 100) for prefix in ('', 'bbox_')
+    for size in (25, 50, 100)
+    for prefix in ('', 'bbox_')
 }
 
 data_preprocessor = dict(

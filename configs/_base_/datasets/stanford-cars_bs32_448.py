@@ -9,9 +9,9 @@ data_root = 'data/stanford_cars'
 num_classes = 196
 data_preprocessor = dict(num_classes=num_classes)
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, split='train',
-                 with_bbox=False))
+    dataset=dict(
+        type=dataset_type, data_root=data_root, split='train',
+        with_bbox=False))
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 with_bbox=False))
+    dataset=dict(type=dataset_type, data_root=data_root, with_bbox=False))
 test_dataloader = val_dataloader

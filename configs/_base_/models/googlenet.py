@@ -7,6 +7,9 @@ model = dict(
     init_cfg=dict(type='Pretrained', checkpoint=pretrained),
     backbone=dict(type='GoogLeNet'),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=200, in_channels=1024,
-              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=200,
+        in_channels=1024,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
 )

@@ -6,6 +6,6 @@ model = dict(
     type='ImageClassifier',
     init_cfg=dict(type='Pretrained', checkpoint=pretrained),
     backbone=dict(type='LeNet5', num_classes=10),
-    head=dict(type='ClsHead',
-              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+    head=dict(
+        type='ClsHead', loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
 )

@@ -6,12 +6,13 @@
 # (num_classes=K), global average pooling and a parameter-free head.
 model = dict(
     type='ImageClassifier',
-    backbone=dict(type='TopDownNet',
-                  arch='nin',
-                  mode='td',
-                  in_channels=3,
-                  num_classes=10),
+    backbone=dict(
+        type='TopDownNet',
+        arch='nin',
+        mode='td',
+        in_channels=3,
+        num_classes=10),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='ClsHead',
-              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+    head=dict(
+        type='ClsHead', loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
 )

@@ -6,13 +6,12 @@
 # Trained from scratch (the TD mirror has no ImageNet weights).
 model = dict(
     type='ImageClassifier',
-    backbone=dict(type='TopDownNet',
-                  arch='resnet18',
-                  mode='td',
-                  in_channels=3),
+    backbone=dict(
+        type='TopDownNet', arch='resnet18', mode='td', in_channels=3),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead',
-              num_classes=10,
-              in_channels=64,
-              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=10,
+        in_channels=64,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
 )

@@ -5,13 +5,12 @@
 # (finest for TD) level: BU 64, TD 16, TD_uni 32, TD_rev 64.
 model = dict(
     type='ImageClassifier',
-    backbone=dict(type='TopDownNet',
-                  arch='resnet32',
-                  mode='td',
-                  in_channels=3),
+    backbone=dict(
+        type='TopDownNet', arch='resnet32', mode='td', in_channels=3),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead',
-              num_classes=10,
-              in_channels=16,
-              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=10,
+        in_channels=16,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
 )

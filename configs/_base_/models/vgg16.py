@@ -5,6 +5,6 @@ model = dict(
     type='ImageClassifier',
     init_cfg=dict(type='Pretrained', checkpoint=pretrained),
     backbone=dict(type='VGG', depth=16, num_classes=200),
-    head=dict(type='ClsHead',
-              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+    head=dict(
+        type='ClsHead', loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
 )

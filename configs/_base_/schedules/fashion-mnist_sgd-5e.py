@@ -1,8 +1,8 @@
 # SGD, 5 epochs, step decay: the CPU-minutes schedule of the embedded default.
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4))
-param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[3, 4],
-                       gamma=0.1)
+param_scheduler = dict(
+    type='MultiStepLR', by_epoch=True, milestones=[3, 4], gamma=0.1)
 train_cfg = dict(by_epoch=True, max_epochs=5, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()

@@ -4,9 +4,10 @@
 _base_ = './racnn-finetune_sgd-30e.py'
 optim_wrapper = dict(
     optimizer=dict(lr=0.02, weight_decay=0.0001),
-    paramwise_cfg=dict(custom_keys={
-        'backbone.classifier.2': dict(lr_mult=1.0, decay_mult=1.0)
-    }))
+    paramwise_cfg=dict(
+        custom_keys={
+            'backbone.classifier.2': dict(lr_mult=1.0, decay_mult=1.0)
+        }))
 param_scheduler = dict(milestones=[1])
 train_cfg = dict(max_epochs=2)
 auto_scale_lr = dict(base_batch_size=128)

@@ -4,10 +4,10 @@
 # the reference code: lr 0.1 (Nesterov), batch 128, weight decay 1e-4,
 # 200 epochs.
 optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, nesterov=True,
-                   weight_decay=1e-4))
-param_scheduler = dict(type='MultiStepLR', by_epoch=True,
-                       milestones=[100, 160], gamma=0.1)
+    optimizer=dict(
+        type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-4))
+param_scheduler = dict(
+    type='MultiStepLR', by_epoch=True, milestones=[100, 160], gamma=0.1)
 train_cfg = dict(by_epoch=True, max_epochs=200, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()

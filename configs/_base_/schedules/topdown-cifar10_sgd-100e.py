@@ -3,10 +3,10 @@
 # 80% of the epochs; lr / batch / weight decay / epochs as in the reference
 # code: lr 0.1 (Nesterov), batch 128, weight decay 5e-4, 100 epochs.
 optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, nesterov=True,
-                   weight_decay=5e-4))
-param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[50, 80],
-                       gamma=0.1)
+    optimizer=dict(
+        type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4))
+param_scheduler = dict(
+    type='MultiStepLR', by_epoch=True, milestones=[50, 80], gamma=0.1)
 train_cfg = dict(by_epoch=True, max_epochs=100, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()

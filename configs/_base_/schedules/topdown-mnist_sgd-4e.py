@@ -7,10 +7,10 @@
 # 2 CPU cores. Paper-length run:
 #   --cfg-options train_cfg.max_epochs=40 param_scheduler.milestones=[20,32]
 optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, nesterov=True,
-                   weight_decay=0.))
-param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[2, 3],
-                       gamma=0.1)
+    optimizer=dict(
+        type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.))
+param_scheduler = dict(
+    type='MultiStepLR', by_epoch=True, milestones=[2, 3], gamma=0.1)
 train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()

@@ -4,10 +4,10 @@
 # 1e-3, Nesterov, lr 0.05 for a batch of 64 (BU: 0.1 for 128, the same lr per
 # image). Datasets with another batch size: add --auto-scale-lr.
 optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, nesterov=True,
-                   weight_decay=1e-3))
-param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[25, 40],
-                       gamma=0.1)
+    optimizer=dict(
+        type='SGD', lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3))
+param_scheduler = dict(
+    type='MultiStepLR', by_epoch=True, milestones=[25, 40], gamma=0.1)
 train_cfg = dict(by_epoch=True, max_epochs=50, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()

@@ -31,8 +31,11 @@ class GoogLeNet(BaseModule):
 
     def __init__(self, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        tv = TVGoogLeNet(num_classes=1000, aux_logits=False,
-                         transform_input=False, init_weights=True)
+        tv = TVGoogLeNet(
+            num_classes=1000,
+            aux_logits=False,
+            transform_input=False,
+            init_weights=True)
         for name in STAGES:
             setattr(self, name, getattr(tv, name))
 

@@ -122,10 +122,10 @@ class TopDownNet(BaseBackbone):
         self.in_channels = in_channels
         self.num_classes = num_classes
         self.upsample_mode = upsample_mode
-        self.drop_rate = (self.arch.drop_rate
-                          if drop_rate is None else drop_rate)
-        self.conv_bias = (self.arch.conv_bias
-                          if conv_bias is None else conv_bias)
+        self.drop_rate = (
+            self.arch.drop_rate if drop_rate is None else drop_rate)
+        self.conv_bias = (
+            self.arch.conv_bias if conv_bias is None else conv_bias)
         self.norm_cfg, self.act_cfg = norm_cfg, act_cfg
 
         num_levels = len(self.level_specs)
@@ -161,20 +161,29 @@ class TopDownNet(BaseBackbone):
         self.class_conv = None
         if num_classes:
             self.class_conv = ConvModule(
-                last, num_classes, 1, bias=self.conv_bias,
+                last,
+                num_classes,
+                1,
+                bias=self.conv_bias,
                 norm_cfg=norm_cfg if class_conv_norm_act else None,
                 act_cfg=act_cfg if class_conv_norm_act else None)
             last = num_classes
         self.out_channels = [
-            last if i == num_levels - 1 else
-            self.level_specs[i].channels[-1] for i in self.out_indices
+            last if i == num_levels - 1 else self.level_specs[i].channels[-1]
+            for i in self.out_indices
         ]
 
     # ------------------------------------------------------------------ build
     def _conv_bn_act(self, cin, cout, k, stride=1):
-        return ConvModule(cin, cout, k, stride=stride, padding=k // 2,
-                          bias=self.conv_bias, norm_cfg=self.norm_cfg,
-                          act_cfg=self.act_cfg)
+        return ConvModule(
+            cin,
+            cout,
+            k,
+            stride=stride,
+            padding=k // 2,
+            bias=self.conv_bias,
+            norm_cfg=self.norm_cfg,
+            act_cfg=self.act_cfg)
 
     def _conv_units(self, cin, level):
         """conv / mlpconv: conv-BN-ReLU per unit."""
@@ -186,9 +195,16 @@ class TopDownNet(BaseBackbone):
 
     def _block(self, cin, cout, k, stride=1, upsample=False):
         cls = PreActBlock if self.arch.block == 'preact' else BasicBlock
-        return cls(cin, cout, k, stride=stride, upsample=upsample,
-                   upsample_mode=self.upsample_mode, bias=self.conv_bias,
-                   norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
+        return cls(
+            cin,
+            cout,
+            k,
+            stride=stride,
+            upsample=upsample,
+            upsample_mode=self.upsample_mode,
+            bias=self.conv_bias,
+            norm_cfg=self.norm_cfg,
+            act_cfg=self.act_cfg)
 
     def _input_conv(self, cout, stride=1):
         """Residual nets: the stem convolution (pre-activation: bare conv;
@@ -196,8 +212,12 @@ class TopDownNet(BaseBackbone):
         stem = self.arch.stem
         bare = self.arch.block == 'preact'
         return ConvModule(
-            self.in_channels, cout, stem.kernel, stride=stride,
-            padding=stem.kernel // 2, bias=self.conv_bias,
+            self.in_channels,
+            cout,
+            stem.kernel,
+            stride=stride,
+            padding=stem.kernel // 2,
+            bias=self.conv_bias,
             norm_cfg=None if bare else self.norm_cfg,
             act_cfg=None if bare else self.act_cfg)
 
@@ -212,8 +232,7 @@ class TopDownNet(BaseBackbone):
         else:
             self.stem = None
             cin = self.in_channels
-        for i, (stage, level) in enumerate(zip(arch.stages,
-                                               self.level_specs)):
+        for i, (stage, level) in enumerate(zip(arch.stages, self.level_specs)):
             m = nn.Module()
             if arch.residual:
                 blocks = []
@@ -234,9 +253,9 @@ class TopDownNet(BaseBackbone):
         arch = self.arch
         factors = sorted({lv.factor for lv in self.level_specs})
         self.pyramid = nn.ModuleDict({
-            str(f): GaussianBlurPool(
-                f, None if blur_sigma is None else blur_sigma * f,
-                blur_padding)
+            str(f):
+            GaussianBlurPool(f, None if blur_sigma is None else blur_sigma * f,
+                             blur_padding)
             for f in factors if f > 1
         })
         order = 'pre' if arch.block == 'preact' else 'post'
@@ -251,8 +270,7 @@ class TopDownNet(BaseBackbone):
                     cin = width
                     channels = level.channels
                 else:
-                    m.up = self._block(cin, width, level.kernel,
-                                       upsample=True)
+                    m.up = self._block(cin, width, level.kernel, upsample=True)
                     m.merge = self._merge(width, width, order)
                     cin = width
                     channels = level.channels[1:]
@@ -273,10 +291,16 @@ class TopDownNet(BaseBackbone):
             self.stages.append(m)
 
     def _merge(self, low, high, order):
-        return TDMerge(low, high, high, 3, order=order,
-                       upsample_mode=self.upsample_mode,
-                       conv_bias=self.conv_bias, norm_cfg=self.norm_cfg,
-                       act_cfg=self.act_cfg)
+        return TDMerge(
+            low,
+            high,
+            high,
+            3,
+            order=order,
+            upsample_mode=self.upsample_mode,
+            conv_bias=self.conv_bias,
+            norm_cfg=self.norm_cfg,
+            act_cfg=self.act_cfg)
 
     # ---------------------------------------------------------------- forward
     @staticmethod

@@ -105,8 +105,9 @@ class ArchSpec:
         if self.head not in ('conv', 'linear'):
             raise ValueError(f"head must be 'conv' or 'linear', got "
                              f'{self.head!r}')
-        stages = tuple(s if isinstance(s, StageSpec) else StageSpec(**s)
-                       for s in self.stages)
+        stages = tuple(
+            s if isinstance(s, StageSpec) else StageSpec(**s)
+            for s in self.stages)
         object.__setattr__(self, 'stages', stages)
         if isinstance(self.stem, dict):
             object.__setattr__(self, 'stem', StemSpec(**self.stem))
@@ -139,8 +140,9 @@ class ArchSpec:
             return [stage.kernel] + [1] * (n - 1)
         return [stage.kernel] * n
 
-    def main_path_layers(self, num_classes: Optional[int] = None
-                         ) -> List[Tuple[str, int, int]]:
+    def main_path_layers(
+            self,
+            num_classes: Optional[int] = None) -> List[Tuple[str, int, int]]:
         """``(name, kernel, stride)`` of every conv / pooling layer on the
         longest input-to-output path of the BU network, in order (the layers
         that enter the paper's ERF formula, Sec. 3.2, Eq. 1). Residual
@@ -156,8 +158,8 @@ class ArchSpec:
                 if self.residual:
                     first_stride = stage.factor
                 else:
-                    layers.append((f'stage{i}.pool', self.pool_kernel,
-                                   stage.factor))
+                    layers.append(
+                        (f'stage{i}.pool', self.pool_kernel, stage.factor))
             for j, k in enumerate(self.unit_kernels(stage)):
                 s = first_stride if j == 0 else 1
                 if self.residual:
@@ -219,8 +221,8 @@ ARCH_SPECS: Dict[str, ArchSpec] = {
     'lenetfc':
     ArchSpec(
         block='conv',
-        stages=(StageSpec((6, ), 5, 1), StageSpec((16, ), 5, 2),
-                StageSpec((32, ), 3, 2)),
+        stages=(StageSpec((6, ), 5, 1), StageSpec((16, ), 5,
+                                                  2), StageSpec((32, ), 3, 2)),
         pool_kernel=2,
         head='conv',
         uni_channels=16),
@@ -228,8 +230,8 @@ ARCH_SPECS: Dict[str, ArchSpec] = {
     'nin-light':
     ArchSpec(
         block='mlpconv',
-        stages=(StageSpec((48, 40, 24), 5, 1), StageSpec((48, 48, 48), 5, 2),
-                StageSpec((48, 48), 3, 2)),
+        stages=(StageSpec((48, 40, 24), 5, 1), StageSpec(
+            (48, 48, 48), 5, 2), StageSpec((48, 48), 3, 2)),
         pool_kernel=3,
         drop_rate=0.5,
         head='conv',
@@ -238,9 +240,9 @@ ARCH_SPECS: Dict[str, ArchSpec] = {
     'nin':
     ArchSpec(
         block='mlpconv',
-        stages=(StageSpec((192, 160, 96), 5, 1),
-                StageSpec((192, 192, 192), 5, 2),
-                StageSpec((192, 192), 3, 2)),
+        stages=(StageSpec((192, 160, 96), 5,
+                          1), StageSpec((192, 192, 192), 5,
+                                        2), StageSpec((192, 192), 3, 2)),
         pool_kernel=3,
         drop_rate=0.5,
         head='conv',
@@ -250,8 +252,8 @@ ARCH_SPECS: Dict[str, ArchSpec] = {
     ArchSpec(
         block='preact',
         stem=StemSpec(16, 3),
-        stages=(StageSpec((16, ) * 5, 3, 1), StageSpec((32, ) * 5, 3, 2),
-                StageSpec((64, ) * 5, 3, 2)),
+        stages=(StageSpec((16, ) * 5, 3, 1), StageSpec(
+            (32, ) * 5, 3, 2), StageSpec((64, ) * 5, 3, 2)),
         head='linear',
         uni_channels=32),
     # ResNet18 (basic blocks, ImageNet layout: 7x7/2 stem + 3x3/2 max pool),
@@ -261,8 +263,9 @@ ARCH_SPECS: Dict[str, ArchSpec] = {
     ArchSpec(
         block='basic',
         stem=StemSpec(64, 7, stride=2, pool=2),
-        stages=(StageSpec((64, 64), 3, 1), StageSpec((128, 128), 3, 2),
-                StageSpec((256, 256), 3, 2), StageSpec((512, 512), 3, 2)),
+        stages=(StageSpec((64, 64), 3, 1), StageSpec(
+            (128, 128), 3, 2), StageSpec((256, 256), 3,
+                                         2), StageSpec((512, 512), 3, 2)),
         head='linear',
         uni_channels=128,
         conv_bias=False),

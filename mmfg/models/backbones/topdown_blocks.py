@@ -17,11 +17,17 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 
 def conv(in_channels, out_channels, kernel_size, stride=1, bias=True):
     """``kernel_size`` conv with 'same' padding (``k // 2``)."""
-    return nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride,
-                     padding=kernel_size // 2, bias=bias)
+    return nn.Conv2d(
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=stride,
+        padding=kernel_size // 2,
+        bias=bias)
 
 
-def resize(x: torch.Tensor, size: Optional[Sequence[int]],
+def resize(x: torch.Tensor,
+           size: Optional[Sequence[int]],
            mode: str = 'nearest') -> torch.Tensor:
     """Resize ``x`` to ``size`` (no-op when equal or ``size`` is None)."""
     if size is None or tuple(x.shape[-2:]) == tuple(size):
@@ -69,22 +75,28 @@ class PreActBlock(nn.Module):
     ``H' = ceil(H / stride)`` or, when upsampling, the requested size.
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1,
-                 upsample=False, upsample_mode='nearest', bias=True,
-                 norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU')):
+    def __init__(self,
+                 in_channels,
+                 out_channels,
+                 kernel_size=3,
+                 stride=1,
+                 upsample=False,
+                 upsample_mode='nearest',
+                 bias=True,
+                 norm_cfg=dict(type='BN'),
+                 act_cfg=dict(type='ReLU')):
         super().__init__()
         assert not (upsample and stride != 1)
         self.upsample, self.upsample_mode = upsample, upsample_mode
         self.norm1 = build_norm_layer(norm_cfg, in_channels)[1]
         self.act1 = build_activation_layer(act_cfg)
-        self.conv1 = conv(in_channels, out_channels, kernel_size, stride,
-                          bias)
+        self.conv1 = conv(in_channels, out_channels, kernel_size, stride, bias)
         self.norm2 = build_norm_layer(norm_cfg, out_channels)[1]
         self.act2 = build_activation_layer(act_cfg)
         self.conv2 = conv(out_channels, out_channels, kernel_size, 1, bias)
         if in_channels != out_channels or stride != 1:
-            self.shortcut = nn.Conv2d(in_channels, out_channels, 1, stride,
-                                      bias=bias)
+            self.shortcut = nn.Conv2d(
+                in_channels, out_channels, 1, stride, bias=bias)
         else:
             self.shortcut = None
 
@@ -110,14 +122,20 @@ class BasicBlock(nn.Module):
     :class:`PreActBlock`.
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1,
-                 upsample=False, upsample_mode='nearest', bias=False,
-                 norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU')):
+    def __init__(self,
+                 in_channels,
+                 out_channels,
+                 kernel_size=3,
+                 stride=1,
+                 upsample=False,
+                 upsample_mode='nearest',
+                 bias=False,
+                 norm_cfg=dict(type='BN'),
+                 act_cfg=dict(type='ReLU')):
         super().__init__()
         assert not (upsample and stride != 1)
         self.upsample, self.upsample_mode = upsample, upsample_mode
-        self.conv1 = conv(in_channels, out_channels, kernel_size, stride,
-                          bias)
+        self.conv1 = conv(in_channels, out_channels, kernel_size, stride, bias)
         self.norm1 = build_norm_layer(norm_cfg, out_channels)[1]
         self.act1 = build_activation_layer(act_cfg)
         self.conv2 = conv(out_channels, out_channels, kernel_size, 1, bias)

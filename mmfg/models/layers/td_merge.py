@@ -76,8 +76,11 @@ class TDMerge(BaseModule):
             raise ValueError(f"order must be 'post' or 'pre', got {order!r}")
         self.upsample_mode = upsample_mode
         self.order = order
-        common = dict(bias=conv_bias, norm_cfg=norm_cfg, act_cfg=act_cfg,
-                      order=_ORDERS[order])
+        common = dict(
+            bias=conv_bias,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
+            order=_ORDERS[order])
         with warnings.catch_warnings():
             warnings.filterwarnings('ignore', 'Unnecessary conv bias')
             if low_channels != high_channels:
@@ -85,17 +88,20 @@ class TDMerge(BaseModule):
                                           **common)
             else:
                 self.lateral = None
-            self.fuse = ConvModule(2 * high_channels, out_channels,
-                                   kernel_size, padding=kernel_size // 2,
-                                   **common)
+            self.fuse = ConvModule(
+                2 * high_channels,
+                out_channels,
+                kernel_size,
+                padding=kernel_size // 2,
+                **common)
 
     def upsample(self, x: torch.Tensor, size) -> torch.Tensor:
         if tuple(x.shape[-2:]) == tuple(size):
             return x
         if self.upsample_mode == 'nearest':
             return F.interpolate(x, size=size, mode='nearest')
-        return F.interpolate(x, size=size, mode=self.upsample_mode,
-                             align_corners=False)
+        return F.interpolate(
+            x, size=size, mode=self.upsample_mode, align_corners=False)
 
     def forward(self, low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
         if self.lateral is not None:

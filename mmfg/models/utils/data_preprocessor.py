@@ -53,8 +53,8 @@ class FGDataPreprocessor(ClsDataPreprocessor):
 
     def forward(self, data: dict, training: bool = False) -> dict:
         samples = data.get('data_samples', None)
-        has_parts = bool(samples) and any(
-            s is not None and self.parts_key in s for s in samples)
+        has_parts = bool(samples) and any(s is not None and self.parts_key in s
+                                          for s in samples)
         if has_parts and training and self.batch_augments is not None:
             raise ConfigError(
                 'FGDataPreprocessor: batch augments (Mixup/CutMix) mix images '
@@ -95,9 +95,9 @@ class FGDataPreprocessor(ClsDataPreprocessor):
 
 
 def stack_part_inputs(
-        data_samples: List,
-        parts_key: str = PART_KEY,
-        valid_key: str = 'part_valid'
+    data_samples: List,
+    parts_key: str = PART_KEY,
+    valid_key: str = 'part_valid'
 ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """Stack the (preprocessed) crops of a batch.
 

@@ -56,8 +56,8 @@ def module_layers(module: nn.Module) -> List[Tuple[str, int, int]]:
             k, s = _pair0(mod.kernel_size), _pair0(mod.stride)
             d = _pair0(mod.dilation)
         elif isinstance(mod, (nn.MaxPool2d, nn.AvgPool2d)):
-            k, s = _pair0(mod.kernel_size), _pair0(mod.stride or
-                                                    mod.kernel_size)
+            k, s = _pair0(mod.kernel_size), _pair0(mod.stride
+                                                   or mod.kernel_size)
             d = _pair0(getattr(mod, 'dilation', 1))
         else:
             continue
@@ -65,8 +65,7 @@ def module_layers(module: nn.Module) -> List[Tuple[str, int, int]]:
     return layers
 
 
-def erf_table(model: Union[str, dict, ArchSpec, nn.Module,
-                           Sequence[Sequence]],
+def erf_table(model: Union[str, dict, ArchSpec, nn.Module, Sequence[Sequence]],
               num_classes=None) -> List[dict]:
     """Per-layer ERF report.
 
