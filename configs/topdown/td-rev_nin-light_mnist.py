@@ -1,9 +1,4 @@
 # TD_rev (Top-Down mirror, widths grow with depth as in BU), NIN-light.
 # Lelekas et al., "Top-Down Networks", CVPR-W 2020.
-_base_ = [
-    '../_base_/models/topdown_nin-light.py',
-    '../_base_/datasets/mnist_bs128_28.py',
-    '../_base_/schedules/topdown-mnist_sgd-4e.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(backbone=dict(mode='td_rev', num_classes=10))
+_base_ = './bu_nin-light_mnist.py'
+model = dict(backbone=dict(mode='td_rev'))

@@ -1,9 +1,4 @@
 # TD_rev (Top-Down mirror, widths grow with depth as in BU), NIN.
 # Lelekas et al., "Top-Down Networks", CVPR-W 2020.
-_base_ = [
-    '../_base_/models/topdown_nin.py',
-    '../_base_/datasets/cifar10_bs128_32.py',
-    '../_base_/schedules/topdown-cifar10_sgd-100e.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(backbone=dict(mode='td_rev', num_classes=10))
+_base_ = './bu_nin_cifar10.py'
+model = dict(backbone=dict(mode='td_rev'))

@@ -1,10 +1,4 @@
 # TD_rev (Top-Down mirror, widths grow with depth as in BU), ResNet18.
 # Lelekas et al., "Top-Down Networks", CVPR-W 2020.
-_base_ = [
-    '../_base_/models/topdown_resnet18.py',
-    '../_base_/datasets/stanford-cars_bs32_448.py',
-    '../_base_/schedules/topdown-resnet18_sgd-50e.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(
-    backbone=dict(mode='td_rev'), head=dict(num_classes=196, in_channels=512))
+_base_ = './bu_resnet18_stanford-cars.py'
+model = dict(backbone=dict(mode='td_rev'))

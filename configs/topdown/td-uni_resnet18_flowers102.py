@@ -1,10 +1,4 @@
 # TD_uni (Top-Down mirror, uniform widths), ResNet18.
 # Lelekas et al., "Top-Down Networks", CVPR-W 2020.
-_base_ = [
-    '../_base_/models/topdown_resnet18.py',
-    '../_base_/datasets/flowers102_bs32_448.py',
-    '../_base_/schedules/topdown-resnet18_sgd-50e.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(
-    backbone=dict(mode='td_uni'), head=dict(num_classes=102, in_channels=128))
+_base_ = './bu_resnet18_flowers102.py'
+model = dict(backbone=dict(mode='td_uni'), head=dict(in_channels=128))

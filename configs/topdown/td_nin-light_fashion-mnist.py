@@ -1,9 +1,4 @@
 # TD (Top-Down mirror, widths shrink with depth), NIN-light.
 # Lelekas et al., "Top-Down Networks", CVPR-W 2020.
-_base_ = [
-    '../_base_/models/topdown_nin-light.py',
-    '../_base_/datasets/fashion-mnist_bs128_28.py',
-    '../_base_/schedules/topdown-mnist_sgd-4e.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(backbone=dict(mode='td', num_classes=10))
+_base_ = './bu_nin-light_fashion-mnist.py'
+model = dict(backbone=dict(mode='td'))

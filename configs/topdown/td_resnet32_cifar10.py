@@ -1,10 +1,4 @@
 # TD (Top-Down mirror, widths shrink with depth), pre-activation ResNet32.
 # Lelekas et al., "Top-Down Networks", CVPR-W 2020.
-_base_ = [
-    '../_base_/models/topdown_resnet32.py',
-    '../_base_/datasets/cifar10_bs128_32.py',
-    '../_base_/schedules/topdown-cifar10_sgd-100e.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(
-    backbone=dict(mode='td'), head=dict(num_classes=10, in_channels=16))
+_base_ = './bu_resnet32_cifar10.py'
+model = dict(backbone=dict(mode='td'), head=dict(in_channels=16))

@@ -6,6 +6,7 @@
 # Not a dataset config by itself: a dataset base inherits it and sets
 # data_preprocessor.num_classes and the dataloaders' dataset type, data_root
 # and training split.
+_base_ = './cls_loaders.py'
 data_preprocessor = dict(
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
@@ -26,27 +27,6 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    # Non-persistent workers seeded per epoch: exact --resume (EpochSeedHook).
-    persistent_workers=False,
-    worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
-    dataset=dict(pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    persistent_workers=True,
-    dataset=dict(split='test', pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(split='test', pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-# Top-1 and mean per-class accuracy (= macro-averaged recall).
-val_evaluator = [
-    dict(type='Accuracy', topk=(1, )),
-    dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
-]
-test_evaluator = val_evaluator

@@ -4,6 +4,7 @@
 # horizontal flip; validation images resized to 128x128. Data: an extracted
 # imagenette2 / imagenette2-320 release in data/imagenette2-320 (see
 # docs/datasets.md); the official 'val' split is the test set.
+_base_ = './cls_loaders.py'
 dataset_type = 'Imagenette'
 data_root = 'data/imagenette2-320'
 num_classes = 10
@@ -44,33 +45,16 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=64,
-    num_workers=2,
-    # Non-persistent workers seeded per epoch: exact --resume (EpochSeedHook).
-    persistent_workers=False,
-    worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         split='train',
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
+        pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         split='val',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-# Top-1 and mean per-class accuracy (= macro-averaged recall).
-val_evaluator = [
-    dict(type='Accuracy', topk=(1, )),
-    dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
-]
-test_evaluator = val_evaluator
