@@ -76,8 +76,11 @@ model = dict(backbone=dict(type='RepeatedLeNet5', repeat=6))
     assert fast['params'] == 61706 == slow['params']
     # same weights, 6x the work: FLOPs x6 and clearly slower steps
     assert abs(slow['ratio_to_baseline']['flops'] - 6) < 0.5
-    assert slow['ratio_to_baseline']['train_step_s'] > 2
-    assert slow['ratio_to_baseline']['infer_step_s'] > 2
+    # clearly slower steps: compared on the fastest repetition of each, which
+    # a burst of load from other processes on the machine cannot inflate
+    # (the medians' ratio fell to 1.04 for inference under a parallel run)
+    for key in ('train_step_s', 'infer_step_s'):
+        assert slow[key]['min'] / fast[key]['min'] > 2, key
     # the reported ratios are the medians' quotients (recomputed here)
     for key in ('train_step_s', 'infer_step_s'):
         assert slow['ratio_to_baseline'][key] == pytest.approx(
