@@ -162,7 +162,7 @@ def test_inferencer_runs_a_part_crop_pipeline():
             data_preprocessor=dict(mean=[0.], std=[1.]),
             test_dataloader=dict(
                 dataset=dict(
-                    type='FashionMNISTIdx',
+                    type='FashionMNIST',
                     data_root='unused',
                     pipeline=[
                         dict(type='Resize', scale=32),
