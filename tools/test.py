@@ -13,6 +13,7 @@ from mmengine.evaluator import DumpResults
 
 from mmfg.engine import build_runner, setup_distributed
 from mmfg.utils import register_all_modules, run_with_clear_errors
+from mmfg.utils.errors import explain_unknown_options
 
 
 def parse_args(argv=None):
@@ -66,6 +67,7 @@ def merge_args(cfg, args):
         vis.out_dir = args.show_dir
         vis.interval = args.interval
     if args.cfg_options is not None:
+        explain_unknown_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     for loader in ('test_dataloader', ):
         # torch refuses persistent workers without workers; e.g. after

@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction
 
 from mmfg.engine import build_runner, setup_distributed
 from mmfg.utils import register_all_modules, run_with_clear_errors
-from mmfg.utils.errors import ConfigError
+from mmfg.utils.errors import ConfigError, explain_unknown_options
 
 
 def parse_args(argv=None):
@@ -107,6 +107,7 @@ def merge_args(cfg, args):
         if args.no_persistent_workers:
             cfg[loader]['persistent_workers'] = False
     if args.cfg_options is not None:
+        explain_unknown_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         # torch refuses persistent workers without workers; e.g. after

@@ -1,14 +1,19 @@
 # Runtime shared by every mmfg config.
 default_scope = 'mmfg'
-# FGRunner = MMEngine's Runner that can load its own checkpoints on torch>=2.6.
+# FGRunner = MMEngine's Runner that loads its own checkpoints on torch>=2.6,
+# saves them atomically and turns common mistakes into one-line errors.
 runner_type = 'FGRunner'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # mmfg's CheckpointHook (MMEngine's, kill-safe: last_checkpoint is written
+    # only once the file it names is complete).
     checkpoint=dict(
         type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'),
+    # A NaN/Inf loss stops the run with the iteration and the last finite loss.
+    check_invalid_loss=dict(type='CheckInvalidLossHook', interval=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
@@ -32,3 +37,5 @@ log_level = 'INFO'
 load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)
+# True: skip (and count) undecodable training images instead of stopping.
+skip_bad_images = False

@@ -1,13 +1,19 @@
 """Runtime pieces mmfg adds to MMEngine: loading its own checkpoints under
-torch >= 2.6, CPU (gloo) distributed training (user errors:
-:mod:`mmfg.utils.errors`)."""
-from .checkpoint import checkpoint_safe_globals, mmengine_checkpoint_globals
+torch >= 2.6, kill-safe checkpoint files, clear errors for common mistakes,
+CPU (gloo) distributed training (user errors: :mod:`mmfg.utils.errors`,
+``docs/troubleshooting.md``)."""
+from .checkpoint import (check_checkpoint_fits, checkpoint_safe_globals,
+                         find_resumable_checkpoint,
+                         mmengine_checkpoint_globals, read_checkpoint)
 from .dist import setup_distributed
+from .hooks import BadImageReportHook, CheckInvalidLossHook, CheckpointHook
 from .runner import FGRunner
 from .seeding import EpochSeedHook, epoch_seed, seed_numpy_from_torch
 
 __all__ = [
     'checkpoint_safe_globals', 'mmengine_checkpoint_globals',
+    'check_checkpoint_fits', 'find_resumable_checkpoint', 'read_checkpoint',
+    'BadImageReportHook', 'CheckInvalidLossHook', 'CheckpointHook',
     'setup_distributed', 'FGRunner', 'build_runner', 'EpochSeedHook',
     'epoch_seed', 'seed_numpy_from_torch'
 ]

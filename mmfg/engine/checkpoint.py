@@ -15,6 +15,9 @@ pretrained file from the internet is still loaded with torch's strict
 default.
 """
 import builtins
+import os
+import os.path as osp
+import re
 
 import numpy as np
 import torch
@@ -58,3 +61,289 @@ def checkpoint_safe_globals():
         import contextlib
         return contextlib.nullcontext()
     return safe_globals(mmengine_checkpoint_globals())
+
+
+# --------------------------------------------------------------------------
+# reading, describing and verifying checkpoint files
+# --------------------------------------------------------------------------
+def _first_line(exc, limit=200):
+    text = ' '.join(str(exc).split('.')[0].split())
+    return f'{type(exc).__name__}: {text[:limit]}'
+
+
+def read_checkpoint(path, map_location='cpu', allow_training_state=True):
+    """``torch.load`` a local checkpoint (``weights_only=True``, with the
+    MMEngine allow-list when ``allow_training_state``).
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointError: the file is empty, truncated, corrupt, not a
+            PyTorch file, or (without ``allow_training_state``) holds
+            training state rather than plain weights; the message names the
+            file and what it holds.
+    """
+    import pickle
+    import zipfile
+
+    from mmfg.utils.errors import CheckpointError
+
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint {path} does not exist')
+    size = osp.getsize(path)
+    if size == 0:
+        raise CheckpointError(
+            f'checkpoint {path} is empty (0 bytes): it was probably being '
+            'written when a run was killed; use an earlier checkpoint of the '
+            'run (or --resume without a file, which skips incomplete ones)')
+    with open(path, 'rb') as f:
+        head = f.read(4)
+    if head[:2] == b'PK' and not zipfile.is_zipfile(path):
+        raise CheckpointError(
+            f'checkpoint {path} is truncated ({size} bytes, the end of its '
+            'zip archive is missing): it was probably being written when a '
+            'run was killed, or copied incompletely; use an earlier '
+            'checkpoint or copy it again')
+    try:
+        if allow_training_state:
+            with checkpoint_safe_globals():
+                return torch.load(path, map_location=map_location)
+        return torch.load(path, map_location=map_location)
+    except pickle.UnpicklingError as exc:
+        if not allow_training_state and is_training_checkpoint(path):
+            raise CheckpointError(
+                f'checkpoint {path} holds '
+                f'{describe_checkpoint_file(path)}, not plain weights; '
+                'torch (weights_only=True) refuses its training state when '
+                'it is loaded as pretrained weights (init_cfg). Start from '
+                f'it with load_from={path!r} (--cfg-options load_from=...), '
+                f'continue that run with --resume {path}, or save its '
+                '"state_dict" alone as a .pth and give that file') from None
+        if head[:2] != b'PK':
+            raise CheckpointError(
+                f'checkpoint {path} is not a PyTorch checkpoint (not a '
+                f'torch.save file: {_first_line(exc)}); give a .pth written '
+                'by tools/train.py or torch.save') from None
+        raise CheckpointError(
+            f'checkpoint {path} holds Python objects torch will not load '
+            f'with weights_only=True ({_first_line(exc)}); only load files '
+            'you trust, and save plain state dicts') from None
+    except (RuntimeError, EOFError, OSError, KeyError, ValueError,
+            zipfile.BadZipFile) as exc:
+        if head[:2] == b'PK':
+            what, fix = ('is corrupt', 'use another checkpoint of the run '
+                         'or copy the file again')
+        else:
+            what, fix = ('is not a PyTorch checkpoint (not a torch.save '
+                         'file)', 'give a .pth written by tools/train.py or '
+                         'torch.save')
+        raise CheckpointError(f'checkpoint {path} {what} and cannot be read '
+                              f'({_first_line(exc)}); {fix}') from None
+
+
+def is_training_checkpoint(path):
+    """Whether ``path`` loads with the MMEngine allow-list and holds
+    ``meta`` and ``state_dict`` (a checkpoint written by a runner)."""
+    try:
+        with checkpoint_safe_globals():
+            ckpt = torch.load(path, map_location='cpu')
+    except Exception:  # noqa: BLE001 - any failure: not one
+        return False
+    return isinstance(ckpt, dict) and 'meta' in ckpt and 'state_dict' in ckpt
+
+
+def state_dict_of(checkpoint):
+    """The ``{name: tensor}`` weights of a loaded checkpoint, or None."""
+    if not isinstance(checkpoint, dict):
+        return None
+    state = checkpoint.get('state_dict', checkpoint)
+    if isinstance(state, dict) and state and all(
+            isinstance(v, torch.Tensor) for v in state.values()):
+        return state
+    return None
+
+
+def _model_type(meta):
+    text = (meta or {}).get('cfg')
+    if not isinstance(text, str):
+        return None
+    found = re.search(r"\nmodel\s*=\s*dict\((.*?)\n\S", text, re.S)
+    body = found.group(1) if found else ''
+    # the model's own type: the last top-level "type=" of its dict
+    depth, last = 0, None
+    for match in re.finditer(r"[()\[\]{}]|type\s*=\s*'([\w.]+)'", body):
+        tok = match.group(0)
+        if tok in '([{':
+            depth += 1
+        elif tok in ')]}':
+            depth -= 1
+        elif depth == 0:
+            last = match.group(1)
+    return last
+
+
+def describe_checkpoint(checkpoint):
+    """A short phrase saying what a loaded checkpoint holds."""
+    state = state_dict_of(checkpoint)
+    prefixes = []
+    for key in state or {}:
+        head = key.split('.')[0]
+        if head not in prefixes:
+            prefixes.append(head)
+    weights = (f'{len(state)} tensors under ' +
+               ', '.join(f'{p}.*' for p in prefixes[:6]) +
+               (', ...' if len(prefixes) > 6 else '')) if state else None
+    if isinstance(checkpoint, dict) and 'meta' in checkpoint:
+        meta = checkpoint.get('meta') or {}
+        model = _model_type(meta)
+        kind = 'an MMEngine training checkpoint'
+        if model:
+            kind += f' of an {model}' if model[0] in 'AEIOU' else \
+                f' of a {model}'
+        if 'epoch' in meta:
+            kind += f' (epoch {meta.get("epoch")}, iter {meta.get("iter")})'
+        return kind + (f': {weights}' if weights else '')
+    if weights:
+        return f'plain weights: {weights}'
+    if isinstance(checkpoint, dict):
+        keys = ', '.join(map(str, list(checkpoint)[:6]))
+        return f'a dict with keys {keys} and no model weights'
+    return f'a {type(checkpoint).__name__}, not model weights'
+
+
+def describe_checkpoint_file(path):
+    try:
+        with checkpoint_safe_globals():
+            return describe_checkpoint(torch.load(path, map_location='cpu'))
+    except Exception:  # noqa: BLE001
+        return 'unreadable'
+
+
+def check_checkpoint_fits(model,
+                          checkpoint,
+                          path,
+                          strict=False,
+                          revise_keys=((r'^module\.', ''), )):
+    """Check that ``checkpoint`` holds weights of ``model``.
+
+    Always: some of its weight names must be the model's (a detector
+    checkpoint given to a classifier shares none). With ``strict`` (testing
+    and resuming): every weight of the model must be there with its shape.
+
+    Raises:
+        CheckpointError: naming the file, what it holds and what differs.
+    """
+    from mmfg.utils.errors import CheckpointError
+
+    state = state_dict_of(checkpoint)
+    model_name = type(model).__name__
+    if state is None:
+        raise CheckpointError(
+            f'checkpoint {path} holds {describe_checkpoint(checkpoint)}; '
+            f'expected the weights of this {model_name} (a .pth written by '
+            'tools/train.py)')
+    names = {}
+    for key in state:
+        new = key
+        for pattern, repl in revise_keys:
+            new = re.sub(pattern, repl, new)
+        names[new] = key
+    own = model.state_dict()
+    common = [k for k in own if k in names]
+    if not common:
+        heads = []
+        for key in own:
+            if key.split('.')[0] not in heads:
+                heads.append(key.split('.')[0])
+        raise CheckpointError(
+            f'checkpoint {path} does not fit this {model_name}: it holds '
+            f'{describe_checkpoint(checkpoint)}, and none of its weight '
+            'names is one of the model\'s (' +
+            ', '.join(f'{h}.*' for h in heads) + '). Give a checkpoint '
+            'trained with this config (a detector or another model '
+            'cannot be loaded here)')
+    if not strict:
+        return
+    shapes = [(k, tuple(state[names[k]].shape), tuple(own[k].shape))
+              for k in common
+              if tuple(state[names[k]].shape) != tuple(own[k].shape)]
+    missing = [k for k in own if k not in names]
+    if shapes:
+        k, have, want = shapes[0]
+        raise CheckpointError(
+            f'checkpoint {path} does not fit the model of this config: '
+            f'{k} has shape {have} in the checkpoint but {want} in the '
+            f'model ({len(shapes)} weight(s) differ): it was trained with '
+            'another class count (num_classes) or backbone; use the config '
+            'it was trained with')
+    if missing:
+        raise CheckpointError(
+            f'checkpoint {path} does not fit the model of this config: '
+            f'{len(missing)} of its {len(own)} weights are missing from the '
+            f'checkpoint (e.g. {missing[:3]}); it holds '
+            f'{describe_checkpoint(checkpoint)}. Use the config it was '
+            'trained with')
+
+
+# --------------------------------------------------------------------------
+# writing without leaving partial files
+# --------------------------------------------------------------------------
+def tmp_name(path):
+    """The temporary name ``path`` is written under before the rename."""
+    return osp.join(osp.dirname(path), f'.{osp.basename(path)}.tmp')
+
+
+def atomic_write_text(path, text):
+    """Write ``text`` to ``path`` so that readers see the old or the new
+    content, never a partial one (temporary file, fsync, ``os.replace``)."""
+    tmp = tmp_name(path)
+    with open(tmp, 'w') as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def checkpoint_is_complete(path):
+    """Cheap check that ``path`` is a whole checkpoint: a non-empty file
+    whose zip archive has its central directory (a truncated torch.save
+    file has not)."""
+    import zipfile
+    if not osp.isfile(path) or osp.getsize(path) == 0:
+        return False
+    with open(path, 'rb') as f:
+        head = f.read(2)
+    return head != b'PK' or zipfile.is_zipfile(path)
+
+
+_CKPT_RE = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
+
+
+def find_resumable_checkpoint(work_dir, logger=None):
+    """The checkpoint ``--resume`` (without a file) continues from.
+
+    ``work_dir/last_checkpoint`` names it when that file is complete;
+    otherwise (the name is missing or empty, or the file it names is
+    missing or truncated, e.g. after a kill while saving) the newest
+    complete ``epoch_N.pth`` / ``iter_N.pth`` of ``work_dir``. None when
+    there is none (the run starts from scratch).
+    """
+    last = osp.join(work_dir, 'last_checkpoint')
+    named = None
+    if osp.isfile(last):
+        with open(last) as f:
+            named = f.read().strip() or None
+    if named and checkpoint_is_complete(named):
+        return named
+    found = []
+    if osp.isdir(work_dir):
+        for name in os.listdir(work_dir):
+            match = _CKPT_RE.match(name)
+            path = osp.join(work_dir, name)
+            if match and checkpoint_is_complete(path):
+                found.append(
+                    (match.group(1) == 'iter', int(match.group(2)), path))
+    best = max(found)[2] if found else None
+    if logger is not None and named:
+        logger.warning(f'last_checkpoint names {named}, which is missing or '
+                       f'incomplete; resuming from {best or "scratch"}')
+    return best

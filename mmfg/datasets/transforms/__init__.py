@@ -7,6 +7,7 @@ from .coords import (COORD_FIELDS, EXTRA_BOX_FIELDS, apply_affine,
 from .crop import CenterCrop, RandomCrop, RandomResizedCrop
 from .flip import RandomFlip
 from .formatting import PackFGInputs
+from .loading import LoadImageFromFile  # noqa: F401
 from .resize import Resize, ResizeEdge
 from .resolution import LowResolution, bicubic_resize
 
