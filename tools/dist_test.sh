@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Distributed testing on one node: bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]
 # PYTHON selects the interpreter (default: python on PATH). With GPUs it uses NCCL; on a CPU-only machine GPUS processes test with gloo.
+# torchrun runs through mmfg/engine/launch.py: a process that dies stops the job with a one-line error.
 set -e
 CONFIG=$1
 CHECKPOINT=$2
@@ -15,7 +16,7 @@ if [ -z "$CONFIG" ] || [ -z "$CHECKPOINT" ] || [ -z "$GPUS" ]; then
 fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PYTHONPATH="$ROOT:$PYTHONPATH" \
-"${PYTHON:-python}" -m torch.distributed.run \
+"${PYTHON:-python}" "$ROOT/mmfg/engine/launch.py" \
     --nnodes=$NNODES \
     --node_rank=$NODE_RANK \
     --master_addr=$MASTER_ADDR \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Distributed training on one node: bash tools/dist_train.sh CONFIG GPUS [train.py args]
 # PYTHON selects the interpreter (default: python on PATH). With GPUs it uses NCCL; on a CPU-only machine GPUS processes train with gloo.
+# torchrun runs through mmfg/engine/launch.py: a process that dies stops the job with a one-line error (resume with --resume).
 set -e
 CONFIG=$1
 GPUS=$2
@@ -14,7 +15,7 @@ if [ -z "$CONFIG" ] || [ -z "$GPUS" ]; then
 fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PYTHONPATH="$ROOT:$PYTHONPATH" \
-"${PYTHON:-python}" -m torch.distributed.run \
+"${PYTHON:-python}" "$ROOT/mmfg/engine/launch.py" \
     --nnodes=$NNODES \
     --node_rank=$NODE_RANK \
     --master_addr=$MASTER_ADDR \

@@ -25,6 +25,11 @@ def setup_distributed(cfg, launcher):
     """
     if launcher == 'none':
         return 'none'
+    if launcher == 'pytorch' and 'TORCHELASTIC_RUN_ID' in os.environ:
+        # started by torchrun: do not outlive it (a killed launcher must not
+        # leave processes waiting in a collective)
+        from .seeding import die_with_parent
+        die_with_parent()
     if torch.cuda.is_available():
         return cfg.env_cfg.get('dist_cfg', {}).get('backend', 'nccl')
 

@@ -15,7 +15,10 @@ numbers whether the run started at epoch 0 or resumed at ``e``. Data workers
 must not be persistent (a persistent worker keeps its generator across
 epochs); the hook warns when they are.
 """
+import os
 import random
+import signal
+import sys
 
 import numpy as np
 import torch
@@ -34,10 +37,30 @@ def seed_numpy_from_torch(worker_id, **kwargs):
     """DataLoader ``worker_init_fn``: seed numpy (and python's ``random``)
     from the torch seed of this worker (``base_seed + worker_id``, where the
     DataLoader draws ``base_seed`` from the main torch generator at every
-    epoch)."""
+    epoch). The worker also dies with its training process
+    (:func:`die_with_parent`)."""
     seed = torch.initial_seed() % (2**32)
     np.random.seed(seed)
     random.seed(seed)
+    die_with_parent()
+
+
+def die_with_parent(sig=signal.SIGKILL):
+    """Linux: have the kernel send ``sig`` to this process when its parent
+    dies. A DataLoader worker whose training process is SIGKILLed (or a
+    training process whose launcher is) must not live on as an orphan
+    holding the job's files and terminal. No-op elsewhere."""
+    if not sys.platform.startswith('linux'):
+        return
+    parent = os.getppid()
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(sig), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl
+        os.kill(os.getpid(), sig)
 
 
 @HOOKS.register_module()
