@@ -185,6 +185,15 @@ def load_proposal_file(path, img_keys=None, backend_args=None):
     if img_keys is None:
         return props
     missing = [k for k in img_keys if _norm_key(k) not in props]
+    if missing and len(missing) == len(img_keys) and img_keys:
+        raise DataError(
+            f'proposal file {path} does not match the dataset: none of its '
+            f'{len(props)} keys (e.g. {list(props)[:2]}) is one of the '
+            f'{len(img_keys)} images of the dataset (e.g. '
+            f'{list(img_keys)[:2]}); it was made for another dataset, split '
+            'or data_root. Make one for this dataset (configs/proposals, '
+            'mmfg.datasets.proposals.dump_proposal_file) or give the '
+            'dataset the proposal_file made for it')
     if missing:
         have = list(props)[:3]
         raise DataError(

@@ -127,8 +127,7 @@ def read_checkpoint(path, map_location='cpu', allow_training_state=True):
             f'checkpoint {path} holds Python objects torch will not load '
             f'with weights_only=True ({_first_line(exc)}); only load files '
             'you trust, and save plain state dicts') from None
-    except (RuntimeError, EOFError, OSError, KeyError, ValueError,
-            zipfile.BadZipFile) as exc:
+    except Exception as exc:  # noqa: BLE001 - torch/pickle raise any type
         if head[:2] == b'PK':
             what, fix = ('is corrupt', 'use another checkpoint of the run '
                          'or copy the file again')
@@ -196,11 +195,11 @@ def describe_checkpoint(checkpoint):
         meta = checkpoint.get('meta') or {}
         model = _model_type(meta)
         kind = 'an MMEngine training checkpoint'
-        if model:
-            kind += f' of an {model}' if model[0] in 'AEIOU' else \
-                f' of a {model}'
-        if 'epoch' in meta:
-            kind += f' (epoch {meta.get("epoch")}, iter {meta.get("iter")})'
+        facts = ([f'model {model}'] if model else []) + ([
+            f'epoch {meta.get("epoch")}, iter {meta.get("iter")}'
+        ] if 'epoch' in meta else [])
+        if facts:
+            kind += f' ({", ".join(facts)})'
         return kind + (f': {weights}' if weights else '')
     if weights:
         return f'plain weights: {weights}'
