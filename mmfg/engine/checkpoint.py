@@ -116,8 +116,9 @@ def read_checkpoint(path, map_location='cpu', allow_training_state=True):
                 'torch (weights_only=True) refuses its training state when '
                 'it is loaded as pretrained weights (init_cfg). Start from '
                 f'it with load_from={path!r} (--cfg-options load_from=...), '
-                f'continue that run with --resume {path}, or save its '
-                '"state_dict" alone as a .pth and give that file') from None
+                f'continue that run with --resume {path}, or keep its '
+                'weights only: python tools/misc/publish_model.py '
+                f'{path} weights.pth, and give that file') from None
         if head[:2] != b'PK':
             raise CheckpointError(
                 f'checkpoint {path} is not a PyTorch checkpoint (not a '
