@@ -182,6 +182,7 @@ def test_killed_at_random_moments(straight, tmp_path):
         codes.append(
             _train_until_killed(args + (['--resume'] if codes else []),
                                 rng.uniform(0.5, 6.0), env()))
+    assert KILLED in codes, codes  # at least one kill landed mid-run
     proc = run_tool(args + ['--resume'], env=env())
     assert proc.returncode == 0, log_of(proc)
     assert_same_run(straight, work / 'epoch_3.pth')
