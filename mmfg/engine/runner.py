@@ -24,6 +24,7 @@ import inspect
 import os
 import os.path as osp
 import random
+import re
 import shutil
 from contextlib import contextmanager
 
@@ -116,7 +117,21 @@ class FGRunner(Runner):
     def train(self):
         if self.cfg.get('skip_bad_images', False):
             self._enable_skip_bad_images()
-        return super().train()
+        try:
+            return super().train()
+        except IndexError as exc:
+            # the safety net behind check_class_count (a model whose class
+            # count it could not read): CrossEntropy's "Target 6 is out of
+            # bounds"
+            found = re.search(r'Target (-?\d+) is out of bounds', str(exc))
+            if not found:
+                raise
+            raise ConfigError(
+                f'label {found.group(1)} of the training data is out of the '
+                'range of the model\'s outputs (at iteration '
+                f'{self.iter + 1}): the model has fewer classes than the '
+                'data; set the num_classes of its head (or backbone) to the '
+                'dataset\'s class count') from None
 
     def test(self):
         # the checkpoint of tools/test.py must be this model's, entirely

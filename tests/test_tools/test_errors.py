@@ -84,6 +84,17 @@ def test_class_count_mismatch_before_training(tmp_path):
     assert 'Epoch(train)' not in proc.stdout + proc.stderr  # before iter 1
 
 
+def test_label_out_of_range_without_the_check(tmp_path):
+    """The safety net when the class count cannot be read before training
+    (here: the check switched off): CrossEntropy's IndexError at the first
+    iteration becomes one line."""
+    line = error_line(
+        train(tmp_path, 'model.backbone.num_classes=5',
+              'check_class_count=False'))
+    assert 'of the training data is out of the range of the model' in line
+    assert 'set the num_classes of its head (or backbone)' in line
+
+
 # --------------------------------------------------------------------------
 # checkpoints
 # --------------------------------------------------------------------------
