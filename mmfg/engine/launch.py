@@ -45,19 +45,19 @@ def describe_failure(exc, command='tools/train.py'):
 
     causes = [(r, f) for r, f in failures if signal_of(f) != 'SIGTERM']
     rank, first = (causes or failures)[0]
-    others = len(failures) - 1
-    stopped = ('; torchrun stopped the other process(es) of the job'
-               if others or len(failures) == 1 else '')
     sig = signal_of(first)
     if sig is not None:
         return (f'error: process rank {rank} (pid {first.pid}) was killed by '
-                f'{sig}{stopped}, none is left waiting. Checkpoints written '
-                'so far are complete: run the same command with --resume to '
-                f'continue ({command})')
+                f'{sig}; torchrun stopped the other process(es) of the job, '
+                'none is left waiting. Checkpoints written so far are '
+                'complete: run the same command with --resume to continue '
+                f'({command})')
     if first.exitcode == 1:
-        return f'(dist: rank {rank} stopped with the error above{stopped})'
+        ranks = ', '.join(str(r) for r, f in failures if f.exitcode == 1)
+        return f'(dist: rank {ranks} stopped with the error above)'
     return (f'error: process rank {rank} (pid {first.pid}) failed with exit '
-            f'status {first.exitcode} (see its output above){stopped}')
+            f'status {first.exitcode} (see its output above); torchrun '
+            'stopped the other process(es) of the job')
 
 
 def main(argv=None):
