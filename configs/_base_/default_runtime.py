@@ -39,3 +39,5 @@ resume = False
 randomness = dict(seed=0, deterministic=False)
 # True: skip (and count) undecodable training images instead of stopping.
 skip_bad_images = False
+# Before the first iteration, check the model's class count against the data.
+check_class_count = True
