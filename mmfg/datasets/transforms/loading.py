@@ -67,13 +67,16 @@ class LoadImageFromFile(_MMCVLoadImageFromFile):
         except AssertionError:
             reason = 'cannot be decoded as an image'
         except FileNotFoundError:
-            reason = 'does not exist'
+            return self._bad_image(
+                results.get('img_path'), 'does not exist', FileNotFoundError)
         except Exception as exc:  # noqa: BLE001 - decoders raise many types
             reason = (f'cannot be read ({type(exc).__name__}: '
                       f'{" ".join(str(exc).split())[:200]})')
         return self._bad_image(results.get('img_path'), reason)
 
-    def _bad_image(self, path, reason):
+    def _bad_image(self, path, reason, error=DataError):
+        """Skip (training with ``skip_bad_images``) or raise ``error``
+        (a missing file stays a ``FileNotFoundError``)."""
         where = f' of dataset {self.dataset_name}' if self.dataset_name \
             else ''
         try:
@@ -96,7 +99,7 @@ class LoadImageFromFile(_MMCVLoadImageFromFile):
             fix = ('replace the file or remove it from the annotation, or '
                    'set skip_bad_images = True in the config (--cfg-options '
                    'skip_bad_images=True) to skip and count such images')
-        raise DataError(f'image {path}{where}{size} {reason}: {fix}')
+        raise error(f'image {path}{where}{size} {reason}: {fix}')
 
 
 def _datasets(dataset):
