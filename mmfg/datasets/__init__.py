@@ -40,9 +40,8 @@ from .stanford_cars import StanfordCars
 from .stanford_dogs import StanfordDogs
 
 __all__ = [
-    'Birdsnap', 'CIFAR10', 'CUB', 'FGVCAircraft', 'Flowers102',
-    'FashionMNIST', 'INaturalist2018', 'Imagenette', 'LEGACY_NAMES', 'MNIST',
-    'NABirds', 'StanfordCars', 'StanfordDogs', 'dump_proposal_file',
-    'load_proposal_file'
+    'Birdsnap', 'CIFAR10', 'CUB', 'FGVCAircraft', 'Flowers102', 'FashionMNIST',
+    'INaturalist2018', 'Imagenette', 'LEGACY_NAMES', 'MNIST', 'NABirds',
+    'StanfordCars', 'StanfordDogs', 'dump_proposal_file', 'load_proposal_file'
 ]
 from .transforms import *  # noqa: F401,F403 (registers the transforms)

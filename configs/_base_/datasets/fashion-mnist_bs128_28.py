@@ -22,20 +22,22 @@ train_dataloader = dict(
     # Non-persistent workers seeded per epoch: exact --resume (EpochSeedHook).
     persistent_workers=False,
     worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
-    dataset=dict(type=dataset_type,
-                 data_root=data_root,
-                 split='train',
-                 pipeline=train_pipeline),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(
     batch_size=256,
     num_workers=2,
     persistent_workers=True,
-    dataset=dict(type=dataset_type,
-                 data_root=data_root,
-                 split='test',
-                 pipeline=test_pipeline),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 test_dataloader = val_dataloader

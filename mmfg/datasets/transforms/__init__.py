@@ -2,8 +2,7 @@
 re-registered under their own names in the ``mmfg`` scope with the
 coordinate fields kept on their pixels; see :mod:`.coords`."""
 from .annotation_crops import CropToBBox, PartCrops
-from .coords import (COORD_FIELDS, EXTRA_BOX_FIELDS, apply_affine,
-                     clip_to_image)
+from .coords import COORD_FIELDS, EXTRA_BOX_FIELDS, apply_affine, clip_to_image
 from .crop import CenterCrop, RandomCrop, RandomResizedCrop
 from .flip import RandomFlip
 from .formatting import PackFGInputs

@@ -39,10 +39,12 @@ class CropToBBox(BaseTransform):
         self.margin = margin
 
     def transform(self, results):
-        boxes = np.asarray(_require(
-            results, 'gt_bboxes',
-            'give the dataset with_bbox=True, or use a dataset that has '
-            'boxes (CUB, StanfordCars, ...)'), dtype=np.float64)
+        boxes = np.asarray(
+            _require(
+                results, 'gt_bboxes',
+                'give the dataset with_bbox=True, or use a dataset that has '
+                'boxes (CUB, StanfordCars, ...)'),
+            dtype=np.float64)
         if boxes.ndim != 2 or boxes.shape[-1] != 4 or not len(boxes):
             raise ConfigError(f'gt_bboxes of {results.get("img_path")} must '
                               f'be (M >= 1, 4), got shape {boxes.shape}')
@@ -91,8 +93,12 @@ class PartCrops(BaseTransform):
     ``part_valid`` (K,) bool.
     """
 
-    def __init__(self, num_parts, crop_size, source='gt_keypoints',
-                 part_size=0.25, groups=None):
+    def __init__(self,
+                 num_parts,
+                 crop_size,
+                 source='gt_keypoints',
+                 part_size=0.25,
+                 groups=None):
         if source not in ('gt_keypoints', 'proposals'):
             raise ValueError("source must be 'gt_keypoints' or 'proposals', "
                              f'got {source!r}')
@@ -100,16 +106,18 @@ class PartCrops(BaseTransform):
             raise ValueError(f'{len(groups)} groups but num_parts='
                              f'{num_parts}')
         self.num_parts = num_parts
-        self.crop_size = ((crop_size, crop_size) if isinstance(crop_size, int)
-                          else tuple(crop_size))
+        self.crop_size = ((crop_size, crop_size)
+                          if isinstance(crop_size, int) else tuple(crop_size))
         self.source = source
         self.part_size = part_size
         self.groups = groups
 
     def _boxes_from_points(self, parts, h, w):
         half = self.part_size * np.sqrt(h * w) / 2
-        squares = np.stack([parts[:, 0] - half, parts[:, 1] - half,
-                            parts[:, 0] + half, parts[:, 1] + half], 1)
+        squares = np.stack([
+            parts[:, 0] - half, parts[:, 1] - half, parts[:, 0] + half,
+            parts[:, 1] + half
+        ], 1)
         visible = parts[:, 2] > 0
         groups = self.groups or [[i] for i in range(len(parts))]
         boxes = np.zeros((len(groups), 4), np.float32)
@@ -127,17 +135,20 @@ class PartCrops(BaseTransform):
         img = results['img']
         h, w = img.shape[:2]
         if self.source == 'gt_keypoints':
-            points = np.asarray(_require(results, 'gt_keypoints',
-                                         'give the dataset with_parts=True'))
+            points = np.asarray(
+                _require(results, 'gt_keypoints',
+                         'give the dataset with_parts=True'))
             if points.ndim != 3 or points.shape[-1] < 3 or not len(points):
                 raise ConfigError(
                     f'gt_keypoints of {results.get("img_path")} must be '
                     f'(N >= 1, P, 3) [x, y, visible], got {points.shape}')
             boxes, valid = self._boxes_from_points(points[0], h, w)
         else:
-            props = np.asarray(_require(
-                results, 'proposals',
-                'give the dataset proposal_file=... (see docs/datasets.md)'))
+            props = np.asarray(
+                _require(
+                    results, 'proposals',
+                    'give the dataset proposal_file=... (see docs/datasets.md)'
+                ))
             order = np.argsort(-props[:, 4], kind='stable') \
                 if props.shape[1] > 4 else np.arange(len(props))
             boxes = props[order, :4].astype(np.float32)

@@ -79,5 +79,4 @@ class RandomCrop(_MMPretrainRandomCrop):
             h, w = results['img'].shape[:2]
             top += -(-max(0, self.crop_size[0] - (h + top + bottom)) // 2)
             left += -(-max(0, self.crop_size[1] - (w + left + right)) // 2)
-        return _crop_then_map(self, _MMPretrainRandomCrop, results, left,
-                              top)
+        return _crop_then_map(self, _MMPretrainRandomCrop, results, left, top)

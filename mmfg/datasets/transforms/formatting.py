@@ -5,8 +5,8 @@ from mmpretrain.datasets.transforms import PackInputs
 
 from mmfg.registry import TRANSFORMS
 
-FG_KEYS = ('gt_bboxes', 'gt_keypoints', 'proposals', 'part_imgs',
-           'part_boxes', 'part_valid')
+FG_KEYS = ('gt_bboxes', 'gt_keypoints', 'proposals', 'part_imgs', 'part_boxes',
+           'part_valid')
 
 
 @TRANSFORMS.register_module()

@@ -35,8 +35,12 @@ def bicubic_resize(img, size_wh, antialias=True):
     t = torch.from_numpy(np.ascontiguousarray(img)).float()
     t = t[None, None] if img.ndim == 2 else t.permute(2, 0, 1)[None]
     # torch's anti-aliased bicubic uses a = -0.5 also when enlarging
-    out = F.interpolate(t, size=(h, w), mode='bicubic', align_corners=False,
-                        antialias=antialias)
+    out = F.interpolate(
+        t,
+        size=(h, w),
+        mode='bicubic',
+        align_corners=False,
+        antialias=antialias)
     if img.dtype == np.uint8:
         out = out.round().clamp(0, 255).to(torch.uint8)
     else:
