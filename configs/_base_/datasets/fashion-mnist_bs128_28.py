@@ -1,6 +1,7 @@
 # Fashion-MNIST at its native 28x28 (the Top-Down paper's input size, Sec. 4),
 # no augmentation (as the paper's reference code). Real data: Debian's
 # dataset-fashion-mnist, prepared by tools/setup.sh into data/fashion_mnist.
+_base_ = './cls_loaders.py'
 dataset_type = 'FashionMNIST'
 data_root = 'data/fashion_mnist'
 num_classes = 10
@@ -18,33 +19,16 @@ test_pipeline = [dict(type='PackInputs')]
 
 train_dataloader = dict(
     batch_size=128,
-    num_workers=2,
-    # Non-persistent workers seeded per epoch: exact --resume (EpochSeedHook).
-    persistent_workers=False,
-    worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         split='train',
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
+        pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=256,
-    num_workers=2,
-    persistent_workers=True,
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         split='test',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-# Top-1 and mean per-class accuracy (= macro-averaged recall).
-val_evaluator = [
-    dict(type='Accuracy', topk=(1, )),
-    dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
-]
-test_evaluator = val_evaluator
