@@ -1,5 +1,6 @@
 """Visualisation: CAM saliency, figures of the analyses
 (``mmfg.registry.VISUALIZERS``)."""
+from .annotations import draw_annotations, tile_images
 from .cam import (CAM_METHODS, ClassifierCAM, ClassifierLogits,
                   as_logits_module, class_activation_maps,
                   default_target_layer, get_target_layer)
@@ -9,5 +10,6 @@ from .robustness_plot import plot_accuracy_loss
 __all__ = [
     'CAM_METHODS', 'ClassifierCAM', 'ClassifierLogits', 'as_logits_module',
     'class_activation_maps', 'default_target_layer', 'get_target_layer',
-    'draw_cam_column', 'draw_cam_grid', 'to_display', 'plot_accuracy_loss'
+    'draw_cam_column', 'draw_cam_grid', 'to_display', 'plot_accuracy_loss',
+    'draw_annotations', 'tile_images'
 ]

@@ -26,7 +26,8 @@ DATASET_NAMES = {
     'Imagenette': 'imagenette',
     'CIFAR10': 'cifar10',
     'MNIST': 'mnist',
-    'FashionMNIST': 'fashion-mnist'
+    'FashionMNIST': 'fashion-mnist',
+    'ClutteredFashionMNIST': 'cluttered-fashion-mnist'
 }
 
 
