@@ -136,6 +136,10 @@ class FGInferencer(ImageClassificationInferencer):
         self.file_loader = None
         if steps and steps[0].get('type') in LOADERS:
             self.file_loader = TRANSFORMS.build(steps.pop(0))
+        # deterministic steps a dataset applies once when it is built
+        # (``pre_pipeline`` of the idx datasets) come first for new images
+        steps = copy.deepcopy(
+            list(loader_cfg['dataset'].get('pre_pipeline') or [])) + steps
         pre = cfg.get('data_preprocessor') or cfg.model.get(
             'data_preprocessor') or {}
         mean = pre.get('mean')

@@ -110,6 +110,10 @@ class ClutteredFashionMNIST(_IdxDataset):
                  seed=0,
                  **kwargs):
         name = type(self).__name__
+        if kwargs.get('pre_pipeline'):
+            raise ConfigError(f'{name}: pre_pipeline is not supported (the '
+                              'canvases are composed at access); put the '
+                              'transforms in pipeline')
         if split not in SPLIT_CODES:
             raise ValueError(f'{name}: split must be one of '
                              f'{list(SPLIT_CODES)}, got {split!r}')

@@ -40,7 +40,7 @@ from torch.multiprocessing.reductions import reduce_tensor
 from torch.utils.data import get_worker_info
 
 from mmfg.registry import DATASETS
-from mmfg.utils import DataError
+from mmfg.utils import ConfigError, DataError
 from .base_dataset import FGVCDataset
 
 SPLIT_FILES = {
@@ -136,11 +136,44 @@ class _IdxDataset(FGVCDataset):
         data_root (str): folder with the four idx files (see module doc).
         split (str): 'train' or 'test'. ``test_mode`` follows it unless
             given.
+        pre_pipeline (list[dict], optional): deterministic transforms
+            (e.g. ``Resize``, ``LowResolution``) applied ONCE to every image
+            when the dataset is built, instead of at every access: the
+            images are tiny, so per-sample Python transforms, not the
+            model, bound the training speed. The result equals putting the
+            same transforms first in ``pipeline`` (tested byte for byte);
+            random transforms are refused (they must stay in
+            ``pipeline``).
         **kwargs: see :class:`~mmfg.datasets.base_dataset.FGVCDataset`
             (``pipeline``, ``indices``, ``backend_args``, ...).
     """
     SPLITS = tuple(SPLIT_FILES)
     CHECK_FILES = False
+
+    def __init__(self, *args, pre_pipeline=None, **kwargs):
+        self.pre_pipeline = list(pre_pipeline or [])
+        for t in self.pre_pipeline:
+            name = t.get('type', '') if isinstance(t, dict) else type(t)
+            if 'Random' in str(name):
+                raise ConfigError(
+                    f'{type(self).__name__}: pre_pipeline runs once per '
+                    f'image and must be deterministic; move {name} to '
+                    'pipeline')
+        super().__init__(*args, **kwargs)
+
+    def _apply_pre_pipeline(self, items):
+        if not self.pre_pipeline:
+            return items
+        from mmengine.dataset import Compose
+        pre = Compose(self.pre_pipeline)
+        out = []
+        for item in items:
+            result = pre(dict(item))
+            if result is None:
+                raise DataError(f'{type(self).__name__}: pre_pipeline '
+                                f'dropped {item["img_key"]}')
+            out.append(result)
+        return out
 
     def __getitem__(self, idx):
         if _INLINE_PID != os.getpid():
@@ -174,10 +207,10 @@ class _IdxDataset(FGVCDataset):
             raise DataError(f'{label_file} has label {labels.max()} but '
                             f'{type(self).__name__} has {num_classes} '
                             'classes')
-        return [
+        return self._apply_pre_pipeline([
             dict(img=img, gt_label=int(label), img_key=f'{img_name}/{i}')
             for i, (img, label) in enumerate(zip(imgs, labels))
-        ]
+        ])
 
 
 @DATASETS.register_module()

@@ -99,3 +99,52 @@ def test_real_fashion_mnist(fashion_mnist_root):
         np.bincount(np.array(train.get_gt_labels())), [6000] * 10)
     assert test[0]['img'].shape == (28, 28)
     assert not np.array_equal(test[0]['img'], train[0]['img'])
+
+
+def test_pre_pipeline_equals_the_same_transforms_in_pipeline(tmp_path):
+    """``pre_pipeline`` (applied once at build time) gives byte-identical
+    inputs and the same metainfo as the same deterministic transforms at the
+    head of ``pipeline``, random transforms after them included."""
+    import torch
+    from mmengine.registry import DefaultScope
+
+    from mmfg.registry import DATASETS
+    from mmfg.testing.idx_fixtures import make_mnist
+    from mmfg.utils import ConfigError, register_all_modules
+    register_all_modules()
+    root = make_mnist(tmp_path, images_per_class=3)['data_root']
+    pre = [
+        dict(type='Resize', scale=32, interpolation='bicubic'),
+        dict(type='LowResolution', size=8)
+    ]
+    tail = [
+        dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+        dict(type='PackInputs')
+    ]
+    with DefaultScope.overwrite_default_scope('mmfg'):
+        a = DATASETS.build(
+            dict(
+                type='FashionMNIST',
+                data_root=root,
+                split='train',
+                pipeline=pre + tail))
+        b = DATASETS.build(
+            dict(
+                type='FashionMNIST',
+                data_root=root,
+                split='train',
+                pre_pipeline=pre,
+                pipeline=tail))
+        for i in range(len(a)):
+            np.random.seed(i)
+            x = a[i]
+            np.random.seed(i)
+            y = b[i]
+            assert torch.equal(x['inputs'], y['inputs'])
+            assert x['inputs'].shape[-2:] == (32, 32)
+            assert x['data_samples'].metainfo == y['data_samples'].metainfo
+        with pytest.raises(ConfigError, match='deterministic'):
+            DATASETS.build(
+                dict(
+                    type='FashionMNIST', data_root=root,
+                    pre_pipeline=tail[:1]))
