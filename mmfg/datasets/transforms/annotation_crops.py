@@ -79,7 +79,10 @@ class PartCrops(BaseTransform):
             parts (invisible, or fewer proposals than K) give an all-zero
             crop with ``part_valid = False``.
         crop_size (int | tuple[int, int]): (w, h) of every crop.
-        source (str): 'gt_keypoints' or 'proposals' (highest score first).
+        source (str): 'gt_keypoints', 'proposals' (highest score first) or
+            'gt_bboxes' (the ground-truth object boxes in their order: an
+            oracle stand-in for patch proposals, e.g. Focus-Longer on
+            Cluttered Fashion-MNIST).
         part_size (float): for point parts, the side of the square box around
             each point, as a fraction of sqrt(image h * w). Defaults to 0.25.
         groups (list[list[int]], optional): for 'gt_keypoints', merge these
@@ -87,7 +90,8 @@ class PartCrops(BaseTransform):
             the group's visible parts); then K must equal len(groups).
 
     Required keys: ``img`` and ``gt_keypoints`` ((1, P, 3): the parts of
-    the image's one object; instance 0 is used) or ``proposals``. Added
+    the image's one object; instance 0 is used), ``proposals`` or
+    ``gt_bboxes`` (M, 4). Added
     keys: ``part_imgs`` (K, h, w, C) uint8, ``part_boxes`` (K, 4) float32 in
     current image pixels (moved by later mmfg geometric transforms),
     ``part_valid`` (K,) bool.
@@ -99,9 +103,9 @@ class PartCrops(BaseTransform):
                  source='gt_keypoints',
                  part_size=0.25,
                  groups=None):
-        if source not in ('gt_keypoints', 'proposals'):
-            raise ValueError("source must be 'gt_keypoints' or 'proposals', "
-                             f'got {source!r}')
+        if source not in ('gt_keypoints', 'proposals', 'gt_bboxes'):
+            raise ValueError("source must be 'gt_keypoints', 'proposals' or "
+                             f"'gt_bboxes', got {source!r}")
         if groups is not None and len(groups) != num_parts:
             raise ValueError(f'{len(groups)} groups but num_parts='
                              f'{num_parts}')
@@ -143,6 +147,17 @@ class PartCrops(BaseTransform):
                     f'gt_keypoints of {results.get("img_path")} must be '
                     f'(N >= 1, P, 3) [x, y, visible], got {points.shape}')
             boxes, valid = self._boxes_from_points(points[0], h, w)
+        elif self.source == 'gt_bboxes':
+            boxes = np.asarray(
+                _require(results, 'gt_bboxes',
+                         'give the dataset with_bbox=True'),
+                dtype=np.float32)
+            if boxes.ndim != 2 or boxes.shape[-1] != 4:
+                raise ConfigError(
+                    f'gt_bboxes of {results.get("img_path")} must be '
+                    f'(M, 4) [x1, y1, x2, y2], got {boxes.shape}')
+            boxes = boxes.copy()
+            valid = np.ones(len(boxes), bool)
         else:
             props = np.asarray(
                 _require(

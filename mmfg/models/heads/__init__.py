@@ -1,2 +1,4 @@
 """Heads registered in ``mmfg.registry.MODELS``."""
-__all__ = []
+from .multi_step_head import MultiStepClsHead
+
+__all__ = ['MultiStepClsHead']

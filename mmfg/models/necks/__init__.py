@@ -1,2 +1,5 @@
 """Necks registered in ``mmfg.registry.MODELS``."""
-__all__ = []
+from .pointwise_conv_gap import PointwiseConvGAP
+from .recurrent_attention import RecurrentAttentionNeck
+
+__all__ = ['RecurrentAttentionNeck', 'PointwiseConvGAP']

@@ -1,0 +1,184 @@
+"""Recurrent-attention neck of Focus-Longer (Shroff et al., "Focus Longer to
+See Better: Recursively Refined Attention for Fine-Grained Image
+Classification", CVPR-W 2020, Sec. 3.1, eqs. 4-6).
+
+The pooled feature of a patch is fed, as the SAME input, to each of ``T``
+time steps of a stacked unidirectional LSTM (zero initial state); the ``T``
+hidden states of the top layer are aggregated by temporal soft attention
+(one shared linear score per hidden state, softmax over time, weighted sum)
+into one vector for the classification head.
+"""
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+
+from mmfg.registry import MODELS
+from mmfg.utils import ConfigError
+
+#: aggregations of the T hidden states (see :class:`RecurrentAttentionNeck`)
+AGGREGATIONS = ('attention', 'sum', 'mean', 'last', 'step', 'all')
+
+
+@MODELS.register_module()
+class RecurrentAttentionNeck(BaseModule):
+    """Stacked LSTM over ``T`` repetitions of one pooled feature, then
+    temporal attention (Focus-Longer's local stream).
+
+    Usable after any backbone (the paper's plug-and-play claim): it takes
+    the last backbone output, ``(B, C, H, W)`` (global average pooled here)
+    or ``(B, C)``; ``in_channels`` must be that ``C``.
+
+    Per sample, with ``x`` the pooled feature ``(C,)``:
+
+    * ``h_1 ... h_T = LSTM(x, x, ..., x)``, the top layer's hidden states,
+      ``num_layers`` stacked layers of width ``hidden_channels``, zero
+      initial state (eq. 4);
+    * ``alpha_t = softmax_t(w . h_t + b)`` (eq. 6; the paper's score has
+      no bias, the public code's ``nn.Linear(D, 1)`` has one: ``bias``);
+    * ``A = sum_t alpha_t h_t`` (eq. 5).
+
+    Args:
+        in_channels (int): ``C``, the backbone's output width.
+        hidden_channels (int): LSTM width ``D``. Defaults to 512 (paper).
+        num_layers (int): stacked LSTM layers. Defaults to 2 (paper).
+        num_steps (int): ``T``. Defaults to 10 (paper).
+        aggregation (str): how the ``T`` hidden states become the output:
+
+            * ``'attention'`` (the paper): ``sum_t alpha_t h_t``;
+            * ``'sum'``: ``sum_{t in steps} h_t`` (the paper's Table 5
+              "summation of features from step 1 to k", unnormalised);
+            * ``'mean'``: the average over ``steps``;
+            * ``'last'``: ``h_T``;
+            * ``'step'``: ``h_t`` for one ``t`` (``step``; per-step
+              accuracies, the paper's Table 3);
+            * ``'all'``: ``(B, T, D)``, every step, for
+              :class:`~mmfg.models.heads.MultiStepClsHead` (the paper's
+              "CNN + LSTM" ablation: CE on every step, last step at test).
+
+        steps (int, optional): for ``'sum'``/``'mean'``, aggregate steps
+            ``1 .. steps`` only (default all ``T``).
+        step (int): for ``'step'``, the 1-based step ``t`` (``-1`` = T).
+        bias (bool): bias of the attention score. Defaults to True (public
+            code).
+        dropout (float): dropout on the aggregated feature. Defaults to 0.
+        init_cfg (dict, optional): initialisation; the LSTM keeps PyTorch's
+            default (uniform +-1/sqrt(D)), the attention score too.
+
+    The attention layer is built for every aggregation so that a model
+    trained with one loads into another (the evaluation-time swaps of
+    ``tools/analysis_tools/focus_longer_steps.py``); it has no gradient
+    unless ``aggregation='attention'``. Change ``aggregation``, ``steps``
+    and ``step`` on a built neck freely.
+
+    Shapes: ``forward((..., x))`` with ``x`` ``(B, C, H, W)`` or ``(B, C)``
+    returns ``(out,)``, ``out`` ``(B, D)`` (``(B, T, D)`` for ``'all'``).
+    :meth:`step_states` gives ``(B, T, D)``, :meth:`attention_weights`
+    ``(B, T)`` (rows sum to 1).
+    """
+
+    def __init__(self,
+                 in_channels,
+                 hidden_channels=512,
+                 num_layers=2,
+                 num_steps=10,
+                 aggregation='attention',
+                 steps=None,
+                 step=-1,
+                 bias=True,
+                 dropout=0.,
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        sizes = dict(
+            in_channels=in_channels,
+            hidden_channels=hidden_channels,
+            num_layers=num_layers,
+            num_steps=num_steps)
+        for name, value in sizes.items():
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f'RecurrentAttentionNeck: {name} must be '
+                                  f'an integer >= 1, got {value!r}')
+        self.in_channels = in_channels
+        self.hidden_channels = hidden_channels
+        self.num_layers = num_layers
+        self.num_steps = num_steps
+        self.aggregation = aggregation
+        self.steps = steps
+        self.step = step
+        self._check()
+        self.lstm = nn.LSTM(
+            in_channels, hidden_channels, num_layers, batch_first=True)
+        self.attention = nn.Linear(hidden_channels, 1, bias=bias)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+
+    def _check(self):
+        if self.aggregation not in AGGREGATIONS:
+            raise ConfigError(
+                'RecurrentAttentionNeck: aggregation must be one of '
+                f'{AGGREGATIONS}, got {self.aggregation!r}')
+        if self.steps is not None and not 1 <= self.steps <= self.num_steps:
+            raise ConfigError(f'RecurrentAttentionNeck: steps={self.steps} '
+                              f'outside 1..num_steps={self.num_steps}')
+        t = self.step
+        if not (t == -1 or 1 <= t <= self.num_steps):
+            raise ConfigError(f'RecurrentAttentionNeck: step={t} must be -1 '
+                              f'or in 1..num_steps={self.num_steps}')
+
+    def pool(self, x):
+        """``(B, C, H, W)`` (global average pooled) or ``(B, C)`` ->
+        ``(B, C)``."""
+        if x.dim() == 4:
+            x = F.adaptive_avg_pool2d(x, 1).flatten(1)
+        if x.dim() != 2 or x.size(1) != self.in_channels:
+            raise ConfigError(
+                'RecurrentAttentionNeck expects the backbone output '
+                f'(B, {self.in_channels}, H, W) or (B, {self.in_channels}), '
+                f'got {tuple(x.shape)}: set in_channels to the backbone\'s '
+                'output width')
+        return x
+
+    def step_states(self, x):
+        """Hidden states of the top LSTM layer at every step.
+
+        Args:
+            x (Tensor): ``(B, C, H, W)`` or ``(B, C)``.
+
+        Returns:
+            Tensor: ``(B, T, D)``.
+        """
+        x = self.pool(x)
+        seq = x.unsqueeze(1).expand(-1, self.num_steps, -1)
+        out, _ = self.lstm(seq)  # zero initial state
+        return out
+
+    def attention_weights(self, states):
+        """``(B, T, D)`` hidden states -> ``(B, T)`` softmax over time."""
+        return self.attention(states).squeeze(-1).softmax(dim=1)
+
+    def aggregate(self, states, aggregation=None, steps=None, step=None):
+        """Aggregate hidden states ``(B, T, D)`` (see ``aggregation``);
+        the arguments override the neck's settings for this call."""
+        how = aggregation or self.aggregation
+        steps = self.steps if steps is None else steps
+        step = self.step if step is None else step
+        if how == 'attention':
+            weights = self.attention_weights(states)
+            return (weights.unsqueeze(-1) * states).sum(1)
+        if how in ('sum', 'mean'):
+            part = states[:, :steps or states.size(1)]
+            return part.sum(1) if how == 'sum' else part.mean(1)
+        if how == 'last':
+            return states[:, -1]
+        if how == 'step':
+            return states[:, step - 1 if step > 0 else -1]
+        if how == 'all':
+            return states
+        raise ConfigError(f'RecurrentAttentionNeck: unknown aggregation '
+                          f'{how!r}; choose from {AGGREGATIONS}')
+
+    def forward(self, inputs):
+        """``inputs``: a backbone output (tuple/list of tensors, the last
+        used, or one tensor). Returns a 1-tuple (see the class)."""
+        x = inputs[-1] if isinstance(inputs, (tuple, list)) else inputs
+        self._check()
+        out = self.aggregate(self.step_states(x))
+        return (self.dropout(out), )
