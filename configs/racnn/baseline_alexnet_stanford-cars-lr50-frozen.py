@@ -1,4 +1,4 @@
-# Table II protocol (Cai et al. Sec. III-B): every categorisation layer frozen
+# Table II protocol (Cai et al. Sec. III-C): every categorisation layer frozen
 # (lr and decay x0) except the last fc.
 _base_ = './baseline_alexnet_stanford-cars-lr50.py'
 optim_wrapper = dict(

@@ -5,3 +5,10 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 model = dict(backbone=dict(num_classes=196))
+# AlexNet's input is 227x227 (Sec. III-A): down to the low resolution and
+# back up to 227.
+train_pipeline = {{_base_.lowres_pipelines.bbox_lr50_227.train}}
+test_pipeline = {{_base_.lowres_pipelines.bbox_lr50_227.test}}
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

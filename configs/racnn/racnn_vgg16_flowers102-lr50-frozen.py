@@ -1,4 +1,4 @@
-# Table II protocol (Cai et al. Sec. III-B): every categorisation layer frozen
+# Table II protocol (Cai et al. Sec. III-C): every categorisation layer frozen
 # (lr and decay x0) except the last fc; the SR layers still learn.
 _base_ = './baseline_vgg16_flowers102-lr50-frozen.py'
 # RACNN = the baseline classifier + the SR front end (Sec. II-A); the SR

@@ -202,3 +202,130 @@ def test_torchvision_checkpoint_converts_and_loads(tmp_path):
                 torch.testing.assert_close(mine[k], v)
             else:
                 assert k.startswith('classifier.6'), k
+
+
+def test_converted_googlenet_gives_torchvision_logits(tmp_path):
+    """torchvision's ImageNet GoogLeNet expects ``transform_input=True``
+    (inputs near [-1, 1]); the mmfg configs feed ImageNet mean/std-normalised
+    images. A torchvision GoogLeNet with random weights (and non-trivial BN
+    statistics), saved, converted and loaded into the baseline GoogLeNet
+    config, must give torchvision's logits on the same image."""
+    import torchvision
+    torch.manual_seed(0)
+    tv = torchvision.models.googlenet(
+        weights=None, aux_logits=True, transform_input=True, init_weights=True)
+    for m in tv.modules():
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+            # He init: logits of order 1 (torchvision's init, std 0.01,
+            # makes them vanish and any input transform would look equal)
+            torch.nn.init.kaiming_normal_(m.weight)
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+    tv.eval()
+    torch.save(tv.state_dict(), tmp_path / 'tv.pth')
+    conv = osp.join(REPO, 'tools', 'model_converters', 'torchvision2mmfg.py')
+    proc = run_tool([
+        conv,
+        str(tmp_path / 'tv.pth'),
+        str(tmp_path / 'mm.pth'), '--drop', 'aux1.', 'aux2.'
+    ])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    state = torch.load(tmp_path / 'mm.pth')['state_dict']
+    # the ImageNet fc of the file becomes the head's fc (1000 classes)
+    state = {
+        k.replace('backbone.fc.', 'head.fc.'): v
+        for k, v in state.items()
+    }
+    cfg = Config.fromfile(osp.join(CFG, 'baseline_googlenet_cub-lr50.py'))
+    cfg.model.init_cfg = None
+    cfg.model.head.num_classes = 1000
+    cfg.model.data_preprocessor = cfg.data_preprocessor
+    model = MODELS.build(cfg.model)
+    missing = model.load_state_dict(state, strict=True)
+    assert not missing.missing_keys and not missing.unexpected_keys
+    model.eval()
+    img = torch.rand(1, 3, 224, 224) * 255  # an 8-bit-range RGB image
+    mean = torch.tensor(cfg.data_preprocessor.mean).view(1, 3, 1, 1)
+    std = torch.tensor(cfg.data_preprocessor.std).view(1, 3, 1, 1)
+    x = (img - mean) / std  # what the configs' data preprocessor feeds
+    with torch.no_grad():
+        ref = tv(x)
+        out = model(x, mode='tensor')
+    scale = float(ref.std())
+    assert scale > 0.1
+    torch.testing.assert_close(out / scale, ref / scale, rtol=0, atol=1e-4)
+
+
+def test_frozen_googlenet_keeps_batchnorm_statistics():
+    """Table II protocol on GoogLeNet: lr/decay 0 is not enough with BN, the
+    running statistics must not adapt either (norm_eval)."""
+    cfg = Config.fromfile(osp.join(CFG, 'racnn_googlenet_cub-lr50-frozen.py'))
+    cfg.model.init_cfg = None
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    model.train()
+    bns = [
+        m for m in model.backbone.modules()
+        if isinstance(m, torch.nn.BatchNorm2d)
+    ]
+    assert bns and not any(m.training for m in bns)
+    before = {k: v.clone() for k, v in model.backbone.state_dict().items()}
+    head_before = model.head.fc.weight.detach().clone()
+    x = torch.randn(2, 3, 224, 224) * 3 + 1  # statistics unlike ImageNet's
+    loss = model(x, mode='tensor').logsumexp(1).mean()
+    wrapper.update_params(loss)
+    after = model.backbone.state_dict()
+    for k, v in before.items():
+        assert torch.equal(v, after[k]), k  # weights and BN buffers
+    assert not torch.equal(model.head.fc.weight, head_before)  # last fc
+
+
+FGVC_CONFIGS = sorted(
+    osp.splitext(osp.basename(p))[0]
+    for p in glob.glob(osp.join(CFG, '*_*_*-lr*.py'))
+    if 'fashion-mnist' not in p)
+
+
+@pytest.mark.parametrize('name', FGVC_CONFIGS)
+def test_low_resolution_step_follows_the_crop(name):
+    """Sec. III-A: the (box-cropped) image goes to s x s and back up to the
+    network's input size, 227 for AlexNet, 224 for VGG and GoogLeNet; no
+    resize (un-antialiased) before the low-resolution step."""
+    cfg = Config.fromfile(osp.join(CFG, name + '.py'))
+    size = int(name.split('-lr')[1].split('-')[0])
+    out = 227 if '_alexnet_' in name else 224
+    crop = ['CropToBBox'] if '_flowers102-' not in name else []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        steps = cfg[loader].dataset.pipeline
+        types = [t['type'] for t in steps]
+        assert types[:2 + len(crop)] == [
+            'LoadImageFromFile', *crop, 'LowResolution'
+        ], (loader, types)
+        low = steps[1 + len(crop)]
+        assert low['size'] == size and low['out_size'] == out, (loader, low)
+
+
+def test_paper_grid_of_frozen_configs_exists():
+    """Table II (50x50, three CNNs x three datasets) and Table III (AlexNet,
+    Birds, 25/50/100): baseline, g-RACNN and p-RACNN, all frozen."""
+    grid = [(a, d, 50) for a in ('alexnet', 'vgg16', 'googlenet')
+            for d in ('cub', 'stanford-cars', 'flowers102')]
+    grid += [('alexnet', 'cub', 25), ('alexnet', 'cub', 100)]
+    for a, d, s in grid:
+        for kind in ('baseline', 'racnn'):
+            for suffix in ('-frozen', '-frozen-psr'):
+                if kind == 'baseline' and suffix == '-frozen-psr':
+                    continue
+                name = f'{kind}_{a}_{d}-lr{s}{suffix}'
+                cfg = Config.fromfile(osp.join(CFG, name + '.py'))
+                custom = cfg.optim_wrapper.paramwise_cfg.custom_keys
+                assert custom['backbone'] == dict(
+                    lr_mult=0.0, decay_mult=0.0), name
+                if a == 'googlenet':
+                    assert cfg.model.backbone.norm_eval, name
+                if suffix == '-frozen-psr':
+                    init = cfg.model.sr.init_cfg
+                    assert init.type == 'Pretrained', name
+                    assert init.checkpoint.endswith(f'_lr{s}.pth'), name

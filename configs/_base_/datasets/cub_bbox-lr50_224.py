@@ -1,6 +1,6 @@
 # CUB-200-2011, RACNN low-resolution protocol at 50x50
-# (racnn-lowres_224.py): each image cropped to its bounding box, resized to 224x224,
-# bicubic down to 50x50 and back up.
+# (racnn-lowres_224.py): each image cropped to its bounding box, bicubic
+# down to 50x50 and back up to 224x224.
 _base_ = './cub_bbox-lowres_224.py'
 train_pipeline = {{_base_.lowres_pipelines.bbox_lr50.train}}
 test_pipeline = {{_base_.lowres_pipelines.bbox_lr50.test}}

@@ -1,6 +1,6 @@
 # Oxford Flowers-102, RACNN low-resolution protocol at 50x50
-# (racnn-lowres_224.py): each image resized to 224x224,
-# bicubic down to 50x50 and back up.
+# (racnn-lowres_224.py): each image bicubic down to 50x50 and back up to
+# 224x224.
 _base_ = './flowers102_lowres_224.py'
 train_pipeline = {{_base_.lowres_pipelines.lr50.train}}
 test_pipeline = {{_base_.lowres_pipelines.lr50.test}}

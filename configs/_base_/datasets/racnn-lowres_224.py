@@ -1,9 +1,11 @@
 # The RACNN low-resolution protocol (Cai et al. Sec. III-A), shared by the
 # cub_bbox-lr*, stanford-cars_bbox-lr* and flowers102_lr* bases: the image
 # (cropped to its bounding box first for the 'bbox_' variants: Cars, Birds)
-# resized to 224x224, bicubic down to s x s (s = 25, 50, 100) and back up to
-# 224x224; horizontal flip for training; ImageNet mean/std; batch 32; top-1
-# and mean per-class accuracy.
+# goes straight to s x s (bicubic, anti-aliased; s = 25, 50, 100) and back
+# up to the network's input size (bicubic): 224x224 for VGG / GoogLeNet
+# ('lr50', 'bbox_lr50'), 227x227 for AlexNet ('lr50_227', 'bbox_lr50_227');
+# no resize before the low-resolution step. Horizontal flip for training;
+# ImageNet mean/std; batch 32; top-1 and mean per-class accuracy.
 # Not a dataset config by itself: a dataset base inherits it, sets
 # data_preprocessor.num_classes and the dataloaders' dataset (type,
 # data_root, training split) and picks its pipelines from lowres_pipelines,
@@ -11,26 +13,22 @@
 _base_ = './cls_loaders.py'
 
 
-def _lowres_pipeline(size, crop_to_box, train):
+def _lowres_pipeline(size, crop_to_box, train, out_size):
     return ([dict(type='LoadImageFromFile')] +
-            ([dict(type='CropToBBox')] if crop_to_box else []) + [
-                dict(
-                    type='Resize',
-                    scale=(224, 224),
-                    keep_ratio=False,
-                    interpolation='bicubic'),
-                dict(type='LowResolution', size=size)
-            ] + ([dict(type='RandomFlip', prob=0.5, direction='horizontal')]
-                 if train else []) + [dict(type='PackInputs')])
+            ([dict(type='CropToBBox')] if crop_to_box else []) +
+            [dict(type='LowResolution', size=size, out_size=out_size)] +
+            ([dict(type='RandomFlip', prob=0.5, direction='horizontal')]
+             if train else []) + [dict(type='PackInputs')])
 
 
 lowres_pipelines = {
-    f'{prefix}lr{size}':
+    f'{prefix}lr{size}{suffix}':
     dict(
-        train=_lowres_pipeline(size, bool(prefix), True),
-        test=_lowres_pipeline(size, bool(prefix), False))
+        train=_lowres_pipeline(size, bool(prefix), True, out_size),
+        test=_lowres_pipeline(size, bool(prefix), False, out_size))
     for size in (25, 50, 100)
     for prefix in ('', 'bbox_')
+    for suffix, out_size in (('', 224), ('_227', 227))
 }
 
 data_preprocessor = dict(

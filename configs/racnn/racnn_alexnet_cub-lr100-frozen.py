@@ -1,0 +1,6 @@
+# Table III protocol (Cai et al. Sec. III-D), g-RACNN: every categorisation
+# layer frozen (lr and decay x0) except the last fc; the SR layers learn.
+_base_ = './baseline_alexnet_cub-lr100-frozen.py'
+# RACNN = the baseline classifier + the SR front end (Sec. II-A); the SR
+# layers' multipliers are in the shared racnn-finetune schedule.
+model = dict(type='RACNN', sr=dict(type='SRLayers', in_channels=3))
