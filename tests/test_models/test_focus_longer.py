@@ -1,0 +1,496 @@
+"""Focus-Longer: the recurrent-attention neck, the multi-step head and the
+two-stream classifier, against independent references (numpy LSTM
+equations, hand-written cross-entropies, per-crop forward passes)."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmpretrain.structures import DataSample
+
+from mmfg.registry import MODELS
+from mmfg.utils import ConfigError, register_all_modules
+
+register_all_modules()
+
+
+# ------------------------------------------------------------------ helpers
+def _sigmoid(x):
+    return 1. / (1. + np.exp(-x))
+
+
+def numpy_lstm_states(lstm, x, steps):
+    """Top-layer hidden states of ``lstm`` (nn.LSTM, batch_first) fed the
+    same input ``x`` (B, C) at each of ``steps`` steps, zero initial state,
+    from the LSTM equations (gates i, f, g, o as PyTorch orders them)."""
+    inp = np.repeat(x[:, None], steps, 1).astype(np.float64)
+    for layer in range(lstm.num_layers):
+        w_ih = getattr(lstm, f'weight_ih_l{layer}').detach().double().numpy()
+        w_hh = getattr(lstm, f'weight_hh_l{layer}').detach().double().numpy()
+        b = (getattr(lstm, f'bias_ih_l{layer}') +
+             getattr(lstm, f'bias_hh_l{layer}')).detach().double().numpy()
+        d = w_hh.shape[1]
+        h = np.zeros((len(x), d))
+        c = np.zeros((len(x), d))
+        out = []
+        for t in range(steps):
+            z = inp[:, t] @ w_ih.T + h @ w_hh.T + b
+            i, f, g, o = (z[:, k * d:(k + 1) * d] for k in range(4))
+            c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+            h = _sigmoid(o) * np.tanh(c)
+            out.append(h)
+        inp = np.stack(out, 1)
+    return inp
+
+
+def neck(**kwargs):
+    cfg = dict(
+        type='RecurrentAttentionNeck',
+        in_channels=12,
+        hidden_channels=8,
+        num_layers=2,
+        num_steps=5)
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def two_stream(**kwargs):
+    """A small Focus-Longer model: LeNetFC global stream (grey 28x28),
+    own LeNetFC local stream, LSTM hidden 8, T = 4, one fc."""
+    cfg = dict(
+        type='TwoStreamClassifier',
+        backbone=dict(
+            type='TopDownNet',
+            arch='lenetfc',
+            mode='bu',
+            in_channels=1,
+            num_classes=5),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='ClsHead'),
+        local_backbone=dict(
+            type='TopDownNet', arch='lenetfc', mode='bu', in_channels=1),
+        local_neck=dict(
+            type='RecurrentAttentionNeck',
+            in_channels=32,
+            hidden_channels=8,
+            num_steps=4),
+        local_head=dict(type='LinearClsHead', num_classes=5, in_channels=8),
+        data_preprocessor=dict(mean=[128.], std=[64.]))
+    for key, value in kwargs.items():
+        if (isinstance(value, dict) and isinstance(cfg.get(key), dict)
+                and 'type' not in value):
+            cfg[key] = {**cfg[key], **value}
+        else:
+            cfg[key] = value
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    return model
+
+
+def batch(n=3, k=3, valid=None, seed=0):
+    """Normalised inputs (B, 1, 28, 28) and samples with float crops."""
+    g = torch.Generator().manual_seed(seed)
+    inputs = torch.randn(n, 1, 28, 28, generator=g)
+    samples = []
+    for i in range(n):
+        s = DataSample(metainfo=dict(sample_idx=100 + i))
+        s.set_gt_label(i % 5)
+        s.set_field(torch.randn(k, 1, 28, 28, generator=g), 'part_imgs')
+        v = torch.ones(k, dtype=torch.bool) if valid is None else valid[i]
+        s.set_field(torch.as_tensor(v, dtype=torch.bool), 'part_valid')
+        samples.append(s)
+    return inputs, samples
+
+
+def raw_batch(n=4, k=3, valid=None, seed=0):
+    """The same as the dataloader gives: uint8 images and crops."""
+    g = torch.Generator().manual_seed(seed)
+    inputs = [
+        torch.randint(0, 256, (1, 28, 28), generator=g, dtype=torch.uint8)
+        for _ in range(n)
+    ]
+    samples = []
+    for i in range(n):
+        s = DataSample(metainfo=dict(sample_idx=i))
+        s.set_gt_label(i % 5)
+        s.set_field(
+            torch.randint(
+                0, 256, (k, 1, 28, 28), generator=g, dtype=torch.uint8),
+            'part_imgs')
+        v = torch.ones(k, dtype=torch.bool) if valid is None else valid[i]
+        s.set_field(torch.as_tensor(v, dtype=torch.bool), 'part_valid')
+        samples.append(s)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def crop_logits(model, crop):
+    """Local logits of one crop (1, 28, 28), by the stream's modules."""
+    x = model.local_backbone(crop[None])
+    return model.local_head(model.local_neck(x))[0]
+
+
+# ----------------------------------------------------------------- the neck
+@pytest.mark.parametrize('steps', [1, 3, 10])
+@pytest.mark.parametrize('width', [7, 32, 512])
+def test_neck_shapes_any_steps_and_width(steps, width):
+    m = neck(in_channels=width, num_steps=steps, hidden_channels=6)
+    x4 = torch.randn(2, width, 5, 3)
+    assert m((x4, ))[0].shape == (2, 6)
+    assert m(torch.randn(2, width))[0].shape == (2, 6)
+    assert m.step_states(x4).shape == (2, steps, 6)
+    for how in ('sum', 'mean', 'last', 'step'):
+        m.aggregation = how
+        assert m((x4, ))[0].shape == (2, 6)
+    m.aggregation = 'all'
+    assert m((x4, ))[0].shape == (2, steps, 6)
+
+
+def test_neck_equals_lstm_equations_and_attention():
+    torch.manual_seed(1)
+    m = neck(num_steps=6).eval()
+    fmap = torch.randn(3, 12, 4, 4)
+    pooled = fmap.mean((2, 3)).double().numpy()
+    ref = numpy_lstm_states(m.lstm, pooled, 6)  # (B, T, D)
+    states = m.step_states(fmap).detach().double().numpy()
+    np.testing.assert_allclose(states, ref, rtol=1e-5, atol=1e-6)
+    w = m.attention.weight.detach().double().numpy()[0]
+    b = m.attention.bias.detach().double().numpy()[0]
+    score = ref @ w + b
+    alpha = np.exp(score - score.max(1, keepdims=True))
+    alpha /= alpha.sum(1, keepdims=True)
+    out = m((fmap, ))[0].detach().double().numpy()
+    np.testing.assert_allclose(
+        out, (alpha[..., None] * ref).sum(1), rtol=1e-5, atol=1e-6)
+    # summation over steps 1..k and one step
+    m.aggregation, m.steps = 'sum', 3
+    np.testing.assert_allclose(
+        m((fmap, ))[0].detach().numpy(), ref[:, :3].sum(1), atol=1e-5)
+    m.aggregation, m.step = 'step', 2
+    np.testing.assert_allclose(
+        m((fmap, ))[0].detach().numpy(), ref[:, 1], atol=1e-5)
+
+
+def test_attention_weights_sum_to_one():
+    torch.manual_seed(2)
+    m = neck(num_steps=7)
+    with torch.no_grad():
+        m.attention.weight.mul_(50)  # far from uniform
+    w = m.attention_weights(m.step_states(torch.randn(4, 12)))
+    assert w.shape == (4, 7)
+    assert (w >= 0).all()
+    torch.testing.assert_close(w.sum(1), torch.ones(4))
+    assert w.max() > 1.5 / 7  # not trivially uniform
+
+
+def test_neck_wrong_width_and_settings_are_clear():
+    m = neck(in_channels=12)
+    with pytest.raises(ConfigError, match='in_channels'):
+        m(torch.randn(2, 10, 3, 3))
+    with pytest.raises(ConfigError, match='aggregation'):
+        neck(aggregation='max')
+    with pytest.raises(ConfigError, match='steps'):
+        neck(aggregation='sum', steps=9)
+    with pytest.raises(ConfigError, match='num_steps'):
+        neck(num_steps=0)
+
+
+# ----------------------------------------------------- plug-and-play neck
+@pytest.mark.parametrize('backbone,width', [
+    (dict(type='ResNet', depth=18), 512),
+    (dict(type='VGG', depth=11, with_last_pool=False), 512),
+    (dict(type='TopDownNet', arch='lenetfc', mode='bu', in_channels=3), 32),
+])
+def test_neck_after_any_backbone_in_image_classifier(backbone, width):
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=backbone,
+            neck=dict(
+                type='RecurrentAttentionNeck',
+                in_channels=width,
+                hidden_channels=16,
+                num_steps=3),
+            head=dict(
+                type='StackedLinearClsHead',
+                num_classes=4,
+                in_channels=16,
+                mid_channels=[16])))
+    x = torch.randn(2, 3, 32, 32)
+    samples = [DataSample().set_gt_label(i) for i in range(2)]
+    loss = model(x, samples, mode='loss')['loss']
+    loss.backward()
+    assert model.neck.lstm.weight_ih_l0.grad.abs().sum() > 0
+    assert model.neck.attention.weight.grad.abs().sum() > 0
+    assert model(x, mode='tensor').shape == (2, 4)
+
+
+# ------------------------------------------------------ multi-step head
+def test_multi_step_head_loss_is_mean_of_step_ces():
+    torch.manual_seed(3)
+    head = MODELS.build(
+        dict(
+            type='MultiStepClsHead',
+            head=dict(type='LinearClsHead', num_classes=4, in_channels=6)))
+    x = torch.randn(3, 5, 6)
+    labels = [1, 3, 0]
+    samples = [DataSample().set_gt_label(y) for y in labels]
+    logits = x @ head.head.fc.weight.T + head.head.fc.bias  # (B, T, C)
+    logp = logits.log_softmax(-1)
+    ref = -torch.stack([logp[i, :, y] for i, y in enumerate(labels)]).mean()
+    torch.testing.assert_close(head.loss((x, ), samples)['loss'], ref)
+    torch.testing.assert_close(head((x, )), logits[:, -1])
+    head.test_step = 2
+    torch.testing.assert_close(head((x, )), logits[:, 1])
+    with pytest.raises(ConfigError, match="aggregation='all'"):
+        head((torch.randn(3, 6), ))
+
+
+# ------------------------------------------------- two-stream classifier
+def test_loss_equals_weighted_cross_entropies_by_hand():
+    model = two_stream(global_weight=0.7, local_weight=1.3)
+    # one valid crop per image: the training draw is forced
+    valid = [[False, True, False], [True, False, False], [False, False, True]]
+    inputs, samples = batch(valid=valid)
+    losses = model(inputs, samples, mode='loss')
+    labels = torch.tensor([s.gt_label.item() for s in samples])
+    g = model.backbone(inputs)[-1].mean((2, 3))  # class map, GAP
+    ce_g = -g.log_softmax(-1)[torch.arange(3), labels].mean()
+    chosen = torch.stack(
+        [samples[i].part_imgs[torch.as_tensor(valid[i])][0] for i in range(3)])
+    feat = model.local_backbone(chosen)[-1].mean((2, 3))
+    l_logits = model.local_head.fc(model.local_neck(feat)[0])
+    ce_l = -l_logits.log_softmax(-1)[torch.arange(3), labels].mean()
+    torch.testing.assert_close(losses['global_loss'], 0.7 * ce_g)
+    torch.testing.assert_close(losses['local_loss'], 1.3 * ce_l)
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    total.backward()
+    for module in (model.backbone, model.local_backbone, model.local_neck,
+                   model.local_head):
+        assert any(p.grad is not None and p.grad.abs().sum() > 0
+                   for p in module.parameters())
+
+
+def test_training_draws_one_valid_crop_per_image():
+    model = two_stream()
+    valid = [[True, False, True], [False, True, True], [True, True, True]]
+    inputs, samples = batch(valid=valid)
+    seen = []
+    model.local_backbone.register_forward_hook(
+        lambda m, a, o: seen.append(a[0].detach().clone()))
+    drawn = set()
+    for seed in range(12):
+        torch.manual_seed(seed)
+        seen.clear()
+        model(inputs, samples, mode='loss')
+        crops = seen[0]
+        assert crops.shape == (3, 1, 28, 28)  # ONE crop per image
+        for i in range(3):
+            matches = [
+                j for j in range(3)
+                if torch.equal(crops[i], samples[i].part_imgs[j])
+            ]
+            assert len(matches) == 1 and valid[i][matches[0]]
+            drawn.add((i, matches[0]))
+    # every valid crop gets drawn at some point
+    assert drawn == {(i, j) for i in range(3) for j in range(3) if valid[i][j]}
+
+
+def test_image_without_valid_crop_is_left_out_of_local_loss():
+    model = two_stream()
+    valid = [[False, False], [True, False], [False, True]]
+    inputs, samples = batch(k=2, valid=valid)
+    torch.manual_seed(0)
+    losses = model(inputs, samples, mode='loss')
+    labels = torch.tensor([1, 2])
+    chosen = torch.stack([samples[1].part_imgs[0], samples[2].part_imgs[1]])
+    # the two drawn crops as one batch (BatchNorm in training mode)
+    logits = model.local_head(model.local_neck(model.local_backbone(chosen)))
+    torch.testing.assert_close(losses['local_loss'],
+                               F.cross_entropy(logits, labels))
+    none = [[False, False]] * 3
+    inputs, samples = batch(k=2, valid=none)
+    losses = model(inputs, samples, mode='loss')
+    assert float(losses['local_loss']) == 0.
+    losses['local_loss'].backward()  # still in the graph
+
+
+@pytest.mark.parametrize('protocol', ['mean', 'first', 'random'])
+def test_eval_protocols_against_per_crop_reference(protocol):
+    model = two_stream(eval_protocol=protocol).eval()
+    valid = [[True, True, True], [False, True, True], [False, False, False]]
+    inputs, samples = batch(valid=valid)
+    with torch.no_grad():
+        fused = model(inputs, samples, mode='tensor')
+        g = model.backbone(inputs)[-1].mean((2, 3))
+        for i in range(3):
+            idx = [j for j in range(3) if valid[i][j]]
+            per = [crop_logits(model, samples[i].part_imgs[j]) for j in idx]
+            if not idx:
+                local = torch.zeros(5)
+            elif protocol == 'mean':
+                local = torch.stack(per).mean(0)
+            elif protocol == 'first':
+                local = per[0]
+            else:
+                rng = np.random.default_rng([0, 100 + i])
+                local = per[int(rng.integers(len(idx)))]
+            torch.testing.assert_close(
+                fused[i], g[i] + local, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize('protocol', ['mean', 'first', 'random'])
+def test_two_evaluations_give_identical_scores(protocol):
+    model = two_stream(eval_protocol=protocol)
+    valid = [[True, False, True], [True, True, True], [False, True, True],
+             [True, True, False]]
+    data = raw_batch(valid=valid)
+    model.eval()
+
+    def scores(preds):
+        return [torch.cat([s.pred_score, s.local_score]) for s in preds]
+
+    first = scores(model.val_step(copy.deepcopy(data)))
+    torch.manual_seed(123)  # other global RNG state
+    second = scores(model.val_step(copy.deepcopy(data)))
+    for a, b in zip(first, second):
+        assert torch.equal(a, b)
+    # also whatever the batch: the reversed batch gives the same per image
+    rev = dict(
+        inputs=data['inputs'][::-1],
+        data_samples=copy.deepcopy(data['data_samples'][::-1]))
+    third = scores(model.val_step(rev))[::-1]
+    for a, b in zip(first, third):
+        torch.testing.assert_close(a, b)
+    # the scores are not saturated: different crops give different scores
+    assert len({round(float(s[0]), 6) for s in first}) > 1
+
+
+def test_log_softmax_fusion_and_weights():
+    model = two_stream(
+        fusion='log_softmax', global_weight=0.5, local_weight=0.5).eval()
+    inputs, samples = batch(k=1)
+    with torch.no_grad():
+        fused = model(inputs, samples, mode='tensor')
+        g = model.backbone(inputs)[-1].mean((2, 3))
+        loc = torch.stack(
+            [crop_logits(model, s.part_imgs[0]) for s in samples])
+        preds = model(inputs, copy.deepcopy(samples), mode='predict')
+    ref = 0.5 * (g.log_softmax(-1) + loc.log_softmax(-1))
+    torch.testing.assert_close(fused, ref, rtol=1e-5, atol=1e-5)
+    for i, p in enumerate(preds):
+        torch.testing.assert_close(p.pred_score, ref[i].softmax(-1))
+        assert int(p.pred_label) == int(ref[i].argmax())
+        torch.testing.assert_close(p.global_score, g[i])
+        torch.testing.assert_close(p.local_score, loc[i])
+
+
+def test_one_hot_last_step_attention_equals_cnn_lstm_last_step():
+    """Attention forced to one-hot on step T == the "CNN + LSTM" variant
+    (MultiStepClsHead, last step at test) with the same weights."""
+    attn = two_stream().eval()
+    lstm = two_stream(
+        local_neck=dict(aggregation='all'),
+        local_head=dict(
+            type='MultiStepClsHead',
+            head=dict(type='LinearClsHead', num_classes=5,
+                      in_channels=8))).eval()
+    state = {
+        k.replace('local_head.fc.', 'local_head.head.fc.'): v
+        for k, v in attn.state_dict().items()
+    }
+    lstm.load_state_dict(state)
+
+    def one_hot(states):
+        w = torch.zeros(states.shape[:2])
+        w[:, -1] = 1.
+        return w
+
+    inputs, samples = batch(valid=[[True, True, False]] * 3)
+    with torch.no_grad():
+        before = attn(inputs, samples, mode='tensor')
+        attn.local_neck.attention_weights = one_hot
+        forced = attn(inputs, samples, mode='tensor')
+        ref = lstm(inputs, samples, mode='tensor')
+    torch.testing.assert_close(forced, ref)
+    assert not torch.allclose(before, ref)  # the learnt attention differs
+
+
+def test_set_mode_passes_all_crops_and_mask():
+    calls = {}
+
+    class MeanValid(nn.Module):
+
+        def forward(self, feats, valid):
+            x = feats[-1].mean((3, 4))  # (B, K, C)
+            calls['shape'], calls['valid'] = feats[-1].shape, valid
+            w = valid.float().unsqueeze(-1)
+            return ((x * w).sum(1) / w.sum(1).clamp(min=1), )
+
+    model = two_stream(
+        local_mode='set',
+        local_neck=MeanValid(),
+        local_head=dict(type='LinearClsHead', num_classes=5, in_channels=32),
+        fusion='log_softmax')
+    valid = [[True, False, True], [True, True, True], [False, True, False]]
+    inputs, samples = batch(valid=valid)
+    losses = model(inputs, samples, mode='loss')
+    assert calls['shape'][:2] == (3, 3)
+    assert calls['valid'].tolist() == valid
+    assert torch.isfinite(losses['local_loss'])
+    model.eval()
+    with torch.no_grad():
+        out = model(inputs, samples, mode='tensor')
+        ref_local = []
+        for i in range(3):
+            f = model.local_backbone(samples[i].part_imgs)[-1].mean((2, 3))
+            keep = torch.as_tensor(valid[i])
+            ref_local.append(model.local_head.fc(f[keep].mean(0)))
+        g = model.backbone(inputs)[-1].mean((2, 3))
+    ref = g.log_softmax(-1) + torch.stack(ref_local).log_softmax(-1)
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_bad_inputs_give_clear_errors():
+    model = two_stream()
+    inputs, samples = batch()
+    bare = [DataSample().set_gt_label(0) for _ in range(3)]
+    with pytest.raises(ConfigError, match='PartCrops'):
+        model(inputs, bare, mode='loss')
+    with pytest.raises(ConfigError, match='data samples'):
+        model(inputs, None, mode='tensor')
+    for s in samples:  # (C, h, w) instead of (K, C, h, w)
+        s.set_field(s.part_imgs[0], 'part_imgs')
+    with pytest.raises(ConfigError, match=r'\(B, K, C, h, w\)'):
+        model(inputs, samples, mode='loss')
+    inputs, samples = batch()
+    with pytest.raises(ConfigError, match='3 sets of crops'):
+        model(inputs[:2], samples, mode='loss')
+    with pytest.raises(ConfigError, match='eval_protocol'):
+        two_stream(eval_protocol='best')
+    with pytest.raises(ConfigError, match='local_neck'):
+        two_stream(local_mode='set', local_neck=None)
+    with pytest.raises(ConfigError, match='fusion'):
+        two_stream(fusion='probs')
+    # the data preprocessor rejects uint8 crops that bypass it
+    data = raw_batch()
+    with pytest.raises(ConfigError, match='uint8'):
+        model(torch.zeros(4, 1, 28, 28), data['data_samples'], mode='loss')
+
+
+def test_part_crops_from_gt_bboxes():
+    from mmfg.datasets.transforms import PartCrops
+    img = np.zeros((40, 60), np.uint8)
+    img[10:20, 30:50] = 200
+    res = PartCrops(
+        num_parts=2, crop_size=8, source='gt_bboxes')(
+            dict(img=img, gt_bboxes=np.array([[30, 10, 50, 20]], np.float32)))
+    assert res['part_imgs'].shape == (2, 8, 8)
+    assert (res['part_imgs'][0] == 200).all()
+    assert res['part_valid'].tolist() == [True, False]
+    np.testing.assert_array_equal(res['part_boxes'][0], [30, 10, 50, 20])
+    with pytest.raises(ConfigError, match='with_bbox'):
+        PartCrops(num_parts=1, crop_size=8, source='gt_bboxes')(dict(img=img))
