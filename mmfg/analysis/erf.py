@@ -9,7 +9,8 @@ the formula is :func:`mmfg.models.utils.erf_sizes`).
 * TD network: Eq. 1 holds for chains, and a TD network merges paths of
   different ERF at every resolution merge (Sec. 3.2). :func:`td_chains`
   gives one chain per input scale: the Gaussian blur + subsampling that
-  makes that input (kernel ``2 ceil(3 sigma) + 1``, stride = factor), the
+  makes that input (TensorFlow's Gaussian resize: ``3 f`` taps for sigma
+  ``f / 2``, stride = factor; see ``GaussianBlurPool.kernel_size``), the
   convolutions of that scale's branch and of every later level, where a
   nearest-neighbour upsampling by ``u`` counts as a layer of kernel 1 and
   stride ``1/u`` (it widens nothing and divides the jump). The last rows of
@@ -42,7 +43,7 @@ def td_chains(backbone):
             blur = backbone.pyramid[str(f)]
             chain.append(
                 (f'input x1/{f} (Gaussian blur sigma '
-                 f'{blur.sigma:.3g}, subsample)', 2 * blur.radius + 1, f))
+                 f'{blur.sigma:.3g}, subsample)', blur.kernel_size, f))
         if hasattr(stage, 'branch'):
             chain += _layers(stage.branch, f'stages.{j}.branch')
         if hasattr(stage, 'merge'):

@@ -131,7 +131,7 @@ def test_td_builds_blurred_pyramid_and_ends_at_full_resolution(
     }
     assert sorted(pools) == [2, 4]
     for f, pool in pools.items():
-        assert pool.sigma == pytest.approx(2 * f / 6)
+        assert pool.sigma == pytest.approx(f / 2)  # TF Gaussian resize
     outs = td(torch.randn(2, inc, size, size))
     assert [o.shape[-1] for o in outs] == [size // 4, size // 2, size]
     bu = TopDownNet(arch, 'bu', inc, out_indices=(0, 1, 2)).eval()
@@ -154,14 +154,40 @@ def test_non_divisible_sizes(mode, hw):
 
 
 @pytest.mark.parametrize('mode,shape', [('bu', (512, 7, 7)),
-                                        ('td', (64, 56, 56)),
-                                        ('td_uni', (128, 56, 56))])
+                                        ('td', (64, 224, 224)),
+                                        ('td_uni', (128, 224, 224))])
 def test_resnet18_at_224(mode, shape):
+    """TD ends at the input resolution (the paper's premise; the
+    reference's Imagenette ResNet18-TD, 5 input scales)."""
     m = TopDownNet('resnet18', mode, 3).eval()
     with torch.no_grad():
         out = m(torch.randn(1, 3, 224, 224))
     assert len(out) == 1 and out[0].shape == (1, ) + shape
     assert m.out_channels == [shape[0]]
+
+
+def test_resnet18_td_follows_the_reference_layout():
+    """Reference ResNet18-TD: a conv of the 1/16 image, upsampled and merged
+    with the 1/8 image, then the stages at 1/8, 1/4, 1/2 and 1 (each level
+    merging its own scale's image)."""
+    m = TopDownNet('resnet18', 'td', 3, out_indices=(0, 1, 2, 3)).eval()
+    x = torch.randn(1, 3, 128, 96)
+    assert sorted(m.input_pyramid(x)) == [1, 2, 4, 8, 16]
+    assert [lv.factor for lv in m.level_specs] == [8, 4, 2, 1]
+    with torch.no_grad():
+        outs = m(x)
+    assert [o.shape[-2:] for o in outs] == [(16, 12), (32, 24), (64, 48),
+                                            (128, 96)]
+    # the 1/16 input is computed at 1/16 of the image
+    seen = []
+
+    def hook(mod, inputs, output):
+        seen.append(tuple(output.shape[-2:]))
+
+    m.pyramid['16'].register_forward_hook(hook)
+    with torch.no_grad():
+        m(x)
+    assert seen == [(8, 6)]
 
 
 @pytest.mark.parametrize('arch', list(TABLE1))

@@ -238,14 +238,18 @@ def test_erf_tool_matches_eq1_by_hand(tmp_path):
     assert [r['jump'] for r in bu] == [1, 2, 2, 4, 4, 4]
     out = erf_tables(TD_CFG)
     td = out['result']['td']
-    # coarsest input: blur 9 px (sigma 4/3, radius 4) with stride 4, conv3
-    # at jump 4 (+8), upsample (jump 2), merge 3x3 (+4), conv5 (+8),
-    # upsample (jump 1), merge 3x3 (+2), conv5 (+4)
-    assert td['4'][-1]['erf'] == 35
-    assert td['2'][-1]['erf'] == 31
+    # coarsest input: TF Gaussian resize by 4 (sigma 2, taps at +-0.5 ...
+    # +-5.5: 12 px) with stride 4, conv3 at jump 4 (+8), upsample (jump 2),
+    # merge 3x3 (+4), conv5 (+8), upsample (jump 1), merge 3x3 (+2), conv5
+    # (+4): 12 + 8 + 4 + 8 + 2 + 4 = 38
+    assert td['4'][0]['kernel'] == 12 and td['2'][0]['kernel'] == 6
+    assert td['4'][-1]['erf'] == 38
+    # 1/2: resize 6 px, stride 2; merge 3x3 (+4), conv5 (+8), up, merge
+    # 3x3 (+2), conv5 (+4) and the branch conv5 at jump 2 (+8): 32
+    assert td['2'][-1]['erf'] == 32
     assert td['1'][-1]['erf'] == 11  # conv5, merge 3x3, conv5, 1x1
-    assert out['summary'] == ('ERF at the output per input scale: 1/4: 35, '
-                              '1/2: 31, 1/1: 11; BU: 24')
+    assert out['summary'] == ('ERF at the output per input scale: 1/4: 38, '
+                              '1/2: 32, 1/1: 11; BU: 24')
     # the command line prints the tables and writes the same JSON
     proc = run_tool([ERF, TD_CFG, '--json', str(tmp_path / 'erf.json')])
     assert_ok(proc)

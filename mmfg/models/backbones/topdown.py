@@ -35,7 +35,8 @@ class TopDownNet(BaseBackbone):
     **TD** (``mode`` in ``'td'``, ``'td_uni'``, ``'td_rev'``; paper Sec. 3,
     Fig. 2): the network takes the full-resolution image, builds one input
     per stage resolution with :class:`GaussianBlurPool` (Sec. 3.1; factors
-    1, 2, 4 for the paper's CIFAR/MNIST nets, sigma ``2 f / 6``) and runs the
+    1, 2, 4 for the paper's CIFAR/MNIST nets; TensorFlow's anti-aliased
+    Gaussian resize of the reference models, sigma ``f / 2``) and runs the
     stages in reverse order, coarsest first:
 
     * coarsest level: the stage's convolutions (residual nets: the input
@@ -61,9 +62,11 @@ class TopDownNet(BaseBackbone):
     + ``LinearClsHead``.
 
     Sizes: every downsampling by ``f`` gives ``ceil(H / f)`` pixels
-    (TensorFlow 'SAME' convention of the reference code, blur inputs and BU
-    pooling alike), and TD upsampling resizes (nearest) to the exact size of
-    the next finer input, so any input size works; for sizes divisible by
+    (TensorFlow 'SAME' convention of the reference code for BU pooling; the
+    reference's blur inputs have ``floor(H / f)``, the same for the
+    divisible sizes of every built-in configuration), and TD upsampling
+    resizes (nearest) to the exact size of the next finer input, so any
+    input size works; for sizes divisible by
     the total factor this is plain upsampling by 2. Built-in archs expect
     28x28 (MNIST: LeNetFC, NIN-light), 32x32 (CIFAR: NIN, ResNet32) or
     >= 32 px (ResNet18, e.g. 224-448).
@@ -83,9 +86,10 @@ class TopDownNet(BaseBackbone):
             pre-activation nets and after the class convolution).
         blur_sigma (float, optional): Gaussian sigma of the input pyramid in
             units of the factor: ``sigma = blur_sigma * f``; default
-            ``2 / 6`` (the reference code).
-        blur_padding (str): border handling of the blur. Defaults to
-            ``'reflect'`` (the reference code).
+            ``1 / 2`` (TensorFlow's Gaussian resize, the reference models).
+        blur_padding (str): border handling of the blur
+            (:class:`GaussianBlurPool` ``border``). Defaults to
+            ``'renormalise'`` (TensorFlow's resize, the reference models).
         upsample_mode (str): ``'nearest'`` (paper) or ``'bilinear'``.
         drop_rate (float, optional): override the family's dropout.
         conv_bias (bool, optional): override the family's conv bias.
@@ -95,9 +99,11 @@ class TopDownNet(BaseBackbone):
         input ``(N, in_channels, H, W)``; output a tuple with one
         ``(N, C, H_l, W_l)`` map per ``out_indices``; for the last level
         ``H_l = ceil(H / F)`` with ``F`` the coarsest factor (BU), or
-        ``ceil(H / F0)`` with ``F0`` the finest factor (TD; ``F0 = 1``
-        except for ``resnet18``, whose stem stride 4 the TD replaces by
-        blur-downsampled inputs, so its finest level is at 1/4).
+        ``H`` (TD: every TD network ends at the input resolution; for
+        ``resnet18`` the blur-downsampled inputs replace the stride-4 stem,
+        its levels are at 1/8, 1/4, 1/2 and 1, with one more input at 1/16
+        merged into the coarsest level, as in the reference's
+        ResNet18-TD).
     """
 
     def __init__(self,
@@ -108,7 +114,7 @@ class TopDownNet(BaseBackbone):
                  class_conv_norm_act: bool = True,
                  out_indices: Sequence[int] = (-1, ),
                  blur_sigma: Optional[float] = None,
-                 blur_padding: str = 'reflect',
+                 blur_padding: str = 'renormalise',
                  upsample_mode: str = 'nearest',
                  drop_rate: Optional[float] = None,
                  conv_bias: Optional[bool] = None,
@@ -252,6 +258,13 @@ class TopDownNet(BaseBackbone):
     def _build_td(self, blur_sigma, blur_padding):
         arch = self.arch
         factors = sorted({lv.factor for lv in self.level_specs})
+        # Residual nets with a downsampling stem (ResNet18): one more, twice
+        # coarser input before the coarsest level, as in the reference's
+        # ResNet18-TD (5 scales: 1/16 ... 1 of the image for its 4 stages).
+        self.extra_factor = None
+        if arch.residual and arch.stem_stride > 1:
+            self.extra_factor = 2 * factors[-1]
+            factors.append(self.extra_factor)
         self.pyramid = nn.ModuleDict({
             str(f):
             GaussianBlurPool(f, None if blur_sigma is None else blur_sigma * f,
@@ -266,6 +279,12 @@ class TopDownNet(BaseBackbone):
             if arch.residual:
                 m.branch = self._input_conv(width)
                 blocks = []
+                if j == 0 and self.extra_factor is not None:
+                    # reference: conv of the 1/(2F) image, nearest
+                    # upsampling, add + concat with the conv of the 1/F
+                    # image, 3x3 conv (TDMerge without lateral 1x1)
+                    m.pre_branch = self._input_conv(width)
+                    m.pre_merge = self._merge(width, width, order)
                 if j == 0:
                     cin = width
                     channels = level.channels
@@ -318,6 +337,9 @@ class TopDownNet(BaseBackbone):
             f = lv.factor
             if f not in out:
                 out[f] = x if f == 1 else self.pyramid[str(f)](x)
+        f = getattr(self, 'extra_factor', None)
+        if f is not None:
+            out[f] = self.pyramid[str(f)](x)
         return out
 
     def forward(self, x: torch.Tensor):
@@ -336,6 +358,9 @@ class TopDownNet(BaseBackbone):
                 image = inputs[lv.factor]
                 if j == 0:
                     x = m.branch(image) if hasattr(m, 'branch') else image
+                    if hasattr(m, 'pre_branch'):
+                        coarse = m.pre_branch(inputs[self.extra_factor])
+                        x = m.pre_merge(coarse, x)
                 else:
                     high = m.branch(image)
                     if hasattr(m, 'up'):

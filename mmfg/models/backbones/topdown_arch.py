@@ -200,6 +200,10 @@ def derive_levels(arch: ArchSpec, mode: str) -> List[LevelSpec]:
 
     if mode == 'bu':
         return [level(s, f) for s, f in zip(stages, factors)]
+    # TD: the input pyramid replaces the stem's downsampling (ResNet18's
+    # 7x7/2 conv + 3x3/2 pool), so the finest level is at full resolution,
+    # as in the reference's Imagenette ResNet18-TD.
+    factors = [f // arch.stem_stride for f in factors]
     order = list(range(n - 1, -1, -1))  # coarse (deepest BU stage) first
     if mode == 'td':
         return [level(stages[s], factors[s]) for s in order]
