@@ -6,8 +6,13 @@ Per model: Grad-CAM (:class:`mmfg.visualization.ClassifierCAM`) of the
 class of each scored image (every model predicts it: it is both the
 predicted and the true class) at the target layer (default
 :func:`mmfg.visualization.default_target_layer`), in ``[0, 1]`` at the
-image size; precision / recall of ``CAM > cam_threshold`` against the
-object mask ``grey > threshold * max`` (:mod:`mmfg.evaluation.localization`).
+image size, normalised as the reference code does (``cam_normalize='mean'``:
+the raw map minus its mean, resized, ReLU, divided by its maximum;
+``'minmax'``: the grad-cam package's ReLU + min-max, which makes masks cover
+most of the image); precision / recall of ``CAM > cam_threshold`` against
+the object mask ``grey > threshold * max``
+(:mod:`mmfg.evaluation.localization`), next to the masks' areas (fraction
+of the image): a mask covering everything has precision = object area.
 """
 import numpy as np
 
@@ -32,6 +37,7 @@ def localization_benchmark(models,
                            num_samples=1000,
                            target_layer=None,
                            batch_size=128,
+                           cam_normalize='mean',
                            log=print):
     """What ``tools/topdown/localization.py`` computes.
 
@@ -46,13 +52,17 @@ def localization_benchmark(models,
         target_layer (str, optional): dotted module name in every
             classifier; default per model.
         batch_size (int): images per forward / CAM pass.
+        cam_normalize (str): ``'mean'`` (reference, default) or
+            ``'minmax'`` (see the module docstring).
 
     Returns:
         dict: ``result`` (the JSON: ``threshold``, ``cam_threshold``,
         ``num_samples``, ``num_scored``, ``grad_cam_version``, ``models``
         with ``name``, ``config``, ``checkpoint``, ``accuracy``,
-        ``target_layer``, ``cam_size`` and the
-        :func:`~mmfg.evaluation.summarise_localization` fields) and, for
+        ``target_layer``, ``cam_size``, ``cam_area`` (mean fraction of the
+        image inside the CAM mask) and the
+        :func:`~mmfg.evaluation.summarise_localization` fields; and
+        ``object_area``, the same for the object masks) and, for
         figures, ``cfg`` (first config), ``images`` ``(M, C, H, W)`` and
         ``labels`` ``(M,)`` of the scored images, ``indices`` ``(M,)``
         (their test-set indices), ``objects`` ``(M, H, W)`` bool,
@@ -117,6 +127,8 @@ def localization_benchmark(models,
     result = dict(
         threshold=threshold,
         cam_threshold=cam_threshold,
+        cam_normalize=cam_normalize,
+        object_area=float(objs.mean()),
         num_samples=len(images),
         num_scored=int(len(keep)),
         grad_cam_version=_version('grad-cam'),
@@ -125,7 +137,8 @@ def localization_benchmark(models,
     for m in entries:
         # y is every model's prediction on these images (explicit targets
         # only spare a second argmax)
-        cam_gen = ClassifierCAM(m['net'], target_layer=m['layer'])
+        cam_gen = ClassifierCAM(
+            m['net'], target_layer=m['layer'], normalize=cam_normalize)
         cam = cam_gen(x, targets=y, batch_size=batch_size).numpy()
         hw = cam_gen.layer_size
         mask = cam > cam_threshold
@@ -140,11 +153,13 @@ def localization_benchmark(models,
                 accuracy=float(m['correct'].mean()),
                 target_layer=m['layer_name'],
                 cam_size=list(hw) if hw else None,
+                cam_area=float(mask.mean()),
                 **summary))
         log(f"{m['name']}: accuracy {100 * m['correct'].mean():.2f}%, "
             f"Grad-CAM of {m['layer_name']} ({hw[0]}x{hw[1]}): precision "
             f"{_fmt(summary['precision'])}, recall "
-            f"{_fmt(summary['recall'])} on {len(keep)} images")
+            f"{_fmt(summary['recall'])}, mask area {mask.mean():.3f} "
+            f'(objects {objs.mean():.3f}) on {len(keep)} images')
     return dict(
         result=result,
         cfg=cfg0,

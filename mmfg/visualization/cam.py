@@ -19,6 +19,11 @@ import torch.nn as nn
 
 from mmfg.utils.errors import ConfigError
 
+#: how a raw map becomes a map in [0, 1]: ``'minmax'`` (the grad-cam
+#: package: ReLU, min-max, resize) or ``'mean'`` (the Top-Down reference's
+#: Grad-CAM: subtract the map's mean, resize, ReLU, divide by the maximum)
+CAM_NORMALIZATIONS = ('minmax', 'mean')
+
 #: method name -> class name in ``pytorch_grad_cam``
 CAM_METHODS = {
     'gradcam': 'GradCAM',
@@ -146,6 +151,64 @@ def _targets(targets, num):
     return [ClassifierOutputTarget(t) for t in targets]
 
 
+def mean_normalise_cams(cams, size):
+    """The Top-Down reference's CAM normalisation (giannislelekas/topdown,
+    ``run_gradcam.py``): each raw map (weighted sum of the layer's
+    activations, no ReLU) minus its mean, bilinear resize (half-pixel
+    centres, as OpenCV's ``INTER_LINEAR``) to ``size``, ReLU, divided by its
+    maximum (an all-zero map stays zero).
+
+    Args:
+        cams (ndarray): ``(B, h, w)`` raw maps.
+        size (tuple[int, int]): output ``(H, W)``.
+
+    Returns:
+        ndarray: float32 ``(B, H, W)`` in ``[0, 1]``.
+    """
+    cams = np.asarray(cams, dtype=np.float64)
+    cams = cams - cams.mean(axis=(1, 2), keepdims=True)
+    t = torch.from_numpy(cams)[:, None]
+    if tuple(t.shape[-2:]) != tuple(size):
+        t = torch.nn.functional.interpolate(
+            t, size=tuple(size), mode='bilinear', align_corners=False)
+    out = t[:, 0].clamp(min=0).numpy()
+    peak = out.max(axis=(1, 2), keepdims=True)
+    out = np.divide(out, peak, out=np.zeros_like(out), where=peak > 0)
+    return out.astype(np.float32)
+
+
+def _mean_normalised(cam_cls):
+    """``cam_cls`` (a ``pytorch_grad_cam`` method) with
+    :func:`mean_normalise_cams` in place of its ReLU + min-max scaling."""
+
+    class MeanNormalisedCAM(cam_cls):
+
+        def compute_cam_per_layer(self, input_tensor, targets, eigen_smooth):
+            acts = [
+                a.detach().cpu().numpy()
+                for a in self.activations_and_grads.activations
+            ]
+            grads = [
+                g.detach().cpu().numpy()
+                for g in self.activations_and_grads.gradients
+            ]
+            width, height = self.get_target_width_height(input_tensor)
+            out = []
+            for i, layer in enumerate(self.target_layers):
+                cam = self.get_cam_image(input_tensor, layer, targets,
+                                         acts[i] if i < len(acts) else None,
+                                         grads[i] if i < len(grads) else None,
+                                         eigen_smooth)
+                out.append(mean_normalise_cams(cam, (height, width))[:, None])
+            return out
+
+        def aggregate_multi_layers(self, cam_per_target_layer):
+            return np.concatenate(cam_per_target_layer, axis=1).mean(axis=1)
+
+    MeanNormalisedCAM.__name__ = f'MeanNormalised{cam_cls.__name__}'
+    return MeanNormalisedCAM
+
+
 class ClassifierCAM:
     """Class activation maps of a classifier at one of its layers.
 
@@ -160,6 +223,9 @@ class ClassifierCAM:
         method (str): one of :data:`CAM_METHODS` (default ``'gradcam'``).
         reshape_transform (callable, optional): for layers whose output is
             not ``(B, D, h, w)`` (e.g. ViT tokens), see ``grad-cam``.
+        normalize (str): ``'minmax'`` (default: the grad-cam package's ReLU
+            then min-max scaling, then resize) or ``'mean'`` (the Top-Down
+            reference's Grad-CAM: :func:`mean_normalise_cams`).
 
     After a call, ``layer_size`` is the target layer's ``(h, w)``.
 
@@ -173,7 +239,12 @@ class ClassifierCAM:
                  model,
                  target_layer=None,
                  method='gradcam',
-                 reshape_transform=None):
+                 reshape_transform=None,
+                 normalize='minmax'):
+        if normalize not in CAM_NORMALIZATIONS:
+            raise ConfigError(f'unknown CAM normalisation {normalize!r}; '
+                              f'choose from {CAM_NORMALIZATIONS}')
+        self.normalize = normalize
         self.net = as_logits_module(model)
         inner = self.net.model if isinstance(self.net,
                                              ClassifierLogits) else model
@@ -186,6 +257,8 @@ class ClassifierCAM:
             self.layer_name = None
         self.layer = target_layer
         self.cam_cls = _cam_class(method)
+        if normalize == 'mean':
+            self.cam_cls = _mean_normalised(self.cam_cls)
         self.reshape_transform = reshape_transform
         self.layer_size = None
 
@@ -204,9 +277,10 @@ class ClassifierCAM:
                 ``eigen_smooth``).
 
         Returns:
-            Tensor: float32 ``(B, H, W)`` on the CPU, each map ReLU'd,
-            min-max normalised to ``[0, 1]`` and resized (bilinear) from the
-            layer's ``(h, w)`` to the input's ``(H, W)``.
+            Tensor: float32 ``(B, H, W)`` on the CPU in ``[0, 1]`` at the
+            input's ``(H, W)``: ``'minmax'``: each map ReLU'd, min-max
+            normalised and resized (bilinear) from the layer's ``(h, w)``;
+            ``'mean'``: see :func:`mean_normalise_cams`.
         """
         num = len(inputs)
         batch_size = batch_size or max(num, 1)

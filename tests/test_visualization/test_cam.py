@@ -169,3 +169,50 @@ def test_default_target_layers_and_errors():
         ClassifierCAM(lenet, method='magic')
     with pytest.raises(ConfigError, match='has no backbone'):
         ClassifierCAM(TwoRegionNet())
+
+
+class _RampNet(nn.Module):
+    """Target layer = identity 1x1 conv; logit 0 = mean of the map, logit 1
+    = minus it. Grad-CAM's channel weight is then +-1/(h w) and the raw map
+    is +-A / (h w): the answers below follow by hand."""
+
+    def __init__(self):
+        super().__init__()
+        self.feat = nn.Conv2d(1, 1, 1, bias=False)
+        nn.init.ones_(self.feat.weight)
+
+    def forward(self, x):
+        m = self.feat(x).mean(dim=(1, 2, 3))
+        return torch.stack([m, -m], 1)
+
+
+@pytest.mark.parametrize(
+    'normalize,target,expected',
+    [
+        # Top-Down reference: minus the mean (3.5), ReLU, / max (3.5)
+        ('mean', 0, [0, 0, 0, 0, 1 / 7, 3 / 7, 5 / 7, 1]),
+        ('mean', 1, [1, 5 / 7, 3 / 7, 1 / 7, 0, 0, 0, 0]),
+        # grad-cam package: ReLU, then min-max
+        ('minmax', 0, [j / 7 for j in range(8)]),
+        ('minmax', 1, [0] * 8),  # the whole map is negative
+    ])
+def test_gradcam_values_on_a_known_case(normalize, target, expected):
+    from mmfg.visualization.cam import ClassifierCAM
+    net = _RampNet().eval()
+    x = torch.arange(8.).repeat(8, 1)[None, None]  # column index j
+    cam = ClassifierCAM(net, target_layer=net.feat, normalize=normalize)
+    out = cam(x, targets=[target])
+    want = torch.tensor(expected, dtype=torch.float32).repeat(8, 1)[None]
+    torch.testing.assert_close(out, want, atol=1e-5, rtol=0)
+
+
+def test_mean_normalisation_resizes_before_the_relu():
+    """Raw 1x2 map [-1, 1] (mean 0) to 1x4: half-pixel bilinear samples at
+    input x = -0.25, 0.25, 0.75, 1.25 -> -1, -0.5, 0.5, 1 (clamped at the
+    borders); ReLU and / max give 0, 0, 0.5, 1."""
+    from mmfg.visualization.cam import mean_normalise_cams
+    out = mean_normalise_cams(np.array([[[-1., 1.]]]), (1, 4))
+    np.testing.assert_allclose(out, [[[0, 0, 0.5, 1]]], atol=1e-6)
+    # a constant map has nothing above its mean: all zero, not NaN
+    out = mean_normalise_cams(np.full((1, 3, 3), 2.), (3, 3))
+    assert np.array_equal(out, np.zeros((1, 3, 3), np.float32))

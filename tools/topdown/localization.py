@@ -2,7 +2,8 @@
 objects (Lelekas et al., "Top-Down Networks", Sec. 4.3 (b), Fig. 9).
 
     python tools/topdown/localization.py CONFIG CKPT [--compare CONFIG CKPT]
-        [--threshold 0.2] [--cam-threshold T] [--num-samples N]
+        [--threshold 0.2] [--cam-threshold T] [--cam-normalize mean]
+        [--num-samples N]
         [--target-layer backbone.class_conv] [--num-vis 8] [--out-dir DIR]
 
 For every test image (the first ``--num-samples`` after the config's test
@@ -14,8 +15,11 @@ fair comparison"):
   convolutional layer (default: the TD/BU network's class
   convolution for LeNetFC / NIN, the last feature map otherwise: the final
   BN-ReLU of pre-activation ResNets, the last residual block of ResNet18;
-  pick another with ``--target-layer``), ReLU, min-max normalised to ``[0, 1]``
-  and resized (bilinear) to the image size: a coarse map for BU networks,
+  pick another with ``--target-layer``), normalised as the reference code
+  does (``--cam-normalize mean``: minus the map's mean, resized (bilinear)
+  to the image size, ReLU, divided by the maximum; ``minmax``: ReLU,
+  min-max, resize, as the grad-cam package does): a coarse map for BU
+  networks,
   whose last layer is at 1/4 (LeNetFC) of the input, a full-resolution one
   for TD networks;
 * object mask: pixels above ``--threshold`` times the image's maximum (grey
@@ -25,7 +29,9 @@ fair comparison"):
 * ``precision = |CAM & object| / |CAM|``, ``recall = |CAM & object| /
   |object|`` per image; the JSON holds their means over images (images with
   an empty CAM / object mask are left out of the precision / recall mean and
-  counted) and the micro averages (TP, FP, FN summed over images).
+  counted), the micro averages (TP, FP, FN summed over images) and the
+  mean areas of the CAM and object masks (a mask covering the whole image
+  has precision = object area).
 
 Outputs in ``--out-dir`` (default ``work_dirs/topdown_localization``):
 ``localization.json``, ``gradcam_grid.png`` (the first ``--num-vis`` images:
@@ -71,6 +77,12 @@ def parse_args(argv=None):
         default=None,
         help='CAM mask: CAM > this (default: --threshold)')
     parser.add_argument(
+        '--cam-normalize',
+        choices=['mean', 'minmax'],
+        default='mean',
+        help='CAM normalisation: the reference code\'s mean subtraction '
+        '(default) or the grad-cam package\'s min-max')
+    parser.add_argument(
         '--num-samples',
         type=int,
         default=1000,
@@ -101,7 +113,8 @@ def main(argv=None):
         cam_threshold=args.cam_threshold,
         num_samples=args.num_samples,
         target_layer=args.target_layer,
-        batch_size=args.batch_size)
+        batch_size=args.batch_size,
+        cam_normalize=args.cam_normalize)
     result = out['result']
     os.makedirs(osp.join(args.out_dir, 'gradcam'), exist_ok=True)
     json_path = osp.join(args.out_dir, 'localization.json')

@@ -1,0 +1,35 @@
+"""Accuracy of a trained RACNN with its SR residual as trained, replaced by
+its mean, and removed, plus the residual's size and input-dependent share
+(:func:`mmfg.analysis.sr_residual.sr_residual_study`).
+
+    python tools/racnn/sr_ablation.py CONFIG CHECKPOINT [--out result.json]
+"""
+import argparse
+import json
+
+from mmengine.runner import Runner
+
+from mmfg.analysis.sr_residual import sr_residual_study
+from mmfg.apis import init_model
+from mmfg.utils import run_with_clear_errors
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('config')
+    p.add_argument('checkpoint')
+    p.add_argument('--out', help='write the result as JSON here')
+    p.add_argument('--max-images', type=int, default=None)
+    args = p.parse_args(argv)
+    model = init_model(args.config, args.checkpoint)
+    loader = Runner.build_dataloader(model.cfg.test_dataloader)
+    res = sr_residual_study(model, loader, max_images=args.max_images)
+    res.update(config=args.config, checkpoint=args.checkpoint)
+    print(json.dumps(res, indent=1))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(res, f, indent=1)
+
+
+if __name__ == '__main__':
+    run_with_clear_errors(main)
