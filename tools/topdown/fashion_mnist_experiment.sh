@@ -17,8 +17,11 @@
 #
 # Environment: SEEDS ("0 1 2"), MODES ("bu td td-uni td-rev"; bu and td are
 # needed for the attacks and Grad-CAM), ARCH (lenetfc; or nin-light), EPOCHS (4,
-# the configs' schedule; otherwise lr x0.1 at 50% and 75% of EPOCHS), WORK,
-# ATTACKS, ATTACK_SAMPLES (500), SCALE_ATTACKS, SCALE_SAMPLES, LOC_SAMPLES
+# the configs' schedule; otherwise lr x0.1 at 50% and 75% of EPOCHS),
+# TRAIN_IMAGES (all; or the first N training images), WORK, ATTACKS (the
+# reference code's: noise, blur, pointwise, contrast, salt-and-pepper, spatial,
+# shift; gradient attacks such as fgm / deepfool are an extra), REPEATS (3, as
+# the paper), ATTACK_SAMPLES (500), SCALE_ATTACKS, SCALE_SAMPLES, LOC_SAMPLES
 # (10000), PYTHON.
 #
 # Duration measured on the idle 2-core CPU machine (LeNetFC, 4 epochs incl.
@@ -37,8 +40,10 @@ ARCH=${ARCH:-lenetfc}
 MODES=${MODES:-"bu td td-uni td-rev"}
 EPOCHS=${EPOCHS:-4}
 ATTACK_SAMPLES=${ATTACK_SAMPLES:-500}
-ATTACKS=${ATTACKS:-"fgm pgd deepfool gaussian"}
-SCALE_ATTACKS=${SCALE_ATTACKS:-"fgm deepfool"}
+ATTACKS=${ATTACKS:-"gaussian uniform blended-uniform blur pointwise contrast salt-and-pepper spatial shift"}
+REPEATS=${REPEATS:-3}
+SCALE_ATTACKS=${SCALE_ATTACKS:-"gaussian blur"}
+TRAIN_IMAGES=${TRAIN_IMAGES:-}
 SCALE_SAMPLES=${SCALE_SAMPLES:-$ATTACK_SAMPLES}
 LOC_SAMPLES=${LOC_SAMPLES:-10000}
 PY=${PYTHON:-python}
@@ -48,6 +53,9 @@ if [ "$EPOCHS" != 4 ]; then
     m1=$((EPOCHS / 2)); m2=$((EPOCHS * 3 / 4))
     if [ "$m2" -gt "$m1" ]; then ms="[$m1,$m2]"; else ms="[$m1]"; fi
     sched=(train_cfg.max_epochs="$EPOCHS" "param_scheduler.milestones=$ms")
+fi
+if [ -n "$TRAIN_IMAGES" ]; then
+    sched+=(train_dataloader.dataset.indices="$TRAIN_IMAGES")
 fi
 nruns=$(( $(echo $SEEDS | wc -w) * $(echo $MODES | wc -w) ))
 echo "Top-Down Fashion-MNIST experiment: ${ARCH}, modes ${MODES}, seeds ${SEEDS}" \
@@ -88,7 +96,7 @@ if [ ! -f "$WORK/attack_seed${seed0}/attack.json" ]; then
     echo "$(elapsed) attacks (BU vs TD, seed $seed0)"
     # shellcheck disable=SC2086
     $PY tools/topdown/attack.py "$BU_CFG" "$BU_CKPT" --compare "$TD_CFG" "$TD_CKPT" \
-        --attacks $ATTACKS --num-samples "$ATTACK_SAMPLES" \
+        --attacks $ATTACKS --num-samples "$ATTACK_SAMPLES" --repeats "$REPEATS" \
         --out-dir "$WORK/attack_seed${seed0}"
 fi
 for k in 0 1 2; do
@@ -97,7 +105,8 @@ for k in 0 1 2; do
     echo "$(elapsed) attacks on TD input scale $k only (seed $seed0)"
     # shellcheck disable=SC2086
     $PY tools/topdown/attack.py "$TD_CFG" "$TD_CKPT" --scale "$k" \
-        --attacks $SCALE_ATTACKS --num-samples "$SCALE_SAMPLES" --out-dir "$out"
+        --attacks $SCALE_ATTACKS --num-samples "$SCALE_SAMPLES" --repeats "$REPEATS" \
+        --out-dir "$out"
 done
 
 for seed in $SEEDS; do
