@@ -1,0 +1,23 @@
+# CUB-200-2011 for Focus-Longer (the public code's recipe): every image
+# squashed to 448x448 (no aspect ratio kept, no augmentation), the patch cut
+# from the 448 image and resized to 224x224.
+# PATCH SOURCE: the paper's CUB patches are prototype-activation boxes
+# (ProtoPNet-style, 10 per image); ours will come from the weakly supervised
+# proposals stage (issue 12), which has not produced proposal files yet.
+# Until then the patch is the GROUND-TRUTH object box (an oracle the paper
+# does not use). With a proposal file: PartCrops(source='proposals',
+# num_parts=10) and dataset proposal_file='data/proposals/<file>'.
+_base_ = './cub_bs32_448.py'
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(448, 448), keep_ratio=False),
+    dict(type='PartCrops', num_parts=1, crop_size=224, source='gt_bboxes'),
+    dict(type='PackFGInputs'),
+]
+test_pipeline = train_pipeline
+
+data_preprocessor = dict(type='FGDataPreprocessor')
+train_dataloader = dict(dataset=dict(with_bbox=True, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(with_bbox=True, pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -1,0 +1,20 @@
+# Stanford Dogs for Focus-Longer (the public code's recipe, see
+# focus-longer_cub_448-224.py): squash to 448, patches at 224.
+# PATCH SOURCE: the authors had no Dogs patches in their release; ours will
+# come from the proposals stage (issue 12). Until then the patches are the
+# GROUND-TRUTH dog boxes (up to 4 per image: one drawn at random per
+# training step, their mean at test; an oracle the paper does not use).
+_base_ = './stanford-dogs_bs32_448.py'
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(448, 448), keep_ratio=False),
+    dict(type='PartCrops', num_parts=4, crop_size=224, source='gt_bboxes'),
+    dict(type='PackFGInputs'),
+]
+test_pipeline = train_pipeline
+
+data_preprocessor = dict(type='FGDataPreprocessor')
+train_dataloader = dict(dataset=dict(with_bbox=True, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(with_bbox=True, pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -1,0 +1,4 @@
+# Ablation (paper Table 6): T = 25 LSTM steps (10 in the base config). On CUB:
+#   --cfg-options model.local_neck.num_steps=25  with focus-longer_vgg19_cub.py
+_base_ = './focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-gtbox.py'
+model = dict(local_neck=dict(num_steps=25))

@@ -1,0 +1,10 @@
+# Focus-Longer on Stanford Dogs (paper Table 2: VGG19 77.2 -> 78.7), the
+# recipe of focus-longer_vgg19_cub.py with 120 classes; patches: the
+# ground-truth dog boxes until the proposals stage exists.
+_base_ = [
+    '../_base_/models/focus-longer_vgg19.py',
+    '../_base_/datasets/focus-longer_stanford-dogs_448-224.py',
+    '../_base_/schedules/focus-longer_sgd-90e.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(head=dict(num_classes=120), local_head=dict(num_classes=120))
