@@ -34,7 +34,7 @@ def test_sr_layers_shapes_and_gaussian_init():
     model = MODELS.build(_classifier('RACNN'))
     model.init_weights()
     sr = model.sr
-    # Sec. 2.1: 9x9x64, 5x5x32, 5x5x3, zero padded
+    # Sec. II-A: 9x9x64, 5x5x32, 5x5x3, zero padded
     assert [tuple(c.weight.shape)
             for c in (sr.sconv1, sr.sconv2, sr.sconv3)] == [(64, 3, 9, 9),
                                                             (32, 64, 5, 5),
@@ -133,7 +133,7 @@ def _groups(cfg_path):
     ('racnn_googlenet_stanford-cars-lr100', 'head.fc'),
 ])
 def test_paper_lr_and_decay_multipliers(name, last_fc):
-    """Sec. 2.3: sconv1/2 lr 1 decay 0.1; sconv3 lr 0.1 decay 0.1; all
+    """Sec. II-C: sconv1/2 lr 1 decay 0.1; sconv3 lr 0.1 decay 0.1; all
     categorisation layers lr 0.1 decay 0 except the last fc (1 and 1)."""
     _, _, groups = _groups(osp.join(CFG, name + '.py'))
     for pname, mults in groups.items():
