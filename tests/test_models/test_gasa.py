@@ -403,3 +403,16 @@ def test_attention_matmul_convention():
     # 28 -> 4x4 grid (C 64, 2 blocks) and 2x2 grid (C 128, 1 block), 5 extra
     expected = 2 * (5 + 16)**2 * 64 * 2 + 2 * (5 + 4)**2 * 128 * 1
     assert counts[1] - counts[0] == expected
+
+
+def test_frozen_stages_and_last_cls_only():
+    m = tiny(frozen_stages=2)
+    m.train()
+    frozen = [m.stem, *m.conv_stages]
+    assert all(not p.requires_grad for mod in frozen for p in mod.parameters())
+    assert all(not mod.training for mod in frozen)
+    assert all(p.requires_grad for p in m.attn_stages.parameters())
+    last = tiny(fuse_cls=False).eval()
+    assert not hasattr(last, 'aggregate')
+    with torch.no_grad():
+        assert last(torch.randn(1, 1, 28, 28))[0].shape == (1, 128)
