@@ -37,6 +37,11 @@ def parse_args(argv=None):
     p.add_argument('--stage', type=int, default=0, help='0 or 1')
     p.add_argument('--block', type=int, default=-1, help='block of the stage')
     p.add_argument('--rollout', action='store_true', help='attention rollout')
+    p.add_argument(
+        '--scale',
+        type=float,
+        default=1.,
+        help='enlarge every cell of the figure (small images)')
     p.add_argument('--device', default='cpu')
     return p.parse_args(argv)
 
@@ -77,6 +82,15 @@ def main(argv=None):
     cells = list(as_bgr)
     for row in rows:
         cells += row
+    if args.scale != 1:
+        cells = [
+            cv2.resize(
+                c,
+                None,
+                fx=args.scale,
+                fy=args.scale,
+                interpolation=cv2.INTER_NEAREST) for c in cells
+        ]
     grid = tile_images(cells, ncols=len(images))
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     cv2.imwrite(args.out, grid)
