@@ -83,16 +83,22 @@ def test_racnn_is_the_plain_classifier_plus_sr():
 RACNN_CFGS = sorted(
     osp.basename(p) for p in glob.glob(osp.join(CFG, 'racnn_*.py')))
 
+SR_INIT_VARIANTS = ('-psr', '-he')
+
 
 @pytest.mark.parametrize('name', RACNN_CFGS)
 def test_baseline_checkpoint_keys_load_into_racnn(name):
     """Every racnn_* config is its baseline_* config plus the SR layers:
     same backbone/neck/head keys and shapes, only sr.* added, so a baseline
     checkpoint loads with ``load_from`` and no key mapping."""
-    base_name = 'baseline_' + name[len('racnn_'):].replace('-psr', '')
+    stem = name[len('racnn_'):-len('.py')]
+    # SR-initialisation variants (p-RACNN '-psr', He-initialised '-he')
+    # inherit their g-RACNN twin and share its baseline
+    variant = next((v for v in SR_INIT_VARIANTS if stem.endswith(v)), '')
+    base_name = 'baseline_' + stem[:len(stem) - len(variant)] + '.py'
     cfg = Config.fromfile(osp.join(CFG, name))
     base_cfg = Config.fromfile(osp.join(CFG, base_name))
-    if not name.endswith('-psr.py'):  # p-RACNN inherits its g-RACNN twin
+    if not variant:
         with open(osp.join(CFG, name)) as f:
             assert f"_base_ = './{base_name}'" in f.read()
     with torch.device('meta'):
