@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reduced version of fashion_mnist_experiment.sh for a shared 2-core machine
-# (not yet timed): BU vs TD LeNetFC x seeds 0 1 2 for 2 epochs (lr x0.1 after 1)
+# (29 min with TRAIN_IMAGES=20000 while a test run shared the cores,
+# configs/topdown/README.md): BU vs TD LeNetFC x seeds 0 1 2 for 2 epochs (lr x0.1 after 1)
 # instead of the four arrangements for 4; the reference's attacks without the
 # slow pointwise / blended-noise ones (additive Gaussian and uniform noise,
 # blur, contrast, salt-and-pepper, spatial, shift; 3 repeats) on 200 test
