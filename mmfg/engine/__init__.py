@@ -6,6 +6,7 @@ from .checkpoint import (check_checkpoint_fits, checkpoint_safe_globals,
                          find_resumable_checkpoint,
                          mmengine_checkpoint_globals, read_checkpoint)
 from .dist import setup_distributed
+from .fve_hooks import AuxLossWeightHook
 from .hooks import BadImageReportHook, CheckInvalidLossHook, CheckpointHook
 from .runner import FGRunner
 from .seeding import EpochSeedHook, epoch_seed, seed_numpy_from_torch
@@ -15,7 +16,7 @@ __all__ = [
     'check_checkpoint_fits', 'find_resumable_checkpoint', 'read_checkpoint',
     'BadImageReportHook', 'CheckInvalidLossHook', 'CheckpointHook',
     'setup_distributed', 'FGRunner', 'build_runner', 'EpochSeedHook',
-    'epoch_seed', 'seed_numpy_from_torch'
+    'epoch_seed', 'seed_numpy_from_torch', 'AuxLossWeightHook'
 ]
 
 

@@ -88,6 +88,13 @@ class PartCrops(BaseTransform):
         groups (list[list[int]], optional): for 'gt_keypoints', merge these
             part indices into one crop each (the box covering the squares of
             the group's visible parts); then K must equal len(groups).
+        part_order (str): 'ordered' (default: the parts' / proposals' own
+            order) or 'shuffled': the K crop slots (missing ones included)
+            permuted by one fixed permutation per image, drawn from
+            ``numpy.random.default_rng([shuffle_seed, sample_idx])`` (the
+            same in every epoch and run; FVE paper Table 1 "shuffled GT
+            parts").
+        shuffle_seed (int): seed of the 'shuffled' permutations.
 
     Required keys: ``img`` and ``gt_keypoints`` ((1, P, 3): the parts of
     the image's one object; instance 0 is used), ``proposals`` or
@@ -102,13 +109,20 @@ class PartCrops(BaseTransform):
                  crop_size,
                  source='gt_keypoints',
                  part_size=0.25,
-                 groups=None):
+                 groups=None,
+                 part_order='ordered',
+                 shuffle_seed=0):
         if source not in ('gt_keypoints', 'proposals', 'gt_bboxes'):
             raise ValueError("source must be 'gt_keypoints', 'proposals' or "
                              f"'gt_bboxes', got {source!r}")
         if groups is not None and len(groups) != num_parts:
             raise ValueError(f'{len(groups)} groups but num_parts='
                              f'{num_parts}')
+        if part_order not in ('ordered', 'shuffled'):
+            raise ValueError("part_order must be 'ordered' or 'shuffled', "
+                             f'got {part_order!r}')
+        self.part_order = part_order
+        self.shuffle_seed = shuffle_seed
         self.num_parts = num_parts
         self.crop_size = ((crop_size, crop_size)
                           if isinstance(crop_size, int) else tuple(crop_size))
@@ -173,6 +187,16 @@ class PartCrops(BaseTransform):
         pad = k - len(boxes)
         boxes = np.concatenate([boxes, np.zeros((pad, 4), np.float32)])
         valid = np.concatenate([valid, np.zeros(pad, bool)])
+        if self.part_order == 'shuffled':
+            idx = results.get('sample_idx')
+            if idx is None:
+                raise ConfigError(
+                    "PartCrops(part_order='shuffled') needs the sample's "
+                    '`sample_idx` (set by MMEngine datasets) for its fixed '
+                    f'permutation; missing for {results.get("img_path")}')
+            perm = np.random.default_rng([self.shuffle_seed,
+                                          int(idx)]).permutation(k)
+            boxes, valid = boxes[perm], valid[perm]
         boxes[:, 0:4:2] = np.clip(boxes[:, 0:4:2], 0, w)
         boxes[:, 1:4:2] = np.clip(boxes[:, 1:4:2], 0, h)
         cw, ch = self.crop_size
@@ -193,4 +217,5 @@ class PartCrops(BaseTransform):
     def __repr__(self):
         return (f'{type(self).__name__}(num_parts={self.num_parts}, '
                 f'crop_size={self.crop_size}, source={self.source!r}, '
-                f'part_size={self.part_size}, groups={self.groups})')
+                f'part_size={self.part_size}, groups={self.groups}, '
+                f'part_order={self.part_order!r})')

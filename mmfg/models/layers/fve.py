@@ -95,7 +95,8 @@ from mmfg.registry import MODELS
 _NORMALIZATIONS = ('count', 'sqrt_count')
 
 
-def fve_feature_mask(feats: torch.Tensor) -> torch.Tensor:
+def fve_feature_mask(feats: torch.Tensor,
+                     valid: Optional[torch.Tensor] = None) -> torch.Tensor:
     """The feature mask of Sec. 3.4.
 
     A local feature is kept when its L2 norm is at least the mean L2 norm of
@@ -106,6 +107,10 @@ def fve_feature_mask(feats: torch.Tensor) -> torch.Tensor:
     Args:
         feats (Tensor): ``(B, N, D)`` local part features of each image
             (``N = P * H * W`` for ``P`` parts with ``H x W`` ConvMaps).
+        valid (Tensor, optional): ``(B, N)`` bool, the features that exist
+            (e.g. those of visible parts only): the mean norm is taken over
+            them and the others are never kept. An image without any valid
+            feature gets an all-False row. None = all features exist.
 
     Returns:
         Tensor: ``(B, N)`` bool, True = use the feature.
@@ -113,7 +118,16 @@ def fve_feature_mask(feats: torch.Tensor) -> torch.Tensor:
     if feats.dim() != 3:
         raise ValueError(f'feats must be (B, N, D), got {tuple(feats.shape)}')
     norms = feats.detach().norm(dim=-1)
-    return norms >= norms.mean(dim=1, keepdim=True)
+    if valid is None:
+        return norms >= norms.mean(dim=1, keepdim=True)
+    if valid.shape != feats.shape[:2]:
+        raise ValueError(f'valid must be {tuple(feats.shape[:2])}, got '
+                         f'{tuple(valid.shape)}')
+    valid = valid.to(device=norms.device, dtype=torch.bool)
+    norms = torch.where(valid, norms, norms.new_zeros(()))
+    count = valid.sum(dim=1, keepdim=True).clamp_min(1)
+    mean = norms.sum(dim=1, keepdim=True) / count
+    return valid & (norms >= mean)
 
 
 @MODELS.register_module()

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# FVE on Cluttered Fashion-MNIST (configs/fve/README.md), CPU, ground-truth
+# parts:
+#   noparts_lenetfc_1xb128_cluttered-fashion-mnist           global stream alone
+#   gap_lenetfc_1xb128_cluttered-fashion-mnist-gtparts       global + GAP part stream (shuffled parts, zero-filled)
+#   fve_lenetfc_1xb128_cluttered-fashion-mnist-gtparts       global + FVE part stream (shuffled parts, zero-filled)
+# for every seed in $SEEDS (outer loop, so that an interrupted sweep has whole
+# seeds), then the table of the final test accuracies.
+#
+#   bash tools/fve/cluttered_experiment.sh
+#   SEEDS="0" CONFIGS="fve_lenetfc_1xb128_cluttered-fashion-mnist-gtparts-visible" bash tools/fve/cluttered_experiment.sh
+#
+# Environment: SEEDS ("0 1 2"), CONFIGS (the three above), WORK
+# (work_dirs/fve), LOGS (configs/fve/logs: each run's log is copied there as
+# <config>_seed<N>.log), PYTHON, LOCK (a file: every run holds it with flock,
+# so heavy jobs on a shared machine run one at a time; empty = no lock).
+# Finished runs are skipped; interrupted runs resume (--resume).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SEEDS=${SEEDS:-"0 1 2"}
+CONFIGS=${CONFIGS:-"noparts_lenetfc_1xb128_cluttered-fashion-mnist gap_lenetfc_1xb128_cluttered-fashion-mnist-gtparts fve_lenetfc_1xb128_cluttered-fashion-mnist-gtparts"}
+WORK=${WORK:-work_dirs/fve}
+LOGS=${LOGS:-configs/fve/logs}
+PY=${PYTHON:-python}
+LOCK=${LOCK-/tmp/mmfg-heavy.lock}
+EPOCHS=2  # the configs' train_cfg.max_epochs
+
+finished() {  # the final test-set evaluation of the run is logged
+    grep -qs "accuracy/top1.*\"step\": $EPOCHS}" "$1"/*/vis_data/scalars.json &&
+        [ -f "$1/epoch_${EPOCHS}.pth" ]
+}
+
+locked=()
+if [ -n "$LOCK" ]; then
+    locked=(flock "$LOCK")
+fi
+mkdir -p "$LOGS"
+start=$(date +%s)
+for seed in $SEEDS; do
+    for name in $CONFIGS; do
+        dir="$WORK/${name}_seed${seed}"
+        if finished "$dir"; then
+            echo "[skip] $dir finished"
+        else
+            resume=()
+            if [ -f "$dir/last_checkpoint" ]; then
+                resume=(--resume)
+            fi
+            echo "[$(( ($(date +%s) - start) / 60 )) min] training $name seed $seed"
+            "${locked[@]}" $PY tools/train.py "configs/fve/${name}.py" \
+                --work-dir "$dir" "${resume[@]}" \
+                --cfg-options randomness.seed="$seed"
+        fi
+        cat "$dir"/2*/2*.log > "$LOGS/${name}_seed${seed}.log"
+    done
+done
+echo "[$(( ($(date +%s) - start) / 60 )) min] done"
+$PY tools/analysis_tools/collect_results.py "$WORK"
