@@ -1,6 +1,7 @@
 """Backbones registered in ``mmfg.registry.MODELS``."""
 from .gasa import GASAHybrid
 from .googlenet import GoogLeNet
+from .inception_v3_features import InceptionV3Features
 from .topdown import TopDownNet
 
-__all__ = ['GoogLeNet', 'TopDownNet', 'GASAHybrid']
+__all__ = ['GoogLeNet', 'InceptionV3Features', 'TopDownNet', 'GASAHybrid']
