@@ -9,4 +9,4 @@ model = dict(
     local_neck=dict(with_pooled=False),
     local_head=dict(aux_channels=None, aux_weight=0.),
     local_weight=1.)
-custom_hooks = []
+custom_hooks = [dict(type='EpochSeedHook')]  # no aux weight

@@ -70,6 +70,9 @@ pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=pipeline))
 val_dataloader = dict(dataset=dict(pipeline=pipeline))
 test_dataloader = val_dataloader
-custom_hooks = [dict(type='AuxLossWeightHook', interval=1, factor=0.5)]
+custom_hooks = [
+    dict(type='EpochSeedHook'),
+    dict(type='AuxLossWeightHook', interval=1, factor=0.5)
+]
 param_scheduler = dict(milestones=[1])
 train_cfg = dict(max_epochs=2)

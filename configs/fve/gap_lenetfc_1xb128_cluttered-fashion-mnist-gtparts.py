@@ -12,4 +12,4 @@ model = dict(
         num_classes=10,
         in_channels=4 * 32,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
-custom_hooks = []
+custom_hooks = [dict(type='EpochSeedHook')]  # no aux weight
