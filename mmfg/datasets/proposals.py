@@ -142,8 +142,9 @@ def _as_size(size, key, path):
     """``[h, w]`` of one image -> (h, w) floats > 0."""
     try:
         h, w = (float(v) for v in size)
-        ok = (np.isfinite([h, w]).all() and h > 0 and w > 0
-              and not isinstance(size, (str, bytes)))
+        ok = (
+            np.isfinite([h, w]).all() and h > 0 and w > 0
+            and not isinstance(size, (str, bytes)))
     except (TypeError, ValueError):
         ok = False
     if not ok:
@@ -370,15 +371,16 @@ def dump_proposal_file(path, proposals, image_sizes=None, backend_args=None):
         sizes = {_norm_key(k): v for k, v in image_sizes.items()}
         missing = [k for k in checked if k not in sizes]
         if missing:
-            raise DataError(
-                f'dump_proposal_file({path}): no image_sizes for '
-                f'{len(missing)} images, e.g. {missing[:3]}')
+            raise DataError(f'dump_proposal_file({path}): no image_sizes for '
+                            f'{len(missing)} images, e.g. {missing[:3]}')
         out = {}
         for k, arr in checked.items():
             h, w = _as_size(sizes[k], k, path)
             _check_inside(arr, (h, w), k, path)
-            out[k] = [int(h) if float(h).is_integer() else h,
-                      int(w) if float(w).is_integer() else w]
+            out[k] = [
+                int(h) if float(h).is_integer() else h,
+                int(w) if float(w).is_integer() else w
+            ]
         content['image_sizes'] = out
     if '://' not in path:  # local file: create its folder
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)

@@ -183,8 +183,9 @@ def test_round_trip_v2_with_sizes(tmp_path, ext):
     # empty entry: documented whole-image fallback, or refused
     whole = load_proposal_file(path, empty='whole_image')
     np.testing.assert_array_equal(whole['c/train/1'], [[0, 0, 60, 100, 0]])
-    with pytest.raises(DataError, match=r"1 images have no proposals .*"
-                       r"c/train/1"):
+    with pytest.raises(
+            DataError, match=r"1 images have no proposals .*"
+            r"c/train/1"):
         load_proposal_file(path, empty='error')
 
 
@@ -193,24 +194,54 @@ def test_v1_still_loads_but_has_no_sizes(tmp_path):
     path = proposal_file(tmp_path, {'a': [[0, 0, 5, 5, 1]], 'b': []})
     boxes, sizes = read_proposal_file(path)
     assert sizes is None and boxes['a'].shape == (1, 5)
-    with pytest.raises(DataError, match='needs the image sizes of a '
-                       'version-2 file'):
+    with pytest.raises(
+            DataError, match='needs the image sizes of a '
+            'version-2 file'):
         load_proposal_file(path, empty='whole_image')
 
 
 @pytest.mark.parametrize('props, sizes, message', [
-    ({'a': [[0, 0, 113, 50, 1]]}, {'a': [112, 112]},
-     r"image 'a': box 0 \[0.0, 0.0, 113.0, 50.0, 1.0\] is outside the "
+    ({
+        'a': [[0, 0, 113, 50, 1]]
+    }, {
+        'a': [112, 112]
+    }, r"image 'a': box 0 \[0.0, 0.0, 113.0, 50.0, 1.0\] is outside the "
      r'image of size \[h, w\] = \[112, 112\]'),
-    ({'a': [[0, 0, 50, 60.5, 1]]}, {'a': [60, 200]}, 'is outside the image'),
-    ({'a': [[0, 0, 5, 5, 1]], 'b': []}, {'a': [9, 9]},
-     "1 images have proposals but no image_sizes entry, e.g. \\['b'\\]"),
-    ({'a': [[0, 0, 5, 5, 1]]}, {'a': [9]}, r'entry \[9\] is not \[h, w\]'),
-    ({'a': [[0, 0, 5, 5, 1]]}, {'a': [0, 9]}, 'is not \\[h, w\\] with'),
-    ({'a': [[0, 0, 5, 5, 1]]}, {'a': 'big'}, 'is not \\[h, w\\]'),
-    ({'a': [[0, 0, 5, 5, 1]]}, None, '"image_sizes" \\(version 2\\) is '
+    ({
+        'a': [[0, 0, 50, 60.5, 1]]
+    }, {
+        'a': [60, 200]
+    }, 'is outside the image'),
+    ({
+        'a': [[0, 0, 5, 5, 1]],
+        'b': []
+    }, {
+        'a': [9, 9]
+    }, "1 images have proposals but no image_sizes entry, e.g. \\['b'\\]"),
+    ({
+        'a': [[0, 0, 5, 5, 1]]
+    }, {
+        'a': [9]
+    }, r'entry \[9\] is not \[h, w\]'),
+    ({
+        'a': [[0, 0, 5, 5, 1]]
+    }, {
+        'a': [0, 9]
+    }, 'is not \\[h, w\\] with'),
+    ({
+        'a': [[0, 0, 5, 5, 1]]
+    }, {
+        'a': 'big'
+    }, 'is not \\[h, w\\]'),
+    ({
+        'a': [[0, 0, 5, 5, 1]]
+    }, None, '"image_sizes" \\(version 2\\) is '
      'missing'),
-    ({'a': [[3, 0, 3, 5, 1]]}, {'a': [9, 9]}, 'x2 <= x1'),
+    ({
+        'a': [[3, 0, 3, 5, 1]]
+    }, {
+        'a': [9, 9]
+    }, 'x2 <= x1'),
 ])
 def test_v2_errors(tmp_path, props, sizes, message):
     path = v2_file(tmp_path, props, sizes)
@@ -222,8 +253,8 @@ def test_v2_errors(tmp_path, props, sizes, message):
 def test_dump_v2_refuses_boxes_outside(tmp_path):
     path = str(tmp_path / 'o.json')
     with pytest.raises(DataError, match='is outside the image'):
-        dump_proposal_file(path, {'a': [[0, 0, 70, 10, 1]]},
-                           image_sizes={'a': (56, 56)})
+        dump_proposal_file(
+            path, {'a': [[0, 0, 70, 10, 1]]}, image_sizes={'a': (56, 56)})
     with pytest.raises(DataError, match='no image_sizes for 1 images'):
         dump_proposal_file(path, {'a': [[0, 0, 7, 10, 1]]}, image_sizes={})
     assert not osp.exists(path)
@@ -232,6 +263,7 @@ def test_dump_v2_refuses_boxes_outside(tmp_path):
 def test_wrong_image_set_is_refused(tmp_path):
     path = v2_file(tmp_path, {'cluttered/t10k/0': [[0, 0, 5, 5, 1]]},
                    {'cluttered/t10k/0': [112, 112]})
-    with pytest.raises(DataError, match='does not match the dataset: none '
-                       'of its 1 keys'):
+    with pytest.raises(
+            DataError, match='does not match the dataset: none '
+            'of its 1 keys'):
         load_proposal_file(path, ['cluttered/train/0', 'cluttered/train/1'])

@@ -1,0 +1,165 @@
+"""Batch part cropping with ``mmcv.ops.RoIAlign``: the part/patch crops of a
+whole batch in one op, an alternative to cutting them per image in the
+pipeline (``PartCrops``).
+
+``RoIAlign(aligned=True, sampling_ratio=1)`` samples output cell ``(i, j)``
+of a box ``x1, y1, x2, y2`` (pixel ``k`` spans ``[k, k + 1)``) at the ONE
+point ``(x1 + (j + 0.5) w / W_out - 0.5, y1 + (i + 0.5) h / H_out - 0.5)`` in
+pixel-centre coordinates, bilinearly: exactly what a half-pixel bilinear
+resize (OpenCV ``INTER_LINEAR``, ``mmcv.imresize``) of the crop
+``img[y1:y2, x1:x2]`` computes for integer boxes, except on the crop's
+border, where RoIAlign reads the image's true neighbours and the resize of
+a cut-out crop repeats its edge (DESIGN.md Sec. 4: "RoIAlign equals a
+bilinear crop only with aligned=True, sampling_ratio=1"). Other settings
+average several points per bin (an area-like resize) or shift by half a
+pixel.
+"""
+from typing import List, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmfg.registry import MODELS
+from mmfg.utils import ConfigError
+from .data_preprocessor import PART_KEY, FGDataPreprocessor
+
+BOX_SOURCES = ('proposals', 'gt_bboxes', 'part_boxes')
+
+
+@MODELS.register_module()
+class RoIAlignCrops(nn.Module):
+    """Crops of boxes from a batch of images, resized to ``crop_size``.
+
+    Args:
+        crop_size (int | tuple[int, int]): output ``(h, w)``.
+        spatial_scale (float): box coordinates times this = pixels of the
+            images (1 when the boxes are in image pixels).
+        sampling_ratio (int): points per bin side (1: a bilinear resize).
+        aligned (bool): half-pixel alignment (True: a bilinear resize).
+
+    Forward: ``images (B, C, H, W)`` float and ``boxes``, a ``(B, K, 4)``
+    tensor or a list of B ``(K_b, 4)`` tensors ``x1, y1, x2, y2`` -> crops
+    ``(B, K, C, h, w)`` (list input: K = max K_b, missing crops zero) and
+    ``valid (B, K)`` bool (False for padding and empty boxes).
+    """
+
+    def __init__(self,
+                 crop_size: Union[int, Sequence[int]],
+                 spatial_scale: float = 1.,
+                 sampling_ratio: int = 1,
+                 aligned: bool = True):
+        super().__init__()
+        from mmcv.ops import RoIAlign
+        size = (crop_size,
+                crop_size) if isinstance(crop_size, int) else tuple(crop_size)
+        self.crop_size = size
+        self.roi_align = RoIAlign(
+            size,
+            spatial_scale=spatial_scale,
+            sampling_ratio=sampling_ratio,
+            aligned=aligned)
+
+    def forward(self, images: torch.Tensor, boxes: Union[torch.Tensor,
+                                                         List[torch.Tensor]]):
+        if images.dim() != 4:
+            raise ConfigError('RoIAlignCrops: images must be (B, C, H, W), '
+                              f'got {tuple(images.shape)}')
+        if torch.is_tensor(boxes):
+            boxes = list(boxes)
+        if len(boxes) != len(images):
+            raise ConfigError(f'RoIAlignCrops: {len(boxes)} box sets for '
+                              f'{len(images)} images')
+        B, C = images.shape[:2]
+        K = max([len(b) for b in boxes] + [0])
+        h, w = self.crop_size
+        crops = images.new_zeros((B, K, C, h, w))
+        valid = torch.zeros((B, K), dtype=torch.bool, device=images.device)
+        rois, slots = [], []
+        for b, bx in enumerate(boxes):
+            bx = torch.as_tensor(
+                bx, dtype=images.dtype, device=images.device).reshape(-1, 4)
+            ok = (bx[:, 2] > bx[:, 0]) & (bx[:, 3] > bx[:, 1])
+            for k in torch.nonzero(ok).flatten().tolist():
+                rois.append(torch.cat([bx.new_tensor([b]), bx[k]]))
+                slots.append((b, k))
+        if rois:
+            # the mmcv op reads raw memory: a permuted view gives garbage
+            out = self.roi_align(images.contiguous(), torch.stack(rois))
+            idx_b = torch.tensor([s[0] for s in slots], device=images.device)
+            idx_k = torch.tensor([s[1] for s in slots], device=images.device)
+            crops[idx_b, idx_k] = out
+            valid[idx_b, idx_k] = True
+        return crops, valid
+
+
+@MODELS.register_module()
+class RoIAlignFGDataPreprocessor(FGDataPreprocessor):
+    """:class:`FGDataPreprocessor` that cuts the part/patch crops itself,
+    with :class:`RoIAlignCrops` on the normalised batch, instead of the
+    pipeline's ``PartCrops``: the pipeline packs only the boxes
+    (``PackFGInputs`` packs ``proposals`` / ``gt_bboxes``), the crops are
+    written to each data sample as ``part_imgs`` (K, C, h, w) float and
+    ``part_valid`` (K,), what two-stream models read through
+    :func:`stack_part_inputs`.
+
+    Args:
+        num_parts (int): K crops per image (highest-scored proposals first;
+            fewer boxes -> zero crops with ``part_valid`` False).
+        crop_size (int | tuple[int, int]): ``(h, w)`` of the crops.
+        box_source (str): the data-sample field with the boxes, in pixels
+            of the packed image: 'proposals' ``(N, 5)``, 'gt_bboxes' or
+            'part_boxes' ``(N, 4)``.
+        image_size (tuple[int, int], optional): after cropping, resize the
+            images to this ``(h, w)`` (bilinear, half-pixel): crops from
+            the full-resolution image, a smaller global input (e.g. the
+            112 px canvas -> 56 px global, 28 px patches).
+        **kwargs: see :class:`FGDataPreprocessor`.
+    """
+
+    def __init__(self,
+                 num_parts: int,
+                 crop_size,
+                 box_source: str = 'proposals',
+                 image_size=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if box_source not in BOX_SOURCES:
+            raise ConfigError(f'box_source must be one of {BOX_SOURCES}, '
+                              f'got {box_source!r}')
+        self.num_parts = num_parts
+        self.box_source = box_source
+        self.image_size = None if image_size is None else tuple(image_size)
+        self.cropper = RoIAlignCrops(crop_size)
+
+    def _boxes(self, sample):
+        if self.box_source not in sample:
+            raise ConfigError(
+                f'RoIAlignFGDataPreprocessor: the data samples have no '
+                f'"{self.box_source}"; give the dataset a proposal_file '
+                '(proposals) or with_bbox=True (gt_bboxes), and PackFGInputs')
+        boxes = sample.get(self.box_source).float().reshape(
+            -1, 5 if self.box_source == 'proposals' else 4)
+        if self.box_source == 'proposals':
+            order = torch.argsort(-boxes[:, 4], stable=True)
+            boxes = boxes[order, :4]
+        boxes = boxes[:self.num_parts]
+        pad = boxes.new_zeros((self.num_parts - len(boxes), 4))
+        return torch.cat([boxes, pad])
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        out = super().forward(data, training)
+        samples = out['data_samples']
+        inputs = out['inputs']
+        boxes = torch.stack([self._boxes(s) for s in samples]).to(inputs)
+        crops, valid = self.cropper(inputs, boxes)
+        for sample, c, v in zip(samples, crops, valid):
+            sample.set_field(c, PART_KEY)
+            sample.set_field(v, 'part_valid')
+        if self.image_size is not None:
+            out['inputs'] = F.interpolate(
+                inputs,
+                size=self.image_size,
+                mode='bilinear',
+                align_corners=False)
+        return out

@@ -1,0 +1,264 @@
+"""Classification-specific parts (CS-parts; Korsch, Bodesheim & Denzler,
+"Classification-Specific Parts for Improving Fine-Grained Visual
+Categorization", GCPR 2019, Sec. 3), from the paper's description
+(clean-room: no reference code).
+
+1. Pooled features ``f (D,)`` of a fine-tuned classifier (Sec. 3.1).
+2. A sparse linear SVM on them (L1 penalty, ``C = 0.1``; scikit-learn
+   ``LinearSVC``), fitted on labelled training images: the features with a
+   non-zero weight for class ``c`` are the features *selected* for ``c``.
+3. Saliency (Sec. 3.2) for the PREDICTED class ``c`` (the SVM's prediction;
+   never the label): ``|d sum_{d in sel(c)} f_d / d image|`` averaged over
+   the colour channels, min-max normalised, Gaussian blur (sigma 5 px at
+   the paper's 427 px input), power 0.7 ("power correction").
+4. Otsu's threshold separates salient pixels; k-means (K = 4) clusters
+   them on ``(y, x, saliency, colour)`` (each min-max normalised over the
+   salient pixels), initialised at the K strongest local maxima of the
+   saliency (Sec. 3.3).
+5. A box per cluster: the tight box of its pixels, enlarged around its
+   centre to ``min_size`` (the paper uses 64 px at 427 px and refines the
+   box to maximise saliency recall times an aspect term; this simpler
+   rule is ours). An empty cluster gets the box of all salient pixels
+   (the "whole object").
+
+Shapes: inputs ``(B, C, H, W)``; features ``(B, D)``; saliency
+``(B, H, W)``; boxes ``(K, 5)`` per image in input pixels, score = the
+cluster's share of the salient mass (parts ordered by it, best first).
+"""
+import numpy as np
+import torch
+from scipy.ndimage import gaussian_filter
+from threadpoolctl import threadpool_limits
+
+from mmfg.utils import ConfigError
+from mmfg.visualization.cam import as_logits_module, get_target_layer
+from .boxes import mask_box, whole_image_box
+from .builder import PROPOSAL_GENERATORS
+
+
+def pooled_features(model, inputs, feature_layer=None):
+    """``(B, D)`` features of ``inputs`` (grad kept): the global average of
+    the output ``(B, D, h, w)`` of ``feature_layer`` (a dotted module name),
+    or, without one, ``model.extract_feat`` (mmpretrain classifiers: the
+    neck's pooled features), flattened."""
+    if feature_layer is None:
+        feats = model.extract_feat(inputs)
+        if isinstance(feats, (tuple, list)):
+            feats = feats[-1]
+        return feats.flatten(1)
+    layer = get_target_layer(model, feature_layer)
+    store = {}
+
+    def hook(module, args, output):
+        store['out'] = output
+
+    handle = layer.register_forward_hook(hook)
+    try:
+        as_logits_module(model)(inputs)
+    finally:
+        handle.remove()
+    out = store['out']
+    return out.flatten(2).mean(-1) if out.dim() > 2 else out
+
+
+def saliency_to_parts(saliency,
+                      image,
+                      num_parts=4,
+                      sigma=5.,
+                      power=0.7,
+                      min_size=0.15,
+                      seed=0):
+    """CS-parts boxes of one image from its raw gradient saliency (steps 3-5
+    of the module docstring).
+
+    Args:
+        saliency (array): ``(H, W)`` non-negative raw saliency.
+        image (array): ``(H, W, C)`` or ``(H, W)`` the image (colour
+            feature of the clustering).
+        num_parts (int): K.
+        sigma (float): Gaussian blur in pixels.
+        power (float): exponent of the power correction.
+        min_size (float): smallest box side, fraction of ``min(H, W)``.
+        seed (int): k-means random state (the init is deterministic).
+
+    Returns:
+        ndarray: float32 ``(K, 5)`` boxes inside the image, every side
+        >= 1 px, score descending.
+    """
+    from skimage.feature import peak_local_max
+    from skimage.filters import threshold_otsu
+    from sklearn.cluster import KMeans
+
+    sal = np.asarray(saliency, np.float64)
+    h, w = sal.shape
+    img = np.asarray(image, np.float64).reshape(h, w, -1)
+    sal = _minmax(sal)
+    sal = _minmax(gaussian_filter(sal, sigma))**power
+    if np.ptp(sal) == 0:
+        return np.repeat(whole_image_box(h, w), num_parts, axis=0)
+    mask = sal > threshold_otsu(sal)
+    if not mask.any():
+        mask = sal >= sal.max()
+    whole = mask_box(mask)
+    ys, xs = np.nonzero(mask)
+    feats = np.concatenate([np.stack([ys, xs, sal[ys, xs]], 1), img[ys, xs]],
+                           1)
+    lo, span = feats.min(0), np.ptp(feats, 0)
+    feats = (feats - lo) / np.where(span > 0, span, 1)
+    k = min(num_parts, len(ys))
+    peaks = peak_local_max(
+        np.where(mask, sal, 0), num_peaks=k, exclude_border=False)
+    init_idx = [
+        int(np.flatnonzero((ys == y) & (xs == x))[0]) for y, x in peaks
+    ]
+    for i in np.argsort(-sal[ys, xs], kind='stable'):  # fill up to k
+        if len(init_idx) >= k:
+            break
+        if i not in init_idx:
+            init_idx.append(int(i))
+    labels = KMeans(
+        n_clusters=k, init=feats[init_idx], n_init=1,
+        random_state=seed).fit_predict(feats)
+    total = sal[ys, xs].sum()
+    side = min_size * min(h, w)
+    boxes = []
+    for c in range(num_parts):
+        sel = labels == c
+        if not sel.any():
+            boxes.append(np.append(whole, 0.))
+            continue
+        cm = np.zeros_like(mask)
+        cm[ys[sel], xs[sel]] = True
+        box = _enlarge(mask_box(cm), side, h, w)
+        boxes.append(np.append(box, sal[ys[sel], xs[sel]].sum() / total))
+    boxes = np.asarray(boxes, np.float32)
+    return boxes[np.argsort(-boxes[:, 4], kind='stable')]
+
+
+def _minmax(x):
+    span = np.ptp(x)
+    return (x - x.min()) / span if span > 0 else np.zeros_like(x)
+
+
+def _enlarge(box, side, h, w):
+    """Grow ``box`` around its centre to sides >= ``side`` (kept inside the
+    ``h x w`` image)."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    for lo, hi, limit, i in ((x1, x2, w, 0), (y1, y2, h, 1)):
+        need = min(side, limit) - (hi - lo)
+        if need > 0:
+            lo, hi = lo - need / 2, hi + need / 2
+            shift = max(0., -lo) - max(0., hi - limit)
+            lo, hi = lo + shift, hi + shift
+        if i == 0:
+            x1, x2 = lo, hi
+        else:
+            y1, y2 = lo, hi
+    return np.array([x1, y1, x2, y2], np.float32)
+
+
+@PROPOSAL_GENERATORS.register_module()
+class CSParts:
+    """CS-parts of a classifier (see the module docstring).
+
+    Args:
+        model (BaseModel): the fine-tuned classifier (eval mode).
+        feature_layer (str, optional): module whose output is pooled into
+            the features (default: ``model.extract_feat``).
+        num_parts (int): K (4 in the paper).
+        svm_c (float): the L1 ``LinearSVC`` C (0.1 in the paper).
+        sigma (float): blur in pixels of the model input (paper: 5 at 427).
+        power (float): power correction (0.7).
+        min_size (float): smallest box side, fraction of the input side
+            (paper: 64 / 427 = 0.15).
+
+    Call :meth:`fit` (features + labels of training images) before use;
+    after a call ``last_pred`` holds the SVM's predicted classes ``(B,)``
+    and ``last_saliency`` the raw saliency ``(B, H, W)``.
+    """
+
+    def __init__(self,
+                 model,
+                 feature_layer=None,
+                 num_parts=4,
+                 svm_c=0.1,
+                 sigma=5.,
+                 power=0.7,
+                 min_size=64 / 427):
+        self.model = model
+        self.feature_layer = feature_layer
+        self.num_parts = num_parts
+        self.svm_c = svm_c
+        self.sigma = sigma
+        self.power = power
+        self.min_size = min_size
+        self.svm = None
+        self.last_pred = self.last_saliency = None
+
+    def features(self, inputs):
+        """``(B, D)`` pooled features (no grad), numpy."""
+        with torch.no_grad():
+            return pooled_features(self.model, inputs,
+                                   self.feature_layer).cpu().numpy()
+
+    def fit(self, features, labels):
+        """Fit the L1 linear SVM on ``(N, D)`` features and ``(N,)``
+        labels of training images; returns self."""
+        from sklearn.svm import LinearSVC
+        labels = np.asarray(labels)
+        if len(np.unique(labels)) < 2:
+            raise ConfigError('CSParts.fit needs images of at least 2 '
+                              'classes')
+        self.svm = LinearSVC(
+            penalty='l1', dual=False, C=self.svm_c, max_iter=5000)
+        self.svm.fit(np.asarray(features, np.float64), labels)
+        return self
+
+    @property
+    def class_weights(self):
+        """``(num_classes, D)`` SVM weights (one row per class, also for
+        two classes)."""
+        coef = self.svm.coef_
+        if coef.shape[0] == 1:  # binary: one row for classes_[1]
+            coef = np.concatenate([-coef, coef])
+        return coef
+
+    def selected(self, cls):
+        """Indices of the features selected for class index ``cls``
+        (non-zero weight; the largest-|weight| one if none)."""
+        wts = self.class_weights[cls]
+        idx = np.flatnonzero(wts != 0)
+        return idx if len(idx) else np.array([int(np.argmax(np.abs(wts)))])
+
+    def saliency(self, inputs):
+        """Raw saliency ``(B, H, W)`` for the SVM's predicted classes and
+        the predictions ``(B,)`` (class indices of ``svm.classes_``)."""
+        if self.svm is None:
+            raise ConfigError('CSParts: call fit(features, labels) on '
+                              'training images first')
+        x = inputs.detach().clone().requires_grad_(True)
+        feats = pooled_features(self.model, x, self.feature_layer)
+        pred = self.svm.decision_function(feats.detach().cpu().numpy().astype(
+            np.float64))
+        pred = (pred > 0).astype(int) if pred.ndim == 1 else pred.argmax(1)
+        mask = torch.zeros_like(feats)
+        for i, c in enumerate(pred):
+            mask[i, torch.as_tensor(self.selected(c))] = 1
+        (feats * mask).sum().backward()
+        sal = x.grad.abs().mean(dim=1)
+        return sal.cpu().numpy(), pred
+
+    def __call__(self, inputs, images):
+        """K boxes per image of ``inputs`` (normalised, ``(B, C, H, W)``);
+        ``images`` the same before normalisation (colour features)."""
+        sal, pred = self.saliency(inputs)
+        self.last_pred, self.last_saliency = pred, sal
+        imgs = torch.as_tensor(images).float().permute(0, 2, 3, 1).numpy()
+        # one thread: k-means of a few hundred pixels is ~10x slower with
+        # OpenMP threads fighting over shared cores
+        with threadpool_limits(limits=1):
+            return [
+                saliency_to_parts(s, im, self.num_parts, self.sigma,
+                                  self.power, self.min_size)
+                for s, im in zip(sal, imgs)
+            ]

@@ -1,0 +1,184 @@
+"""Weakly supervised pseudo boxes of a dataset split from a trained
+classifier (issue 12): CAM boxes or CS-parts of the PREDICTED class, as a
+COCO json (class-agnostic category ``part``) that mmdet's CocoDataset
+trains a detector on, and optionally as an mmfg proposal file.
+
+    python tools/proposals/pseudo_boxes.py CONFIG CKPT \
+        --method {cam,cs-parts,centre,gt} --split train --out FILE.json \
+        [--proposal-out FILE.json] [--num-images N] [--svm-images M] \
+        [--save-images DIR] [--metrics-out FILE.json]
+
+``centre`` is the centre-box baseline, ``gt`` writes the dataset's true
+boxes (for evaluating a detector; never a training signal). Images are the
+CONFIG's test pipeline on ``--split`` (first ``--num-images``); boxes are
+written in pixels of the original images, keyed by the dataset's image
+keys. With true boxes in the dataset, CorLoc and recall at N are printed.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+import time
+
+import mmcv
+import numpy as np
+
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+from mmfg.utils import run_with_clear_errors  # noqa: E402
+
+METHODS = {'cam': 'CAMBoxes', 'cs-parts': 'CSParts', 'centre': 'CentreBoxes'}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('config', help='classifier config')
+    p.add_argument('checkpoint', help='classifier checkpoint')
+    p.add_argument('--method', required=True, choices=list(METHODS) + ['gt'])
+    p.add_argument('--split', default='train')
+    p.add_argument('--out', required=True, help='COCO json to write')
+    p.add_argument('--proposal-out', help='also write an mmfg proposal file')
+    p.add_argument('--num-images', type=int, help='first N images only')
+    p.add_argument(
+        '--svm-images',
+        type=int,
+        default=5000,
+        help='cs-parts: training images the L1 SVM is fitted on')
+    p.add_argument('--batch-size', type=int, default=64)
+    p.add_argument('--num-boxes', type=int, default=5, help='cam: N')
+    p.add_argument(
+        '--thresholds',
+        type=float,
+        nargs='+',
+        default=[0.4, 0.2, 0.6],
+        help='cam: fractions of the map maximum')
+    p.add_argument('--target-layer', help='cam: CAM layer')
+    p.add_argument('--num-parts', type=int, default=4, help='cs-parts: K')
+    p.add_argument(
+        '--sigma', type=float, default=5., help='cs-parts: blur (px)')
+    p.add_argument('--feature-layer', help='cs-parts: pooled layer')
+    p.add_argument(
+        '--save-images',
+        help='write the images as PNG under this folder (<key>.png), for a '
+        'detector to train on')
+    p.add_argument('--metrics-out', help='write CorLoc / recall here')
+    return p.parse_args(argv)
+
+
+def build(args, model):
+    from mmfg.proposals import build_generator
+    if args.method == 'cam':
+        cfg = dict(
+            type='CAMBoxes',
+            target_layer=args.target_layer,
+            thresholds=args.thresholds,
+            num_boxes=args.num_boxes)
+    elif args.method == 'cs-parts':
+        cfg = dict(
+            type='CSParts',
+            feature_layer=args.feature_layer,
+            num_parts=args.num_parts,
+            sigma=args.sigma)
+    else:
+        cfg = dict(type=METHODS[args.method])
+    return build_generator(cfg, model=model)
+
+
+class TrueBoxes:
+    """The dataset's own boxes (``--method gt``), filled in afterwards."""
+    last_pred = None
+
+    def __call__(self, inputs, images=None):
+        return [np.zeros((0, 5), np.float32) for _ in inputs]
+
+
+def save_images(dataset, records, folder):
+    """``<folder>/<key>.png`` for every record; returns the file names."""
+    names = []
+    for i, rec in enumerate(records):
+        info = dataset.get_data_info(i)
+        img = info.get('img')
+        if img is None:
+            img = mmcv.imread(info['img_path'])
+        name = rec['key'] + '.png'
+        mmcv.imwrite(img, osp.join(folder, name))
+        names.append(name)
+    return names
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from mmfg.apis.model import init_model
+    from mmfg.datasets.proposals import dump_proposal_file
+    from mmfg.proposals import boxes_to_coco, localization_scores
+    from mmfg.proposals.coco import dump_coco
+    from mmfg.proposals.runner import build_split, fit_cs_parts, run_generator
+
+    model = init_model(args.config, args.checkpoint)
+    cfg = model.cfg
+    gen = TrueBoxes() if args.method == 'gt' else build(args, model)
+    if args.method == 'cs-parts':
+        print(f'fitting the L1 SVM on {args.svm_images} training images')
+        fit_cs_parts(gen, model, build_split(cfg, 'train', args.svm_images),
+                     args.batch_size)
+        nnz = (gen.class_weights != 0).sum(1)
+        print(f'\nselected features per class: {nnz.tolist()}')
+    dataset = build_split(cfg, args.split, args.num_images)
+    start = time.perf_counter()
+    records = run_generator(gen, model, dataset, args.batch_size)
+    seconds = time.perf_counter() - start
+    if args.method == 'gt':
+        for rec in records:
+            gt = rec['gt_bboxes']
+            rec['boxes'] = np.concatenate(
+                [gt, np.ones((len(gt), 1), np.float32)], 1)
+    print(f'\n{len(records)} images in {seconds:.1f} s '
+          f'({len(records) / seconds:.1f} images/s)')
+    if args.save_images:
+        names = save_images(dataset, records, args.save_images)
+    else:
+        names = [rec['key'] + '.png' for rec in records]
+    coco = boxes_to_coco([
+        dict(
+            file_name=n,
+            key=r['key'],
+            height=r['size'][0],
+            width=r['size'][1],
+            boxes=r['boxes']) for n, r in zip(names, records)
+    ])
+    dump_coco(args.out, coco)
+    print(f'{args.out}: {len(coco["images"])} images, '
+          f'{len(coco["annotations"])} boxes')
+    if args.proposal_out:
+        dump_proposal_file(
+            args.proposal_out, {r['key']: r['boxes']
+                                for r in records},
+            image_sizes={r['key']: r['size']
+                         for r in records})
+        print(f'{args.proposal_out}: proposal file v2')
+    summary = dict(
+        method=args.method,
+        split=args.split,
+        num_images=len(records),
+        images_per_s=len(records) / seconds)
+    if args.method not in ('gt', ) and any(
+            len(r['gt_bboxes']) for r in records):
+        scores = localization_scores([r['boxes'] for r in records],
+                                     [r['gt_bboxes'] for r in records],
+                                     nums=(1, 4, 5, 10))
+        summary.update(scores)
+        labels = np.array([r['label'] for r in records])
+        preds = np.array([r['pred'] for r in records])
+        if (preds >= 0).all():
+            summary['pred_accuracy'] = float((preds == labels).mean())
+        print(json.dumps(summary, indent=1))
+    if args.metrics_out:
+        os.makedirs(osp.dirname(osp.abspath(args.metrics_out)), exist_ok=True)
+        with open(args.metrics_out, 'w') as f:
+            json.dump(summary, f, indent=1)
+
+
+if __name__ == '__main__':
+    run_with_clear_errors(main)
