@@ -1,0 +1,27 @@
+# "No parts (baseline)" of the FVE paper (Table 2) on CUB: the global
+# InceptionV3 stream alone, same input (299x299, [-1, 1]) and schedule
+# (RMSProp 1e-4, x0.1 at 20 / 40 of 60 epochs, batch 16 x 4 accumulated).
+_base_ = [
+    './_base_/cub_gt-parts_299.py',
+    './_base_/fve_inception-v3_birds.py',
+]
+pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(299, 299), keep_ratio=False),
+    dict(type='PackFGInputs'),
+]
+train_dataloader = dict(dataset=dict(with_parts=False, pipeline=pipeline))
+val_dataloader = dict(dataset=dict(with_parts=False, pipeline=pipeline))
+test_dataloader = val_dataloader
+model = dict(
+    _delete_=True,
+    type='ImageClassifier',
+    backbone=dict(type='InceptionV3Features'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=200,
+        in_channels=2048,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+data_preprocessor = dict(num_classes=200)
+custom_hooks = [dict(type='EpochSeedHook')]
