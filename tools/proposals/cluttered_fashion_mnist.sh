@@ -29,4 +29,21 @@ cs-parts)  # K = 4 parts of every train and test image (the FVE helper's)
     pseudo cs-parts test cs_parts_test $CS
     pseudo cs-parts train cs_parts_train $CS
     ;;
+cam)  # CAM boxes: top box of 10k train canvases (+ PNGs) for the detector,
+      # N = 5 on the test set for the CorLoc table
+    pseudo cam train cam_train10k --num-images 10000 --num-boxes 1 \
+        --save-images "$OUT/images"
+    pseudo cam test cam_test --num-boxes 5
+    ;;
+centre)  # the centre-box baseline, and the true test boxes (evaluation)
+    pseudo centre test centre_test
+    $LOCK python tools/proposals/pseudo_boxes.py "$CLS_CFG" "$CLS_CKPT" \
+        --method gt --split test --num-images 2000 \
+        --out "$OUT/gt_test2k_coco.json" --save-images "$OUT/images" \
+        2>&1 | quiet
+    # the CAM top box of the same 2k test canvases (recall vs pseudo boxes)
+    $LOCK python tools/proposals/pseudo_boxes.py "$CLS_CFG" "$CLS_CKPT" \
+        --method cam --split test --num-images 2000 --num-boxes 1 \
+        --out "$OUT/cam_test2k_coco.json" 2>&1 | quiet
+    ;;
 esac
