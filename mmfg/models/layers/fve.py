@@ -1,6 +1,6 @@
-"""GMM and Fisher-vector encoding layers (Korsch et al., "End-to-end Learning
-of Fine-grained Visual Categorization by Combining Part Features with Fisher
-Vector Encoding", Sec. 3 and supplement S1-S3).
+"""GMM and Fisher-vector encoding layers (Korsch et al., "End-to-end
+Learning of a Fisher Vector Encoding for Part Features in Fine-grained
+Recognition", Sec. 3 and supplement S1-S3).
 
 A diagonal Gaussian mixture with ``K`` components is estimated on the fly from
 the mini-batches of a training run (Sec. 3.2) and the (masked) set of local

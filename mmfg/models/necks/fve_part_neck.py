@@ -1,6 +1,6 @@
 """The FVE set neck: Fisher vector of the local features of all part crops
-of an image (Korsch et al., "End-to-end Learning of Fine-grained Visual
-Categorization by Combining Part Features with Fisher Vector Encoding",
+of an image (Korsch et al., "End-to-end Learning of a Fisher Vector
+Encoding for Part Features in Fine-grained Recognition",
 Sec. 3.4 "Part Features from ConvMaps", Fig. 2)."""
 from typing import Optional, Sequence, Tuple
 
