@@ -10,6 +10,7 @@ CLS_CFG=configs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56.py
 CLS_CKPT=${CLS_CKPT:-work_dirs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56_seed0/epoch_2.pth}
 OUT=${OUT:-work_dirs/proposals}
 LOGS=configs/proposals/logs
+DET_CFG=configs/proposals/rpn_r18-tiny_fpn_1xb32-400it_cluttered-fashion-mnist-cam.py
 LOCK="flock /tmp/mmfg-heavy.lock"
 mkdir -p "$OUT" "$LOGS"
 quiet() { tr '\r' '\n' | grep -v 'task/s' || true; }
@@ -45,5 +46,55 @@ centre)  # the centre-box baseline, and the true test boxes (evaluation)
     $LOCK python tools/proposals/pseudo_boxes.py "$CLS_CFG" "$CLS_CKPT" \
         --method cam --split test --num-images 2000 --num-boxes 1 \
         --out "$OUT/cam_test2k_coco.json" 2>&1 | quiet
+    ;;
+detector)  # the RPN on the CAM pseudo boxes; recall vs true / pseudo boxes
+    W=$OUT/rpn_cam
+    $LOCK python tools/train.py "$DET_CFG" --work-dir "$W" 2>&1 | quiet \
+        | tail -30
+    cp "$(ls -t "$W"/2*/2*.log | head -1)" "$LOGS/rpn_cam_train.log"
+    $LOCK python tools/test.py "$DET_CFG" "$W/iter_400.pth" \
+        --work-dir "$W/test_true" 2>&1 | quiet | tee "$LOGS/rpn_cam_test_true.log"
+    $LOCK python tools/test.py "$DET_CFG" "$W/iter_400.pth" \
+        --work-dir "$W/test_pseudo" --cfg-options \
+        test_dataloader.dataset.ann_file=cam_test2k_coco.json \
+        test_evaluator.ann_file="$OUT/cam_test2k_coco.json" 2>&1 | quiet \
+        | tee "$LOGS/rpn_cam_test_pseudo.log"
+    ;;
+generate)  # detector proposals: all test canvases, first 20k train canvases
+    CKPT=$OUT/rpn_cam/iter_400.pth
+    $LOCK python tools/proposals/generate.py "$DET_CFG" "$CKPT" \
+        --dataset-config "$CLS_CFG" --split test --num-boxes 10 \
+        --out "$OUT/rpn_cam_test.json" \
+        --metrics-out "$LOGS/rpn_cam_test_metrics.json" 2>&1 | quiet \
+        | tee "$LOGS/rpn_cam_test.log"
+    $LOCK python tools/proposals/generate.py "$DET_CFG" "$CKPT" \
+        --dataset-config "$CLS_CFG" --split train --num-boxes 10 \
+        --num-images 20000 --pad-split --out "$OUT/rpn_cam_train20k.json" \
+        --metrics-out "$LOGS/rpn_cam_train20k_metrics.json" 2>&1 | quiet \
+        | tee "$LOGS/rpn_cam_train20k.log"
+    ;;
+focus-longer)  # 2 epochs on the first 20k training canvases, seed 0
+    FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
+    GL=configs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56.py
+    for run in "proposals $FL-proposals.py" \
+               "gtbox20k $FL-gtbox.py train_dataloader.dataset.indices=20000" \
+               "global20k $GL train_dataloader.dataset.indices=20000"; do
+        set -- $run
+        name=$1 cfg=$2; shift 2
+        W=$OUT/fl_${name}_seed0
+        $LOCK python tools/train.py "$cfg" --work-dir "$W" \
+            --cfg-options randomness.seed=0 "$@" 2>&1 | quiet | tail -3
+        cp "$(ls -t "$W"/2*/2*.log | head -1)" "$LOGS/fl_${name}_seed0.log"
+    done
+    ;;
+bench)  # RoIAlign batch crops vs pipeline crops (same model, one run)
+    FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
+    $LOCK python tools/analysis_tools/benchmark.py "$FL-proposals.py" \
+        "$FL-proposals-roialign.py" --baseline "$FL-proposals.py" \
+        --json "$LOGS/bench_roialign.json" 2>&1 | tee "$LOGS/bench_roialign.log"
+    ;;
+*)
+    echo "usage: $0 {cs-parts|cam|centre|detector|generate|focus-longer|bench}"
+    exit 1
     ;;
 esac
