@@ -171,6 +171,8 @@ class CSParts:
         power (float): power correction (0.7).
         min_size (float): smallest box side, fraction of the input side
             (paper: 64 / 427 = 0.15).
+        seed (int): random state of the SVM solver (liblinear shuffles
+            its coordinates) and of k-means.
 
     Call :meth:`fit` (features + labels of training images) before use;
     after a call ``last_pred`` holds the SVM's predicted classes ``(B,)``
@@ -184,7 +186,8 @@ class CSParts:
                  svm_c=0.1,
                  sigma=5.,
                  power=0.7,
-                 min_size=64 / 427):
+                 min_size=64 / 427,
+                 seed=0):
         self.model = model
         self.feature_layer = feature_layer
         self.num_parts = num_parts
@@ -192,6 +195,7 @@ class CSParts:
         self.sigma = sigma
         self.power = power
         self.min_size = min_size
+        self.seed = seed
         self.svm = None
         self.last_pred = self.last_saliency = None
 
@@ -210,7 +214,11 @@ class CSParts:
             raise ConfigError('CSParts.fit needs images of at least 2 '
                               'classes')
         self.svm = LinearSVC(
-            penalty='l1', dual=False, C=self.svm_c, max_iter=5000)
+            penalty='l1',
+            dual=False,
+            C=self.svm_c,
+            max_iter=5000,
+            random_state=self.seed)
         self.svm.fit(np.asarray(features, np.float64), labels)
         return self
 
@@ -259,6 +267,6 @@ class CSParts:
         with threadpool_limits(limits=1):
             return [
                 saliency_to_parts(s, im, self.num_parts, self.sigma,
-                                  self.power, self.min_size)
+                                  self.power, self.min_size, self.seed)
                 for s, im in zip(sal, imgs)
             ]
