@@ -2,7 +2,8 @@
 # The proposals stage end to end on Cluttered Fashion-MNIST (CPU), the
 # commands behind configs/proposals/README.md. Each step can be run alone:
 #   bash tools/proposals/cluttered_fashion_mnist.sh STEP
-# STEP: cs-parts | cam | centre | detector | generate | focus-longer | bench
+# STEP: cs-parts | cam | centre | detector | generate | focus-longer |
+#       global20k | bench
 # Heavy steps take the shared lock (flock /tmp/mmfg-heavy.lock) one by one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -49,43 +50,63 @@ centre)  # the centre-box baseline, and the true test boxes (evaluation)
     ;;
 detector)  # the RPN on the CAM pseudo boxes; recall vs true / pseudo boxes
     W=$OUT/rpn_cam
-    $LOCK python tools/train.py "$DET_CFG" --work-dir "$W" 2>&1 | quiet \
-        | tail -30
-    cp "$(ls -t "$W"/2*/2*.log | head -1)" "$LOGS/rpn_cam_train.log"
-    $LOCK python tools/test.py "$DET_CFG" "$W/iter_400.pth" \
-        --work-dir "$W/test_true" 2>&1 | quiet | tee "$LOGS/rpn_cam_test_true.log"
-    $LOCK python tools/test.py "$DET_CFG" "$W/iter_400.pth" \
-        --work-dir "$W/test_pseudo" --cfg-options \
-        test_dataloader.dataset.ann_file=cam_test2k_coco.json \
-        test_evaluator.ann_file="$OUT/cam_test2k_coco.json" 2>&1 | quiet \
-        | tee "$LOGS/rpn_cam_test_pseudo.log"
+    (   # one lock for training + the two evaluations (~6 min)
+        flock 9
+        python tools/train.py "$DET_CFG" --work-dir "$W" 2>&1 | quiet \
+            | tail -30
+        python tools/test.py "$DET_CFG" "$W/iter_400.pth" \
+            --work-dir "$W/test_true" 2>&1 | quiet \
+            | tee "$LOGS/rpn_cam_test_true.log"
+        python tools/test.py "$DET_CFG" "$W/iter_400.pth" \
+            --work-dir "$W/test_pseudo" --cfg-options \
+            test_dataloader.dataset.ann_file=cam_test2k_coco.json \
+            test_evaluator.ann_file="$OUT/cam_test2k_coco.json" 2>&1 \
+            | quiet | tee "$LOGS/rpn_cam_test_pseudo.log"
+    ) 9>/tmp/mmfg-heavy.lock
+    cp "$(ls -t "$W"/2*/2*.log | tail -1)" "$LOGS/rpn_cam_train.log"
     ;;
 generate)  # detector proposals: all test canvases, first 20k train canvases
     CKPT=$OUT/rpn_cam/iter_400.pth
-    $LOCK python tools/proposals/generate.py "$DET_CFG" "$CKPT" \
-        --dataset-config "$CLS_CFG" --split test --num-boxes 10 \
-        --out "$OUT/rpn_cam_test.json" \
-        --metrics-out "$LOGS/rpn_cam_test_metrics.json" 2>&1 | quiet \
-        | tee "$LOGS/rpn_cam_test.log"
-    $LOCK python tools/proposals/generate.py "$DET_CFG" "$CKPT" \
-        --dataset-config "$CLS_CFG" --split train --num-boxes 10 \
-        --num-images 20000 --pad-split --out "$OUT/rpn_cam_train20k.json" \
-        --metrics-out "$LOGS/rpn_cam_train20k_metrics.json" 2>&1 | quiet \
-        | tee "$LOGS/rpn_cam_train20k.log"
+    (
+        flock 9
+        python tools/proposals/generate.py "$DET_CFG" "$CKPT" \
+            --dataset-config "$CLS_CFG" --split test --num-boxes 10 \
+            --out "$OUT/rpn_cam_test.json" \
+            --metrics-out "$LOGS/rpn_cam_test_metrics.json" 2>&1 | quiet \
+            | tee "$LOGS/rpn_cam_test.log"
+        python tools/proposals/generate.py "$DET_CFG" "$CKPT" \
+            --dataset-config "$CLS_CFG" --split train --num-boxes 10 \
+            --num-images 20000 --pad-split \
+            --out "$OUT/rpn_cam_train20k.json" \
+            --metrics-out "$LOGS/rpn_cam_train20k_metrics.json" 2>&1 \
+            | quiet | tee "$LOGS/rpn_cam_train20k.log"
+    ) 9>/tmp/mmfg-heavy.lock
     ;;
-focus-longer)  # 2 epochs on the first 20k training canvases, seed 0
+focus-longer)  # 2 epochs on the first 20k training canvases, seed 0:
+    # weakly supervised patches vs ground-truth-box patches (same data)
     FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
+    (
+        flock 9
+        for run in "proposals $FL-proposals.py" \
+            "gtbox20k $FL-gtbox.py train_dataloader.dataset.indices=20000"; do
+            set -- $run
+            name=$1 cfg=$2
+            shift 2
+            W=$OUT/fl_${name}_seed0
+            python tools/train.py "$cfg" --work-dir "$W" \
+                --cfg-options randomness.seed=0 "$@" 2>&1 | quiet | tail -3
+            cp "$(ls -t "$W"/2*/2*.log | head -1)" \
+                "$LOGS/fl_${name}_seed0.log"
+        done
+    ) 9>/tmp/mmfg-heavy.lock
+    ;;
+global20k)  # the global stream alone on the same 20k canvases
     GL=configs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56.py
-    for run in "proposals $FL-proposals.py" \
-               "gtbox20k $FL-gtbox.py train_dataloader.dataset.indices=20000" \
-               "global20k $GL train_dataloader.dataset.indices=20000"; do
-        set -- $run
-        name=$1 cfg=$2; shift 2
-        W=$OUT/fl_${name}_seed0
-        $LOCK python tools/train.py "$cfg" --work-dir "$W" \
-            --cfg-options randomness.seed=0 "$@" 2>&1 | quiet | tail -3
-        cp "$(ls -t "$W"/2*/2*.log | head -1)" "$LOGS/fl_${name}_seed0.log"
-    done
+    W=$OUT/fl_global20k_seed0
+    $LOCK python tools/train.py "$GL" --work-dir "$W" --cfg-options \
+        randomness.seed=0 train_dataloader.dataset.indices=20000 2>&1 \
+        | quiet | tail -3
+    cp "$(ls -t "$W"/2*/2*.log | head -1)" "$LOGS/fl_global20k_seed0.log"
     ;;
 bench)  # RoIAlign batch crops vs pipeline crops (same model, one run)
     FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
@@ -94,7 +115,7 @@ bench)  # RoIAlign batch crops vs pipeline crops (same model, one run)
         --json "$LOGS/bench_roialign.json" 2>&1 | tee "$LOGS/bench_roialign.log"
     ;;
 *)
-    echo "usage: $0 {cs-parts|cam|centre|detector|generate|focus-longer|bench}"
+    echo "usage: $0 {cs-parts|cam|centre|detector|generate|focus-longer|global20k|bench}"
     exit 1
     ;;
 esac
