@@ -18,7 +18,7 @@ CLS_CFG = osp.join(REPO, 'configs', 'focus_longer',
                    'global_lenetfc_1xb128_cluttered-fashion-mnist-56.py')
 DET_CFG = osp.join(
     REPO, 'configs', 'proposals',
-    'rpn_r18-tiny_fpn_1xb32-400it_cluttered-fashion-mnist-'
+    'rpn_r18-tiny_fpn_1xb16-300it_cluttered-fashion-mnist-'
     'cam.py')
 
 

@@ -11,7 +11,7 @@ CLS_CFG=configs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56.py
 CLS_CKPT=${CLS_CKPT:-work_dirs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56_seed0/epoch_2.pth}
 OUT=${OUT:-work_dirs/proposals}
 LOGS=configs/proposals/logs
-DET_CFG=configs/proposals/rpn_r18-tiny_fpn_1xb32-400it_cluttered-fashion-mnist-cam.py
+DET_CFG=configs/proposals/rpn_r18-tiny_fpn_1xb16-300it_cluttered-fashion-mnist-cam.py
 LOCK="flock /tmp/mmfg-heavy.lock"
 mkdir -p "$OUT" "$LOGS"
 quiet() { tr '\r' '\n' | grep -v 'task/s' || true; }
@@ -54,10 +54,10 @@ detector)  # the RPN on the CAM pseudo boxes; recall vs true / pseudo boxes
         flock 9
         python tools/train.py "$DET_CFG" --work-dir "$W" 2>&1 | quiet \
             | tail -30
-        python tools/test.py "$DET_CFG" "$W/iter_400.pth" \
+        python tools/test.py "$DET_CFG" "$W/iter_300.pth" \
             --work-dir "$W/test_true" 2>&1 | quiet \
             | tee "$LOGS/rpn_cam_test_true.log"
-        python tools/test.py "$DET_CFG" "$W/iter_400.pth" \
+        python tools/test.py "$DET_CFG" "$W/iter_300.pth" \
             --work-dir "$W/test_pseudo" --cfg-options \
             test_dataloader.dataset.ann_file=cam_test2k_coco.json \
             test_evaluator.ann_file="$OUT/cam_test2k_coco.json" 2>&1 \
@@ -66,7 +66,7 @@ detector)  # the RPN on the CAM pseudo boxes; recall vs true / pseudo boxes
     cp "$(ls -t "$W"/2*/2*.log | tail -1)" "$LOGS/rpn_cam_train.log"
     ;;
 generate)  # detector proposals: all test canvases, first 20k train canvases
-    CKPT=$OUT/rpn_cam/iter_400.pth
+    CKPT=$OUT/rpn_cam/iter_300.pth
     (
         flock 9
         python tools/proposals/generate.py "$DET_CFG" "$CKPT" \
