@@ -12,7 +12,13 @@ data_preprocessor = dict(
     num_parts=1,
     crop_size=28,
     box_source='proposals',
-    image_size=(56, 56))
+    image_size=(56, 56),
+    num_classes=10,
+    mean=[22.08],
+    std=[59.17],
+    to_rgb=False)
+# also in the model: it cuts the crops the model needs, whoever builds it
+model = dict(data_preprocessor=data_preprocessor)
 train_dataloader = dict(dataset=dict(pipeline=pipeline))
 val_dataloader = dict(dataset=dict(pipeline=pipeline))
 test_dataloader = val_dataloader

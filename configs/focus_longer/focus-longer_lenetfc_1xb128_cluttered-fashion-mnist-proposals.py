@@ -3,8 +3,9 @@
 # configs/proposals: classifier CAM boxes -> MMDetection RPN -> N boxes per
 # image) instead of the ground-truth box of
 # focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-gtbox.py. Same model,
-# sizes and schedule. CPU budget: the proposal file covers the FIRST 20,000
-# training canvases (indices=20000) and all 10,000 test canvases; make them
+# sizes and schedule. CPU budget: the proposal file covers the FIRST 10,000
+# training canvases (indices=10000; the other 50,000 have empty entries) and
+# all 10,000 test canvases; make them
 # with tools/proposals/cluttered_fashion_mnist.sh (configs/proposals).
 _base_ = './focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-gtbox.py'
 
@@ -17,8 +18,8 @@ pipeline = [
 ]
 train_dataloader = dict(
     dataset=dict(
-        indices=20000,
-        proposal_file=proposal_root + 'rpn_cam_train20k.json',
+        indices=10000,
+        proposal_file=proposal_root + 'rpn_cam_train10k.json',
         pipeline=pipeline))
 val_dataloader = dict(
     dataset=dict(

@@ -2,8 +2,7 @@
 # The proposals stage end to end on Cluttered Fashion-MNIST (CPU), the
 # commands behind configs/proposals/README.md. Each step can be run alone:
 #   bash tools/proposals/cluttered_fashion_mnist.sh STEP
-# STEP: cs-parts | cam | centre | detector | generate | focus-longer |
-#       global20k | bench
+# STEP: cs-parts | cam | centre | detector | generate | focus-longer | bench
 # Heavy steps take the shared lock (flock /tmp/mmfg-heavy.lock) one by one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -65,7 +64,7 @@ detector)  # the RPN on the CAM pseudo boxes; recall vs true / pseudo boxes
     ) 9>/tmp/mmfg-heavy.lock
     cp "$(ls -t "$W"/2*/2*.log | tail -1)" "$LOGS/rpn_cam_train.log"
     ;;
-generate)  # detector proposals: all test canvases, first 20k train canvases
+generate)  # detector proposals: all test canvases, first 10k train canvases
     CKPT=$OUT/rpn_cam/iter_300.pth
     (
         flock 9
@@ -76,19 +75,22 @@ generate)  # detector proposals: all test canvases, first 20k train canvases
             | tee "$LOGS/rpn_cam_test.log"
         python tools/proposals/generate.py "$DET_CFG" "$CKPT" \
             --dataset-config "$CLS_CFG" --split train --num-boxes 10 \
-            --num-images 20000 --pad-split \
-            --out "$OUT/rpn_cam_train20k.json" \
-            --metrics-out "$LOGS/rpn_cam_train20k_metrics.json" 2>&1 \
-            | quiet | tee "$LOGS/rpn_cam_train20k.log"
+            --num-images 10000 --pad-split \
+            --out "$OUT/rpn_cam_train10k.json" \
+            --metrics-out "$LOGS/rpn_cam_train10k_metrics.json" 2>&1 \
+            | quiet | tee "$LOGS/rpn_cam_train10k.log"
     ) 9>/tmp/mmfg-heavy.lock
     ;;
-focus-longer)  # 2 epochs on the first 20k training canvases, seed 0:
-    # weakly supervised patches vs ground-truth-box patches (same data)
+focus-longer)  # 2 epochs on the first 10k training canvases, seed 0:
+    # weakly supervised patches vs ground-truth-box patches vs global only
+    # (same data; one lock, ~6 min)
     FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
+    GL=configs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56.py
     (
         flock 9
         for run in "proposals $FL-proposals.py" \
-            "gtbox20k $FL-gtbox.py train_dataloader.dataset.indices=20000"; do
+            "gtbox10k $FL-gtbox.py train_dataloader.dataset.indices=10000" \
+            "global10k $GL train_dataloader.dataset.indices=10000"; do
             set -- $run
             name=$1 cfg=$2
             shift 2
@@ -100,14 +102,6 @@ focus-longer)  # 2 epochs on the first 20k training canvases, seed 0:
         done
     ) 9>/tmp/mmfg-heavy.lock
     ;;
-global20k)  # the global stream alone on the same 20k canvases
-    GL=configs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56.py
-    W=$OUT/fl_global20k_seed0
-    $LOCK python tools/train.py "$GL" --work-dir "$W" --cfg-options \
-        randomness.seed=0 train_dataloader.dataset.indices=20000 2>&1 \
-        | quiet | tail -3
-    cp "$(ls -t "$W"/2*/2*.log | head -1)" "$LOGS/fl_global20k_seed0.log"
-    ;;
 bench)  # RoIAlign batch crops vs pipeline crops (same model, one run)
     FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
     $LOCK python tools/analysis_tools/benchmark.py "$FL-proposals.py" \
@@ -115,7 +109,7 @@ bench)  # RoIAlign batch crops vs pipeline crops (same model, one run)
         --json "$LOGS/bench_roialign.json" 2>&1 | tee "$LOGS/bench_roialign.log"
     ;;
 *)
-    echo "usage: $0 {cs-parts|cam|centre|detector|generate|focus-longer|global20k|bench}"
+    echo "usage: $0 {cs-parts|cam|centre|detector|generate|focus-longer|bench}"
     exit 1
     ;;
 esac
