@@ -3,6 +3,7 @@
 # commands behind configs/proposals/README.md. Each step can be run alone:
 #   bash tools/proposals/cluttered_fashion_mnist.sh STEP
 # STEP: cs-parts | cam | centre | detector | generate | focus-longer | bench
+#       | detector-long
 # Heavy steps take the shared lock (flock /tmp/mmfg-heavy.lock) one by one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -102,6 +103,21 @@ focus-longer)  # 2 epochs on the first 10k training canvases, seed 0:
         done
     ) 9>/tmp/mmfg-heavy.lock
     ;;
+detector-long)  # the same RPN trained 5x longer, its test proposals
+    DET_LONG=configs/proposals/rpn_r18-tiny_fpn_1xb16-1500it_cluttered-fashion-mnist-cam.py
+    W=$OUT/rpn_cam_1500it
+    (
+        flock 9
+        python tools/train.py "$DET_LONG" --work-dir "$W" 2>&1 | quiet \
+            | tail -5
+        python tools/proposals/generate.py "$DET_LONG" "$W/iter_1500.pth" \
+            --dataset-config "$CLS_CFG" --split test --num-boxes 10 \
+            --out "$OUT/rpn_cam_1500it_test.json" \
+            --metrics-out "$LOGS/rpn_cam_1500it_test_metrics.json" 2>&1 \
+            | quiet | tee "$LOGS/rpn_cam_1500it_test.log"
+    ) 9>/tmp/mmfg-heavy.lock
+    cp "$(ls -t "$W"/2*/2*.log | tail -1)" "$LOGS/rpn_cam_1500it_train.log"
+    ;;
 bench)  # RoIAlign batch crops vs pipeline crops (same model, one run)
     FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
     $LOCK python tools/analysis_tools/benchmark.py "$FL-proposals.py" \
@@ -109,7 +125,7 @@ bench)  # RoIAlign batch crops vs pipeline crops (same model, one run)
         --json "$LOGS/bench_roialign.json" 2>&1 | tee "$LOGS/bench_roialign.log"
     ;;
 *)
-    echo "usage: $0 {cs-parts|cam|centre|detector|generate|focus-longer|bench}"
+    echo "usage: $0 {cs-parts|cam|centre|detector|generate|focus-longer|bench|detector-long}"
     exit 1
     ;;
 esac
