@@ -2,8 +2,8 @@
 # The proposals stage end to end on Cluttered Fashion-MNIST (CPU), the
 # commands behind configs/proposals/README.md. Each step can be run alone:
 #   bash tools/proposals/cluttered_fashion_mnist.sh STEP
-# STEP: cs-parts | cam | centre | detector | generate | focus-longer | bench
-#       | detector-long
+# STEP: cs-parts | cam | centre | detector | generate | focus-longer |
+#       focus-longer-12e | bench | detector-long
 # Heavy steps take the shared lock (flock /tmp/mmfg-heavy.lock) one by one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -118,6 +118,33 @@ detector-long)  # the same RPN trained 5x longer, its test proposals
     ) 9>/tmp/mmfg-heavy.lock
     cp "$(ls -t "$W"/2*/2*.log | tail -1)" "$LOGS/rpn_cam_1500it_train.log"
     ;;
+focus-longer-12e)  # the same three on 10k canvases with the iteration
+    # count of the 60k x 2-epoch runs (12 epochs, lr x0.1 after 6, ~950
+    # iterations; evaluated once at the end), then the crop benchmark
+    FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
+    GL=configs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56.py
+    E12="train_cfg.max_epochs=12 train_cfg.val_interval=12 param_scheduler.milestones=[6]"
+    (
+        flock 9
+        for run in "proposals $FL-proposals.py" \
+            "gtbox10k $FL-gtbox.py train_dataloader.dataset.indices=10000" \
+            "global10k $GL train_dataloader.dataset.indices=10000"; do
+            set -- $run
+            name=$1 cfg=$2
+            shift 2
+            W=$OUT/fl12_${name}_seed0
+            python tools/train.py "$cfg" --work-dir "$W" \
+                --cfg-options randomness.seed=0 $E12 "$@" 2>&1 | quiet \
+                | tail -3
+            cp "$(ls -t "$W"/2*/2*.log | head -1)" \
+                "$LOGS/fl12_${name}_seed0.log"
+        done
+        python tools/analysis_tools/benchmark.py "$FL-proposals.py" \
+            "$FL-proposals-roialign.py" --baseline "$FL-proposals.py" \
+            --json "$LOGS/bench_roialign.json" 2>&1 \
+            | tee "$LOGS/bench_roialign.log"
+    ) 9>/tmp/mmfg-heavy.lock
+    ;;
 bench)  # RoIAlign batch crops vs pipeline crops (same model, one run)
     FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
     $LOCK python tools/analysis_tools/benchmark.py "$FL-proposals.py" \
@@ -125,7 +152,7 @@ bench)  # RoIAlign batch crops vs pipeline crops (same model, one run)
         --json "$LOGS/bench_roialign.json" 2>&1 | tee "$LOGS/bench_roialign.log"
     ;;
 *)
-    echo "usage: $0 {cs-parts|cam|centre|detector|generate|focus-longer|bench|detector-long}"
+    echo "usage: $0 {cs-parts|cam|centre|detector|generate|focus-longer|focus-longer-12e|bench|detector-long}"
     exit 1
     ;;
 esac
