@@ -37,7 +37,9 @@ from ..conftest import REPO
 CONFIGS = sorted(
     p for p in glob.glob(
         osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
-    if '_base_' not in osp.relpath(p, REPO).split(osp.sep))
+    if '_base_' not in osp.relpath(p, REPO).split(osp.sep)
+    # MMDetection configs (default_scope 'mmdet'): tests/test_proposals
+    and Config.fromfile(p).get('default_scope') == 'mmfg')
 
 
 def _is_idx_dataset(dataset_type):
@@ -132,6 +134,15 @@ def tiny_batch(cfg, loader, get_root, n=2, tmp_root=None):
         ds_cfg.max_images = n
     else:
         ds_cfg.data_root = get_root(ds_cfg.type)
+    if ds_cfg.get('proposal_file'):
+        # a proposal file for the fixture's images (one box each)
+        from mmfg.datasets.proposals import dump_proposal_file
+        probe = DATASETS.build(dict(ds_cfg, proposal_file=None, pipeline=[]))
+        keys = [probe.proposal_key(probe.get_data_info(i))
+                for i in range(len(probe))]
+        ds_cfg.proposal_file = osp.join(tmp_root, f'{loader}_proposals.json')
+        dump_proposal_file(ds_cfg.proposal_file,
+                           {k: [[1, 1, 9, 9, 1.]] for k in keys})
     dataset = DATASETS.build(ds_cfg)
     assert len(dataset) >= n
     step = max(1, len(dataset) // n)
