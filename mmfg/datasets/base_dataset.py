@@ -40,7 +40,7 @@ from mmpretrain.datasets import BaseDataset
 from mmfg.utils import ConfigError, DataError
 from .annotation_table import AnnotationTable
 from .mat_files import load_mat
-from .proposals import load_proposal_file
+from .proposals import EMPTY_POLICIES, load_proposal_file
 
 MISSING_IMAGE_POLICIES = ('error', 'skip')
 
@@ -95,6 +95,11 @@ class FGVCDataset(BaseDataset):
         split (str): one of ``SPLITS``.
         proposal_file (str, optional): proposal file (JSON or pickle, see
             :mod:`mmfg.datasets.proposals`); adds ``proposals`` to items.
+        proposal_empty (str): what an image with no boxes in the proposal
+            file gets: 'keep' (default: no boxes; ``PartCrops`` gives blank
+            crops with ``part_valid = False``), 'whole_image' (the whole
+            image box, score 0; version-2 files, which hold image sizes) or
+            'error' (refuse the file).
         check_files (bool, optional): check every listed image exists at
             load time. Defaults to the class's ``CHECK_FILES``.
         missing_images (str): 'error' (default) or 'skip' (drop listed
@@ -131,6 +136,7 @@ class FGVCDataset(BaseDataset):
                  with_bbox=None,
                  with_parts=None,
                  backend_args=None,
+                 proposal_empty='keep',
                  **kwargs):
         name = type(self).__name__
         split = self.DEFAULT_SPLIT if split is None else split
@@ -149,6 +155,10 @@ class FGVCDataset(BaseDataset):
             raise ValueError(f'{name}: missing_images must be one of '
                              f'{list(MISSING_IMAGE_POLICIES)}, got '
                              f'{missing_images!r}')
+        if proposal_empty not in EMPTY_POLICIES:
+            raise ValueError(f'{name}: proposal_empty must be one of '
+                             f'{list(EMPTY_POLICIES)}, got {proposal_empty!r}')
+        self.proposal_empty = proposal_empty
         self.split = split
         self.backend_args = backend_args
         self.proposal_file = (None if proposal_file is None else
@@ -279,7 +289,10 @@ class FGVCDataset(BaseDataset):
         if self.proposal_file is not None:
             keys = [self.proposal_key(info) for info in items]
             proposals = load_proposal_file(
-                self.proposal_file, keys, backend_args=self.backend_args)
+                self.proposal_file,
+                keys,
+                backend_args=self.backend_args,
+                empty=self.proposal_empty)
             for info, key in zip(items, keys):
                 info['proposals'] = proposals[key]
         return items

@@ -138,11 +138,14 @@ def tiny_batch(cfg, loader, get_root, n=2, tmp_root=None):
         # a proposal file for the fixture's images (one box each)
         from mmfg.datasets.proposals import dump_proposal_file
         probe = DATASETS.build(dict(ds_cfg, proposal_file=None, pipeline=[]))
-        keys = [probe.proposal_key(probe.get_data_info(i))
-                for i in range(len(probe))]
+        keys = [
+            probe.proposal_key(probe.get_data_info(i))
+            for i in range(len(probe))
+        ]
         ds_cfg.proposal_file = osp.join(tmp_root, f'{loader}_proposals.json')
         dump_proposal_file(ds_cfg.proposal_file,
-                           {k: [[1, 1, 9, 9, 1.]] for k in keys})
+                           {k: [[1, 1, 9, 9, 1.]]
+                            for k in keys})
     dataset = DATASETS.build(ds_cfg)
     assert len(dataset) >= n
     step = max(1, len(dataset) // n)

@@ -284,3 +284,33 @@ def test_repr_mentions_split_and_root(fixtures):
     text = repr(build(truth, 'test'))
     assert 'Split: \ttest' in text and truth['data_root'] in text
     assert 'Number of categories: \t3' in text
+
+
+def test_proposal_empty_policy_from_the_dataset(tmp_path, fixtures):
+    """``proposal_empty=`` of any dataset reaches the loader: empty entries
+    kept, replaced by the whole image (v2 sizes) or refused."""
+    from mmfg.datasets.proposals import dump_proposal_file
+    truth = fixtures['CUB']
+    split = next(iter(truth['splits']))
+    ds = build(truth, split)
+    keys = ds.proposal_keys()
+    sizes, props = {}, {}
+    for i, key in enumerate(keys):
+        w, h = Image.open(ds.get_data_info(i)['img_path']).size
+        sizes[key] = (h, w)
+        props[key] = [] if i == 0 else [[1, 2, 5, 7, 0.5]]
+    path = str(tmp_path / 'props_v2.json')
+    dump_proposal_file(path, props, image_sizes=sizes)
+    kept = build(truth, split, proposal_file=path)
+    assert kept.get_data_info(0)['proposals'].shape == (0, 5)
+    whole = build(
+        truth, split, proposal_file=path, proposal_empty='whole_image')
+    h, w = sizes[keys[0]]
+    np.testing.assert_array_equal(
+        whole.get_data_info(0)['proposals'], [[0, 0, w, h, 0]])
+    np.testing.assert_array_equal(
+        whole.get_data_info(1)['proposals'], [[1, 2, 5, 7, 0.5]])
+    with pytest.raises(DataError, match=keys[0]):
+        build(truth, split, proposal_file=path, proposal_empty='error')
+    with pytest.raises(ValueError, match='proposal_empty'):
+        build(truth, split, proposal_file=path, proposal_empty='drop')
