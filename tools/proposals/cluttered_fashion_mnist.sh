@@ -3,7 +3,7 @@
 # commands behind configs/proposals/README.md. Each step can be run alone:
 #   bash tools/proposals/cluttered_fashion_mnist.sh STEP
 # STEP: cs-parts | cam | centre | detector | generate | focus-longer |
-#       focus-longer-12e | bench | detector-long
+#       focus-longer-12e | focus-longer-1500it | bench | detector-long
 # Heavy steps take the shared lock (flock /tmp/mmfg-heavy.lock) one by one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -145,6 +145,32 @@ focus-longer-12e)  # the same three on 10k canvases with the iteration
             | tee "$LOGS/bench_roialign.log"
     ) 9>/tmp/mmfg-heavy.lock
     ;;
+focus-longer-1500it)  # the 1,500-iteration RPN's proposals (first 10k
+    # train canvases + test) fed to the same Focus-Longer 12-epoch run
+    DET_LONG=configs/proposals/rpn_r18-tiny_fpn_1xb16-1500it_cluttered-fashion-mnist-cam.py
+    FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
+    E12="train_cfg.max_epochs=12 train_cfg.val_interval=12 param_scheduler.milestones=[6]"
+    SEED=${SEED:-0}
+    (
+        flock 9
+        [ -f "$OUT/rpn_cam_1500it_train10k.json" ] || \
+            python tools/proposals/generate.py "$DET_LONG" \
+                "$OUT/rpn_cam_1500it/iter_1500.pth" --dataset-config "$CLS_CFG" \
+                --split train --num-boxes 10 --num-images 10000 --pad-split \
+                --out "$OUT/rpn_cam_1500it_train10k.json" \
+                --metrics-out "$LOGS/rpn_cam_1500it_train10k_metrics.json" \
+                2>&1 | quiet | tee "$LOGS/rpn_cam_1500it_train10k.log"
+        W=$OUT/fl12_proposals1500it_seed$SEED
+        python tools/train.py "$FL-proposals.py" --work-dir "$W" \
+            --cfg-options randomness.seed=$SEED $E12 \
+            train_dataloader.dataset.proposal_file="$OUT/rpn_cam_1500it_train10k.json" \
+            val_dataloader.dataset.proposal_file="$OUT/rpn_cam_1500it_test.json" \
+            test_dataloader.dataset.proposal_file="$OUT/rpn_cam_1500it_test.json" \
+            2>&1 | quiet | tail -3
+        cp "$(ls -t "$W"/2*/2*.log | head -1)" \
+            "$LOGS/fl12_proposals1500it_seed$SEED.log"
+    ) 9>/tmp/mmfg-heavy.lock
+    ;;
 bench)  # RoIAlign batch crops vs pipeline crops (same model, one run)
     FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
     $LOCK python tools/analysis_tools/benchmark.py "$FL-proposals.py" \
@@ -152,7 +178,7 @@ bench)  # RoIAlign batch crops vs pipeline crops (same model, one run)
         --json "$LOGS/bench_roialign.json" 2>&1 | tee "$LOGS/bench_roialign.log"
     ;;
 *)
-    echo "usage: $0 {cs-parts|cam|centre|detector|generate|focus-longer|focus-longer-12e|bench|detector-long}"
+    echo "usage: $0 {cs-parts|cam|centre|detector|generate|focus-longer|focus-longer-12e|focus-longer-1500it|bench|detector-long}"
     exit 1
     ;;
 esac
