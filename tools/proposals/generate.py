@@ -18,10 +18,8 @@ import json
 import os
 import os.path as osp
 import sys
-import time
 
-import mmcv
-import numpy as np
+from mmengine.registry import DefaultScope
 
 sys.path.insert(0,
                 osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -55,42 +53,12 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def detector_pipeline(cfg):
-    """The detector config's test pipeline for in-memory images: the
-    loading step -> ``mmdet.LoadImageFromNDArray``, no annotations."""
-    from mmengine.dataset import Compose
-    steps = []
-    for step in cfg.test_dataloader.dataset.pipeline:
-        kind = step['type'].split('.')[-1]
-        if kind == 'LoadAnnotations':
-            continue
-        if kind == 'LoadImageFromFile':
-            step = dict(type='mmdet.LoadImageFromNDArray')
-        steps.append(step)
-    return Compose(steps)
-
-
-def load_image(dataset, i):
-    info = dataset.get_data_info(i)
-    img = info.get('img')
-    if img is None:
-        img = mmcv.imread(info['img_path'])
-    if img.ndim == 2:  # grey: the detector was trained on 3 equal channels
-        img = np.repeat(img[..., None], 3, axis=2)
-    gt = info.get('gt_bboxes')
-    return img, np.zeros((0, 4), np.float32) if gt is None else gt
-
-
 def main(argv=None):
     args = parse_args(argv)
-    import torch
-    from mmengine.dataset import pseudo_collate
-    from mmengine.registry import DefaultScope
-    from mmengine.utils import ProgressBar
-
     from mmfg.apis.model import load_config, load_weights
     from mmfg.datasets.proposals import dump_proposal_file
-    from mmfg.proposals import localization_scores, nms_boxes
+    from mmfg.proposals import localization_scores
+    from mmfg.proposals.detector import detector_proposals, empty_entries
     from mmfg.proposals.runner import build_split
     from mmfg.utils import register_all_modules
 
@@ -107,43 +75,19 @@ def main(argv=None):
         model = init_detector(args.det_config, None, device='cpu')
         load_weights(model, args.det_checkpoint, args.det_config)
         model.eval()
-        pipeline = detector_pipeline(model.cfg)
-        props, sizes, gts = {}, {}, []
-        bar = ProgressBar(len(dataset))
-        start = time.perf_counter()
-        for lo in range(0, len(dataset), args.batch_size):
-            idx = range(lo, min(lo + args.batch_size, len(dataset)))
-            items, keys = [], []
-            for i in idx:
-                img, gt = load_image(dataset, i)
-                items.append(pipeline(dict(img=img, img_id=i)))
-                keys.append(dataset.proposal_key(dataset.get_data_info(i)))
-                sizes[keys[-1]] = img.shape[:2]
-                gts.append(gt)
-            with torch.no_grad():
-                results = model.test_step(pseudo_collate(items))
-            for key, res in zip(keys, results):
-                inst = res.pred_instances
-                boxes = torch.cat([inst.bboxes, inst.scores[:, None]], 1)
-                h, w = sizes[key]
-                boxes[:, 0:4:2] = boxes[:, 0:4:2].clamp(0, w)
-                boxes[:, 1:4:2] = boxes[:, 1:4:2].clamp(0, h)
-                ok = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-                props[key] = nms_boxes(boxes[ok], args.nms_iou,
-                                       args.num_boxes).numpy()
-            bar.update(len(keys))
-        seconds = time.perf_counter() - start
+    props, sizes, gts, seconds = detector_proposals(
+        model,
+        dataset,
+        num_boxes=args.num_boxes,
+        nms_iou=args.nms_iou,
+        batch_size=args.batch_size)
     n = len(props)
     if args.pad_split and args.num_images:
         full = build_split(load_config(args.dataset_config), args.split)
         full.pipeline = None
-        for i in range(n, len(full)):
-            info = full.get_data_info(i)
-            key = full.proposal_key(info)
-            img = info.get('img')
-            sizes[key] = (img if img is not None else mmcv.imread(
-                info['img_path'])).shape[:2]
-            props[key] = np.zeros((0, 5), np.float32)
+        pad, pad_sizes = empty_entries(full, start=n)
+        props.update(pad)
+        sizes.update(pad_sizes)
         print(f'\n--pad-split: {len(full) - n} more images of the split '
               'with an empty entry')
     dump_proposal_file(args.out, props, image_sizes=sizes)

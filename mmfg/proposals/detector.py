@@ -1,0 +1,108 @@
+"""Proposals of a trained MMDetection detector (RPN / Faster R-CNN) for
+every image of an mmfg dataset (issue 12): the stage after the detector is
+trained on the pseudo boxes. Used by ``tools/proposals/generate.py``.
+
+Images are the dataset's ORIGINAL images (``dataset.pipeline`` unused);
+the detector's own test pipeline runs on them with image loading replaced
+by an in-memory load and annotation loading dropped, so its boxes are in
+original pixels. Boxes are clipped to the image, degenerate ones dropped
+and ``mmcv.ops.nms`` keeps the ``num_boxes`` best.
+
+Shapes: per image ``(N, 5)`` float32 ``x1, y1, x2, y2, score``, ``N <=
+num_boxes``; image size ``(h, w)``; true boxes ``(M, 4)`` (``M = 0`` when
+the dataset has none).
+"""
+import time
+
+import mmcv
+import numpy as np
+import torch
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import DefaultScope
+from mmengine.utils import ProgressBar
+
+from .boxes import nms_boxes
+
+
+def detector_pipeline(cfg):
+    """The detector config's test pipeline for in-memory images: the
+    loading step -> ``mmdet.LoadImageFromNDArray``, no annotations."""
+    steps = []
+    for step in cfg.test_dataloader.dataset.pipeline:
+        kind = step['type'].split('.')[-1]
+        if kind == 'LoadAnnotations':
+            continue
+        if kind == 'LoadImageFromFile':
+            step = dict(type='mmdet.LoadImageFromNDArray')
+        steps.append(step)
+    return Compose(steps)
+
+
+def original_image(info):
+    """The original image ``(h, w, 3)`` of a data info (idx datasets hold
+    it in memory, the others have a file); grey images get 3 equal
+    channels (what the detector was trained on)."""
+    img = info.get('img')
+    if img is None:
+        img = mmcv.imread(info['img_path'])
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    return img
+
+
+def detector_proposals(model,
+                       dataset,
+                       num_boxes=10,
+                       nms_iou=0.5,
+                       batch_size=64,
+                       progress=True):
+    """Run ``model`` (an mmdet detector in eval mode) over ``dataset``.
+
+    Returns:
+        tuple: ``(proposals, sizes, gts, seconds)``: ``{key: (N, 5)}`` and
+        ``{key: (h, w)}`` keyed by ``dataset.proposal_key``, the list of
+        true boxes ``(M, 4)`` in dataset order, and the wall time.
+    """
+    props, sizes, gts = {}, {}, []
+    bar = ProgressBar(len(dataset)) if progress else None
+    start = time.perf_counter()
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        pipeline = detector_pipeline(model.cfg)
+        for lo in range(0, len(dataset), batch_size):
+            items, keys = [], []
+            for i in range(lo, min(lo + batch_size, len(dataset))):
+                info = dataset.get_data_info(i)
+                img = original_image(info)
+                items.append(pipeline(dict(img=img, img_id=i)))
+                keys.append(dataset.proposal_key(info))
+                sizes[keys[-1]] = img.shape[:2]
+                gt = info.get('gt_bboxes')
+                gts.append(np.zeros((0, 4), np.float32) if gt is None else gt)
+            with torch.no_grad():
+                results = model.test_step(pseudo_collate(items))
+            for key, res in zip(keys, results):
+                inst = res.pred_instances
+                boxes = torch.cat([inst.bboxes, inst.scores[:, None]], 1)
+                h, w = sizes[key]
+                boxes[:, 0:4:2] = boxes[:, 0:4:2].clamp(0, w)
+                boxes[:, 1:4:2] = boxes[:, 1:4:2].clamp(0, h)
+                ok = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+                props[key] = nms_boxes(boxes[ok], nms_iou, num_boxes).numpy()
+            if bar is not None:
+                bar.update(len(keys))
+    return props, sizes, gts, time.perf_counter() - start
+
+
+def empty_entries(dataset, start=0):
+    """``({key: (0, 5)}, {key: (h, w)})`` for the images ``start..`` of
+    ``dataset``: the ``--pad-split`` entries that let a file made for the
+    first images load in the whole split."""
+    props, sizes = {}, {}
+    for i in range(start, len(dataset)):
+        info = dataset.get_data_info(i)
+        key = dataset.proposal_key(info)
+        img = info.get('img')
+        sizes[key] = (img if img is not None else mmcv.imread(
+            info['img_path'])).shape[:2]
+        props[key] = np.zeros((0, 5), np.float32)
+    return props, sizes
