@@ -1,20 +1,22 @@
 """Classification-specific parts (CS-parts; Korsch, Bodesheim & Denzler,
 "Classification-Specific Parts for Improving Fine-Grained Visual
-Categorization", GCPR 2019, Sec. 3), from the paper's description
-(clean-room: no reference code).
+Categorization", GCPR 2019), from the public description of the method
+summarised in DESIGN.md section 4 (the paper itself is not in this
+project's seeds, so no section numbers are cited; clean-room: no
+reference code).
 
-1. Pooled features ``f (D,)`` of a fine-tuned classifier (Sec. 3.1).
+1. Pooled features ``f (D,)`` of a fine-tuned classifier.
 2. A sparse linear SVM on them (L1 penalty, ``C = 0.1``; scikit-learn
    ``LinearSVC``), fitted on labelled training images: the features with a
    non-zero weight for class ``c`` are the features *selected* for ``c``.
-3. Saliency (Sec. 3.2) for the PREDICTED class ``c`` (the SVM's prediction;
+3. Saliency for the PREDICTED class ``c`` (the SVM's prediction;
    never the label): ``|d sum_{d in sel(c)} f_d / d image|`` averaged over
    the colour channels, min-max normalised, Gaussian blur (sigma 5 px at
    the paper's 427 px input), power 0.7 ("power correction").
 4. Otsu's threshold separates salient pixels; k-means (K = 4) clusters
    them on ``(y, x, saliency, colour)`` (each min-max normalised over the
    salient pixels), initialised at the K strongest local maxima of the
-   saliency (Sec. 3.3).
+   saliency.
 5. A box per cluster: the tight box of its pixels, enlarged around its
    centre to ``min_size`` (the paper uses 64 px at 427 px and refines the
    box to maximise saliency recall times an aspect term; this simpler
