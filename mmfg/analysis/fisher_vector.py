@@ -112,6 +112,32 @@ def extract_local_features(
     return feats, np.asarray(labels)
 
 
+def check_conventional_inputs(train_feats, train_labels, test_feats,
+                              test_labels, components, pca_dim):
+    """Refuse inputs the conventional pipeline cannot use, with the reason
+    and the fix (instead of a scikit-learn error deep in a fit)."""
+    from mmfg.utils import ConfigError, DataError
+    for name, feats, labels in (('train', train_feats, train_labels),
+                                ('test', test_feats, test_labels)):
+        if len(feats) != len(labels):
+            raise DataError(f'conventional FV: {len(feats)} {name} feature '
+                            f'sets but {len(labels)} {name} labels')
+    n = sum(len(f) for f in train_feats)
+    if n == 0:
+        raise DataError('conventional FV: no local training features (every '
+                        'image has an empty feature set): check the part '
+                        'crops / feature mask of the config')
+    dim = next(f for f in train_feats if len(f)).shape[1]
+    if pca_dim is not None and not 0 < pca_dim <= min(dim, n):
+        raise ConfigError(f'conventional FV: pca_dim={pca_dim} but the local '
+                          f'features have {dim} dimensions ({n} training '
+                          f'features); use 0 < pca_dim <= {min(dim, n)}')
+    bad = [k for k in components if not 0 < int(k) <= n]
+    if bad:
+        raise ConfigError(f'conventional FV: GMM sizes {bad} are not in '
+                          f'1..{n} (the number of local training features)')
+
+
 def run_conventional(train_feats: Sequence[np.ndarray],
                      train_labels: np.ndarray,
                      test_feats: Sequence[np.ndarray],
@@ -129,6 +155,8 @@ def run_conventional(train_feats: Sequence[np.ndarray],
     from sklearn.mixture import GaussianMixture
     from sklearn.svm import LinearSVC
 
+    check_conventional_inputs(train_feats, train_labels, test_feats,
+                              test_labels, components, pca_dim)
     rng = np.random.default_rng(seed)
     pool = np.concatenate([f for f in train_feats if len(f)])
     sample = pool[rng.choice(

@@ -96,3 +96,34 @@ def test_pipeline_separates_classes_that_differ_in_local_statistics():
     res = run_conventional(
         tr, ytr, te_same, yte, components=(1, ), log=lambda *a: None)
     assert 35 < res[1]['accuracy'] < 65
+
+
+def test_bad_inputs_are_refused_clearly():
+    import pytest
+
+    from mmfg.analysis.fisher_vector import run_conventional
+    from mmfg.utils import ConfigError, DataError
+    rng = np.random.default_rng(0)
+    feats = [rng.normal(size=(5, 4)) for _ in range(6)]
+    labels = np.array([0, 1] * 3)
+
+    def run(**kw):
+        args = dict(
+            train_feats=feats,
+            train_labels=labels,
+            test_feats=feats,
+            test_labels=labels,
+            components=(2, ),
+            log=lambda *a: None)
+        args.update(kw)
+        return run_conventional(**args)
+
+    with pytest.raises(ConfigError, match='pca_dim=8 .* 4 dimensions'):
+        run(pca_dim=8)
+    with pytest.raises(ConfigError, match=r'GMM sizes \[50\] .* 1\.\.30'):
+        run(components=(2, 50))
+    with pytest.raises(DataError, match='no local training features'):
+        run(train_feats=[np.zeros((0, 4))] * 6)
+    with pytest.raises(DataError, match='6 test feature sets but 5'):
+        run(test_labels=labels[:5])
+    assert set(run(pca_dim=3)) == {2}  # valid input still runs
