@@ -9,9 +9,6 @@ from .robustness import (ALIASES, ATTACKS, DEFAULT_ATTACKS, DEFAULT_EPSILONS,
                          accuracy_curve, attack_model, l2_distance,
                          minimal_perturbations, resolve_attacks,
                          robustness_benchmark)
-from .topdown_report import (attack_table, build_topdown_report,
-                             localization_table, mean_std, single_scale_table,
-                             transfer_table)
 from .unit_classifier import (UnitImageClassifier, input_scales, model_name,
                               predict_labels, topdown_backbone)
 
@@ -20,8 +17,6 @@ __all__ = [
     'td_chains', 'collect_results', 'final_metrics', 'results_markdown',
     'ALIASES', 'ATTACKS', 'DEFAULT_ATTACKS', 'DEFAULT_EPSILONS',
     'accuracy_curve', 'attack_model', 'l2_distance', 'minimal_perturbations',
-    'resolve_attacks', 'robustness_benchmark', 'attack_table',
-    'localization_table', 'mean_std', 'single_scale_table',
-    'build_topdown_report', 'transfer_table', 'UnitImageClassifier',
+    'resolve_attacks', 'robustness_benchmark', 'UnitImageClassifier',
     'input_scales', 'model_name', 'predict_labels', 'topdown_backbone'
 ]

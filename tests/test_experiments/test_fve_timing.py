@@ -1,11 +1,11 @@
-"""tools/fve/benchmark_fve.py's library: the GMM update and the encoding
+"""experiments.fve.timing (FVE Table 3): the GMM update and the encoding
 are timed inside real training iterations of an FVE config."""
 import os.path as osp
 
 import pytest
 from mmengine.config import Config
 
-from mmfg.analysis.fisher_vector_timing import fve_timing
+from experiments.fve.timing import fve_timing
 from mmfg.testing.idx_fixtures import make_mnist
 from mmfg.utils import register_all_modules
 

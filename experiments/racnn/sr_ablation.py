@@ -1,17 +1,18 @@
 """Accuracy of a trained RACNN with its SR residual as trained, replaced by
 its mean, and removed, plus the residual's size and input-dependent share
-(:func:`mmfg.analysis.sr_residual.sr_residual_study`).
+(:func:`experiments.racnn.sr_residual.sr_residual_study`).
 
-    python tools/racnn/sr_ablation.py CONFIG CHECKPOINT [--out result.json]
+    python -m experiments.racnn.sr_ablation CONFIG CHECKPOINT [--out result.json]
 """
 import argparse
 import json
 
 from mmengine.runner import Runner
 
-from mmfg.analysis.sr_residual import sr_residual_study
 from mmfg.apis import init_model
 from mmfg.utils import run_with_clear_errors
+
+from .sr_residual import sr_residual_study
 
 
 def main(argv=None):

@@ -1,10 +1,10 @@
-"""Tables of the FVE Cluttered Fashion-MNIST runs (configs/fve/README.md)
-from the logs in configs/fve/logs: the final test accuracy of every
+"""Tables of the FVE Cluttered Fashion-MNIST runs (experiments/fve/README.md)
+from the logs in experiments/fve/logs: the final test accuracy of every
 ``<config>_seed<N>.log`` (training log, last epoch's evaluation on the test
 split), of every ``partonly_<config>_seed<N>.log`` (tools/test.py, part
 stream alone) and the conventional-pipeline JSONs.
 
-    python tools/fve/cluttered_table.py [--logs configs/fve/logs]
+    python -m experiments.fve.table [--logs experiments/fve/logs]
 """
 import argparse
 import glob
@@ -33,7 +33,7 @@ def mean_std(values):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--logs', default='configs/fve/logs')
+    p.add_argument('--logs', default='experiments/fve/logs')
     args = p.parse_args(argv)
     runs = defaultdict(dict)
     for path in sorted(glob.glob(osp.join(args.logs, '*_seed*.log'))):

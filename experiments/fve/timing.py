@@ -2,6 +2,9 @@
 Table 3: GMM update 1.11 % and FVE computation 3.52 % of a 270 ms
 iteration), measured separately in one run.
 
+    python -m experiments.fve.timing CONFIG [--device cpu] [--iters 20] \
+        [--batch-size N] [--synthetic] [--json out.json]
+
 Every :class:`~mmfg.models.layers.FVELayer` of the model is instrumented:
 
 * ``gmm_update``: the M-step + bias-corrected EMA (``GMMLayer._update``);
@@ -16,6 +19,8 @@ The backward pass through the encoding is part of ``iteration`` but not of
 ``encoding`` (autograd runs it inside the rest of the backward pass; the
 paper's profiler figures are forward calls too). Timings synchronise CUDA.
 """
+import argparse
+import json
 import statistics
 import tempfile
 import time
@@ -24,6 +29,7 @@ from types import SimpleNamespace
 import torch
 
 from mmfg.models.layers import FVELayer
+from mmfg.utils import register_all_modules, run_with_clear_errors
 
 
 class _Timer:
@@ -106,3 +112,43 @@ def fve_timing(config,
         f'{gmm * 1e3:.2f} ms ({share_gmm:.2f} %), encoding '
         f'{enc * 1e3:.2f} ms ({share_enc:.2f} %)')
     return result
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('config')
+    p.add_argument(
+        '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    p.add_argument('--batch-size', type=int)
+    p.add_argument('--iters', type=int, default=20)
+    p.add_argument('--warmup', type=int, default=3)
+    p.add_argument(
+        '--synthetic',
+        action='store_true',
+        help='a synthetic JPEG with parts/proposals when the dataset is '
+        'not on this machine')
+    p.add_argument('--input-size', type=int)
+    p.add_argument('--json', help='write the numbers to this file')
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    register_all_modules()
+    result = fve_timing(
+        args.config,
+        device=args.device,
+        batch_size=args.batch_size,
+        iters=args.iters,
+        warmup=args.warmup,
+        synthetic=args.synthetic,
+        input_size=args.input_size)
+    result['torch_threads'] = torch.get_num_threads()
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(result, f, indent=1)
+    return result
+
+
+if __name__ == '__main__':
+    run_with_clear_errors(main)

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 from mmpretrain.structures import DataSample
 
-from mmfg.analysis.sr_residual import sr_residual_study
+from experiments.racnn.sr_residual import sr_residual_study
 from mmfg.registry import MODELS
 from mmfg.utils import register_all_modules
 

@@ -2,6 +2,9 @@
 single-scale attacks, Grad-CAM localisation) from the files the tools
 wrote, so that README numbers are copied, not retyped.
 
+    python -m experiments.topdown.report work_dirs/topdown_fashion-mnist \
+        [--epsilons 0.5 1 2] [--loss-at 1]
+
 Under the experiment folder :func:`build_topdown_report` reads:
 
 * ``<config>_seed<N>/`` work dirs: final test accuracy
@@ -17,9 +20,11 @@ import glob
 import json
 import os.path as osp
 import re
+import argparse
 import statistics
+import sys
 
-from .results import collect_results, results_markdown
+from mmfg.analysis.results import collect_results, results_markdown
 
 ATTACK_NAMES = {
     'fgm': 'FGM',
@@ -236,3 +241,28 @@ def build_topdown_report(root, epsilons=(0.5, 1., 2.), loss_at=1.):
             'work dirs, attack_seed<N>/attack.json or '
             'localization_seed<N>/localization.json')
     return '\n\n'.join(parts)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('root', help='experiment folder (WORK of run.sh)')
+    p.add_argument(
+        '--epsilons',
+        nargs='+',
+        type=float,
+        default=[0.5, 1, 2],
+        help='L2 sizes shown in the robustness tables')
+    p.add_argument(
+        '--loss-at',
+        type=float,
+        default=1.,
+        help='L2 size of the "loss in accuracy" column')
+    args = p.parse_args(argv)
+    try:
+        print(build_topdown_report(args.root, args.epsilons, args.loss_at))
+    except (FileNotFoundError, ValueError) as exc:
+        sys.exit(f'error: {exc}')
+
+
+if __name__ == '__main__':
+    main()

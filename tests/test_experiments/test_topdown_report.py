@@ -1,14 +1,14 @@
-"""tools/topdown/report.py and mmfg.analysis.topdown_report: Markdown tables
+"""experiments.topdown.report (module and ``python -m`` entry): Markdown tables
 from attack/localization JSON and work dirs, checked against hand-computed
 values."""
 import json
 import statistics
+import sys
 
 import pytest
 
-import mmfg.analysis.topdown_report as report
+import experiments.topdown.report as report
 from ..conftest import run_tool
-from .test_tools import TOOLS
 
 EPS = [0., 0.5, 1., 2.]
 
@@ -91,7 +91,9 @@ def test_report_over_seeds(tmp_path):
           loc_result(0.4, 0.9, 0.5, 0.8, 100))
     write(tmp_path / 'localization_seed1' / 'localization.json',
           loc_result(0.5, 0.7, 0.6, 0.6, 90))
-    proc = run_tool([f'{TOOLS}/report.py', str(tmp_path)])
+    proc = run_tool(
+        [sys.executable, '-m', 'experiments.topdown.report',
+         str(tmp_path)])
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert 'seeds 0, 1' in out
@@ -110,7 +112,9 @@ def test_report_over_seeds(tmp_path):
 
 
 def test_empty_folder_is_an_error(tmp_path):
-    proc = run_tool([f'{TOOLS}/report.py', str(tmp_path)])
+    proc = run_tool(
+        [sys.executable, '-m', 'experiments.topdown.report',
+         str(tmp_path)])
     assert proc.returncode != 0
     assert 'nothing to report' in proc.stderr
 
