@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# FVE on Cluttered Fashion-MNIST (configs/fve/README.md), CPU, ground-truth
+# FVE on Cluttered Fashion-MNIST (experiments/fve/README.md), CPU, ground-truth
 # parts:
 #   noparts_lenetfc_1xb128_cluttered-fashion-mnist           global stream alone
 #   gap_lenetfc_1xb128_cluttered-fashion-mnist-gtparts       global + GAP part stream (shuffled parts, zero-filled)
@@ -7,28 +7,24 @@
 # for every seed in $SEEDS (outer loop, so that an interrupted sweep has whole
 # seeds), then the table of the final test accuracies.
 #
-#   bash tools/fve/cluttered_experiment.sh
-#   SEEDS="0" CONFIGS="fve_lenetfc_1xb128_cluttered-fashion-mnist-gtparts-visible" bash tools/fve/cluttered_experiment.sh
+#   bash experiments/fve/run.sh
+#   SEEDS="0" CONFIGS="fve_lenetfc_1xb128_cluttered-fashion-mnist-gtparts-visible" bash experiments/fve/run.sh
 #
 # Environment: SEEDS ("0 1 2"), CONFIGS (the three above), WORK
-# (work_dirs/fve), LOGS (configs/fve/logs: each run's log is copied there as
+# (work_dirs/fve), LOGS ($WORK/logs: each run's log is copied there as
 # <config>_seed<N>.log), PYTHON, LOCK (a file: every run holds it with flock,
 # so heavy jobs on a shared machine run one at a time; empty = no lock).
 # Finished runs are skipped; interrupted runs resume (--resume).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source experiments/lib.sh
 SEEDS=${SEEDS:-"0 1 2"}
 CONFIGS=${CONFIGS:-"noparts_lenetfc_1xb128_cluttered-fashion-mnist gap_lenetfc_1xb128_cluttered-fashion-mnist-gtparts fve_lenetfc_1xb128_cluttered-fashion-mnist-gtparts"}
 WORK=${WORK:-work_dirs/fve}
-LOGS=${LOGS:-configs/fve/logs}
+LOGS=${LOGS:-$WORK/logs}
 PY=${PYTHON:-python}
 LOCK=${LOCK-/tmp/mmfg-heavy.lock}
 EPOCHS=2  # the configs' train_cfg.max_epochs
-
-finished() {  # the final test-set evaluation of the run is logged
-    grep -qs "accuracy/top1.*\"step\": $EPOCHS}" "$1"/*/vis_data/scalars.json &&
-        [ -f "$1/epoch_${EPOCHS}.pth" ]
-}
 
 locked=()
 if [ -n "$LOCK" ]; then
@@ -39,7 +35,7 @@ start=$(date +%s)
 for seed in $SEEDS; do
     for name in $CONFIGS; do
         dir="$WORK/${name}_seed${seed}"
-        if finished "$dir"; then
+        if finished "$dir" "$EPOCHS"; then
             echo "[skip] $dir finished"
         else
             resume=()

@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
 # The proposals stage end to end on Cluttered Fashion-MNIST (CPU), the
-# commands behind configs/proposals/README.md. Each step can be run alone:
-#   bash tools/proposals/cluttered_fashion_mnist.sh STEP
+# commands behind experiments/proposals/README.md. Each step can be run alone:
+#   bash experiments/proposals/run.sh STEP
 # STEP: cs-parts | cam | centre | detector | generate | focus-longer |
 #       focus-longer-12e | focus-longer-1500it | bench | detector-long
 # Heavy steps take the shared lock (flock /tmp/mmfg-heavy.lock) one by one.
+# Everything is written under $OUT (work_dirs/proposals; logs and metrics in
+# $OUT/logs, published by experiments/publish.sh proposals $OUT); a missing
+# input (classifier checkpoint, pseudo boxes, detector) stops the step with
+# one line naming the command that makes it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source experiments/lib.sh
 CLS_CFG=configs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56.py
 CLS_CKPT=${CLS_CKPT:-work_dirs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56_seed0/epoch_2.pth}
 OUT=${OUT:-work_dirs/proposals}
-LOGS=configs/proposals/logs
+LOGS=$OUT/logs
 DET_CFG=configs/proposals/rpn_r18-tiny_fpn_1xb16-300it_cluttered-fashion-mnist-cam.py
 LOCK="flock /tmp/mmfg-heavy.lock"
 mkdir -p "$OUT" "$LOGS"
 quiet() { tr '\r' '\n' | grep -v 'task/s' || true; }
+need_classifier() {
+    require "$CLS_CKPT" "SEEDS=0 CONFIGS=global_lenetfc_1xb128_cluttered-fashion-mnist-56 bash experiments/focus_longer/run.sh"
+}
+need_pseudo_boxes() {
+    require "$OUT/cam_train10k_coco.json" "bash experiments/proposals/run.sh cam"
+    require "$OUT/gt_test2k_coco.json" "bash experiments/proposals/run.sh centre"
+}
 
 pseudo() {  # METHOD SPLIT NAME [extra args]
     local method=$1 split=$2 name=$3; shift 3
+    need_classifier
     $LOCK python tools/proposals/pseudo_boxes.py "$CLS_CFG" "$CLS_CKPT" \
         --method "$method" --split "$split" --out "$OUT/${name}_coco.json" \
         --proposal-out "$OUT/${name}.json" \
@@ -39,6 +52,7 @@ cam)  # CAM boxes: top box of 10k train canvases (+ PNGs) for the detector,
     ;;
 centre)  # the centre-box baseline, and the true test boxes (evaluation)
     pseudo centre test centre_test
+    need_classifier
     $LOCK python tools/proposals/pseudo_boxes.py "$CLS_CFG" "$CLS_CKPT" \
         --method gt --split test --num-images 2000 \
         --out "$OUT/gt_test2k_coco.json" --save-images "$OUT/images" \
@@ -50,6 +64,8 @@ centre)  # the centre-box baseline, and the true test boxes (evaluation)
     ;;
 detector)  # the RPN on the CAM pseudo boxes; recall vs true / pseudo boxes
     W=$OUT/rpn_cam
+    need_pseudo_boxes
+    require "$OUT/cam_test2k_coco.json" "bash experiments/proposals/run.sh centre"
     (   # one lock for training + the two evaluations (~6 min)
         flock 9
         python tools/train.py "$DET_CFG" --work-dir "$W" 2>&1 | quiet \
@@ -67,6 +83,7 @@ detector)  # the RPN on the CAM pseudo boxes; recall vs true / pseudo boxes
     ;;
 generate)  # detector proposals: all test canvases, first 10k train canvases
     CKPT=$OUT/rpn_cam/iter_300.pth
+    require "$CKPT" "bash experiments/proposals/run.sh detector"
     (
         flock 9
         python tools/proposals/generate.py "$DET_CFG" "$CKPT" \
@@ -85,6 +102,7 @@ generate)  # detector proposals: all test canvases, first 10k train canvases
 focus-longer)  # 2 epochs on the first 10k training canvases, seed 0:
     # weakly supervised patches vs ground-truth-box patches vs global only
     # (same data; one lock, ~6 min)
+    require "$OUT/rpn_cam_train10k.json" "bash experiments/proposals/run.sh generate"
     FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
     GL=configs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56.py
     (
@@ -106,6 +124,7 @@ focus-longer)  # 2 epochs on the first 10k training canvases, seed 0:
 detector-long)  # the same RPN trained 5x longer, its test proposals
     DET_LONG=configs/proposals/rpn_r18-tiny_fpn_1xb16-1500it_cluttered-fashion-mnist-cam.py
     W=$OUT/rpn_cam_1500it
+    need_pseudo_boxes
     (
         flock 9
         python tools/train.py "$DET_LONG" --work-dir "$W" 2>&1 | quiet \
@@ -124,6 +143,7 @@ focus-longer-12e)  # the same three on 10k canvases with the iteration
     FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
     GL=configs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56.py
     E12="train_cfg.max_epochs=12 train_cfg.val_interval=12 param_scheduler.milestones=[6]"
+    require "$OUT/rpn_cam_train10k.json" "bash experiments/proposals/run.sh generate"
     (
         flock 9
         for run in "proposals $FL-proposals.py" \
@@ -151,6 +171,8 @@ focus-longer-1500it)  # the 1,500-iteration RPN's proposals (first 10k
     FL=configs/focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist
     E12="train_cfg.max_epochs=12 train_cfg.val_interval=12 param_scheduler.milestones=[6]"
     SEED=${SEED:-0}
+    require "$OUT/rpn_cam_1500it/iter_1500.pth" "bash experiments/proposals/run.sh detector-long"
+    require "$OUT/rpn_cam_1500it_test.json" "bash experiments/proposals/run.sh detector-long"
     (
         flock 9
         [ -f "$OUT/rpn_cam_1500it_train10k.json" ] || \

@@ -2,7 +2,7 @@
 its mean, and removed, plus the residual's size and input-dependent share
 (:func:`experiments.racnn.sr_residual.sr_residual_study`).
 
-    python -m experiments.racnn.sr_ablation CONFIG CHECKPOINT [--out result.json]
+    python -m experiments.racnn.sr_ablation CONFIG CHECKPOINT [--out FILE]
 """
 import argparse
 import json
@@ -11,7 +11,6 @@ from mmengine.runner import Runner
 
 from mmfg.apis import init_model
 from mmfg.utils import run_with_clear_errors
-
 from .sr_residual import sr_residual_study
 
 

@@ -16,11 +16,11 @@ Under the experiment folder :func:`build_topdown_report` reads:
   are aggregated over the runs (mean ± std over seeds, as the paper's Fig. 9
   "over four runs").
 """
+import argparse
 import glob
 import json
 import os.path as osp
 import re
-import argparse
 import statistics
 import sys
 

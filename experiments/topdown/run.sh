@@ -7,13 +7,15 @@
 #      whole network ($ATTACKS), then one TD input scale at a time
 #      (--scale 0/1/2, $SCALE_ATTACKS);
 #   3. Grad-CAM localisation of BU vs TD (every seed): tools/topdown/localization.py;
-#   4. all tables in Markdown: tools/topdown/report.py.
+#   4. all tables in Markdown: python -m experiments.topdown.report;
+#   5. the training logs copied to $WORK/logs, the JSON / figures / report to
+#      $WORK/results (experiments/publish.sh topdown $WORK SUBDIR publishes them).
 #
-#   bash tools/topdown/fashion_mnist_experiment.sh
-#   SEEDS="0" ATTACK_SAMPLES=200 bash tools/topdown/fashion_mnist_experiment.sh
+#   bash experiments/topdown/run.sh
+#   SEEDS="0" ATTACK_SAMPLES=200 bash experiments/topdown/run.sh
 #   # the paper's Fig. 5 / Fig. 9 architecture, BU vs TD only, 2 epochs:
 #   ARCH=nin-light MODES="bu td" EPOCHS=2 SEEDS=0 \
-#       WORK=work_dirs/topdown_fashion-mnist-nin-light bash tools/topdown/fashion_mnist_experiment.sh
+#       WORK=work_dirs/topdown_fashion-mnist-nin-light bash experiments/topdown/run.sh
 #
 # Environment: SEEDS ("0 1 2"), MODES ("bu td td-uni td-rev"; bu and td are
 # needed for the attacks and Grad-CAM), ARCH (lenetfc; or nin-light), EPOCHS (4,
@@ -34,6 +36,7 @@
 # exist are skipped; interrupted runs resume (--resume).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source experiments/lib.sh
 SEEDS=${SEEDS:-"0 1 2"}
 WORK=${WORK:-work_dirs/topdown_fashion-mnist}
 ARCH=${ARCH:-lenetfc}
@@ -63,16 +66,11 @@ echo "Top-Down Fashion-MNIST experiment: ${ARCH}, modes ${MODES}, seeds ${SEEDS}
 start=$(date +%s)
 elapsed() { echo "[$(( ($(date +%s) - start) / 60 )) min]"; }
 
-finished() {  # the final test-set evaluation of the run is logged
-    grep -qs "accuracy/top1.*\"step\": $EPOCHS}" "$1"/*/vis_data/scalars.json &&
-        [ -f "$1/epoch_${EPOCHS}.pth" ]
-}
-
 for seed in $SEEDS; do
     for mode in $MODES; do
         name="${mode}_${ARCH}_fashion-mnist"
         dir="$WORK/${name}_seed${seed}"
-        if finished "$dir"; then
+        if finished "$dir" "$EPOCHS"; then
             echo "[skip] $dir finished"
             continue
         fi
@@ -119,5 +117,17 @@ for seed in $SEEDS; do
         --threshold 0.2 --num-samples "$LOC_SAMPLES" --out-dir "$out"
 done
 
-$PY tools/topdown/report.py "$WORK" | tee "$WORK/report.md"
+$PY -m experiments.topdown.report "$WORK" | tee "$WORK/report.md"
+for seed in $SEEDS; do
+    for mode in $MODES; do
+        name="${mode}_${ARCH}_fashion-mnist"
+        copy_log "$WORK/${name}_seed${seed}" "$WORK/logs/${name}_seed${seed}.log"
+    done
+done
+mkdir -p "$WORK/results"
+cp "$WORK/report.md" "$WORK/results/"
+for d in "$WORK"/attack*_seed* "$WORK"/localization*_seed*; do
+    mkdir -p "$WORK/results/$(basename "$d")"
+    cp "$d"/*.json "$d"/*.png "$WORK/results/$(basename "$d")/" 2>/dev/null || true
+done
 echo "done in $(( ($(date +%s) - start) / 60 )) min; tables in $WORK/report.md"

@@ -9,13 +9,8 @@ original-image pixels.
 """
 import argparse
 import json
-import os.path as osp
-import sys
 
-sys.path.insert(0,
-                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from mmfg.utils import run_with_clear_errors  # noqa: E402
+from mmfg.utils import run_with_clear_errors
 
 
 def parse_args(argv=None):

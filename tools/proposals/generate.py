@@ -17,14 +17,10 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 
 from mmengine.registry import DefaultScope
 
-sys.path.insert(0,
-                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from mmfg.utils import run_with_clear_errors  # noqa: E402
+from mmfg.utils import run_with_clear_errors
 
 
 def parse_args(argv=None):

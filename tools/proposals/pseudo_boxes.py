@@ -18,16 +18,12 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 import time
 
 import mmcv
 import numpy as np
 
-sys.path.insert(0,
-                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from mmfg.utils import run_with_clear_errors  # noqa: E402
+from mmfg.utils import run_with_clear_errors
 
 METHODS = {'cam': 'CAMBoxes', 'cs-parts': 'CSParts', 'centre': 'CentreBoxes'}
 

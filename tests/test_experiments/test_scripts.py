@@ -1,0 +1,124 @@
+"""The experiment scripts: a missing prerequisite stops them with one line
+naming the command that makes it, they never write into tracked files, and
+publishing into the repository is the separate ``experiments/publish.sh``
+step. Also: no ``sys.path`` manipulation in tools/ or experiments/, and
+configs/ holds configs only."""
+import os
+import os.path as osp
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from ..conftest import REPO
+
+
+def git_status():
+    return subprocess.run(['git', 'status', '--porcelain'],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True,
+                          check=True).stdout
+
+
+def run_script(args, env):
+    full_env = dict(os.environ, **env)
+    return subprocess.run(
+        ['bash'] + args,
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120)
+
+
+@pytest.mark.parametrize(
+    'args, env, missing, command',
+    [(['experiments/proposals/run.sh', 'cam'
+       ], dict(CLS_CKPT='{tmp}/missing.pth', OUT='{tmp}/out'),
+      '{tmp}/missing.pth', 'bash experiments/focus_longer/run.sh'),
+     (['experiments/proposals/run.sh', 'detector'
+       ], dict(OUT='{tmp}/out'), '{tmp}/out/cam_train10k_coco.json',
+      'bash experiments/proposals/run.sh cam'),
+     (['experiments/proposals/run.sh', 'generate'
+       ], dict(OUT='{tmp}/out'), '{tmp}/out/rpn_cam/iter_300.pth',
+      'bash experiments/proposals/run.sh detector'),
+     (['experiments/racnn/run.sh'], dict(HR='{tmp}/hr.pth', WORK='{tmp}/work'),
+      '{tmp}/hr.pth', 'bash experiments/racnn/run.sh hr')])
+def test_missing_prerequisite_is_one_line(tmp_path, args, env, missing,
+                                          command):
+    env = {k: v.format(tmp=tmp_path) for k, v in env.items()}
+    before = git_status()
+    proc = run_script(args, env)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert lines == [
+        f'error: {missing.format(tmp=tmp_path)} is missing; make it with: ' +
+        lines[0].split('make it with: ')[1]
+    ]
+    assert command in lines[0]
+    assert git_status() == before  # no tracked file written
+
+
+def test_publish_copies_logs_and_results(tmp_path):
+    # a stand-in repository: publish.sh works relative to its own place
+    root = tmp_path / 'repo'
+    (root / 'experiments' / 'fve').mkdir(parents=True)
+    (root / 'experiments' / 'fve' / 'README.md').write_text('# FVE\n')
+    shutil.copy(
+        osp.join(REPO, 'experiments', 'publish.sh'),
+        root / 'experiments' / 'publish.sh')
+    work = tmp_path / 'work'
+    (work / 'logs').mkdir(parents=True)
+    (work / 'logs' / 'a_seed0.log').write_text('log\n')
+    (work / 'results' / 'attack_seed0').mkdir(parents=True)
+    (work / 'results' / 'attack_seed0' / 'attack.json').write_text('{}')
+    proc = subprocess.run([
+        'bash',
+        str(root / 'experiments' / 'publish.sh'), 'fve',
+        str(work), 'run-a'
+    ],
+                          capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    dest = root / 'experiments' / 'fve'
+    assert (dest / 'logs' / 'run-a' / 'a_seed0.log').read_text() == 'log\n'
+    assert (dest / 'results' / 'run-a' / 'attack_seed0' /
+            'attack.json').read_text() == '{}'
+    # nothing to publish, or no such experiment: one line, non-zero exit
+    for bad in (['fve', str(tmp_path / 'empty')], ['nope', str(work)]):
+        proc = subprocess.run(
+            ['bash', str(root / 'experiments' / 'publish.sh')] + bad,
+            capture_output=True,
+            text=True)
+        assert proc.returncode != 0
+        assert len(proc.stderr.strip().splitlines()) == 1
+        assert proc.stderr.startswith('error: ')
+
+
+def tracked(*patterns):
+    return subprocess.run(['git', 'ls-files', *patterns],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True,
+                          check=True).stdout.split()
+
+
+def test_no_sys_path_manipulation_in_tools_or_experiments():
+    offenders = []
+    for path in tracked('tools', 'experiments'):
+        if path.endswith(('.py', '.sh')):
+            text = open(osp.join(REPO, path)).read()
+            if re.search(r'sys\.path\.(insert|append|extend)|sys\.path\s*=',
+                         text):
+                offenders.append(path)
+    assert offenders == []
+
+
+def test_configs_hold_configs_only():
+    others = [
+        p for p in tracked('configs')
+        if not p.endswith(('.py', '/README.md', '/metafile.yml'))
+    ]
+    assert others == []
