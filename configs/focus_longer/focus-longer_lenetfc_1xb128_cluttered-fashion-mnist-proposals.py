@@ -6,7 +6,7 @@
 # sizes and schedule. CPU budget: the proposal file covers the FIRST 10,000
 # training canvases (indices=10000; the other 50,000 have empty entries) and
 # all 10,000 test canvases; make them
-# with tools/proposals/cluttered_fashion_mnist.sh (configs/proposals).
+# with experiments/proposals/run.sh (configs/proposals).
 _base_ = './focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-gtbox.py'
 
 proposal_root = 'work_dirs/proposals/'

@@ -5,7 +5,7 @@
 # 28x28; fewer than 4 boxes = missing parts (not encoded: visible-only).
 # Otherwise fve_lenetfc_1xb128_cluttered-fashion-mnist-gtparts.py.
 # Generate the proposal files first:
-#   bash tools/proposals/cluttered_fashion_mnist.sh cs-parts
+#   bash experiments/proposals/run.sh cs-parts
 _base_ = './fve_lenetfc_1xb128_cluttered-fashion-mnist-gtparts.py'
 model = dict(local_neck=dict(use_missing_parts=False))
 pipeline = [

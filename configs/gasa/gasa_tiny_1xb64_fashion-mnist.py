@@ -3,7 +3,7 @@
 # first 12,000 training images for one epoch at batch 64 (188 iterations;
 # schedule: configs/_base_/schedules/gasa-tiny_adamw-1e.py) and evaluated on
 # the full 10,000-image test set. The with/without experiment of
-# configs/gasa/README.md (tools/gasa/fashion_mnist_experiment.sh).
+# experiments/gasa/README.md (experiments/gasa/run.sh).
 _base_ = [
     '../_base_/models/gasa_tiny.py',
     '../_base_/datasets/fashion-mnist_bs128_28.py',

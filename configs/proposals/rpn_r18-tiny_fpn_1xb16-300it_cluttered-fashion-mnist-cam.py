@@ -7,7 +7,7 @@
 # layout at a quarter of the width (16-32-64-128 channels, random init),
 # FPN 64, anchors 24-192 px, 300 iterations of batch 16 (4,800 images, about
 # half an epoch of the 10,000: the CPU budget).
-# Commands: configs/proposals/README.md.
+# Commands: experiments/proposals/README.md.
 _base_ = 'mmdet::rpn/rpn_r50_fpn_1x_coco.py'
 
 data_root = 'work_dirs/proposals/'
