@@ -1,9 +1,23 @@
 # CUB-200-2011, RACNN low-resolution protocol at 25x25
 # (racnn-lowres_224.py): each image cropped to its bounding box, bicubic
 # down to 25x25 and back up to 224x224.
-_base_ = './cub_bbox-lowres_224.py'
+_base_ = './racnn-lowres_224.py'
+dataset_type = 'CUB'
+data_root = 'data/CUB_200_2011'
+num_classes = 200
+
+data_preprocessor = dict(num_classes=num_classes)
 train_pipeline = {{_base_.lowres_pipelines.bbox_lr25.train}}
 test_pipeline = {{_base_.lowres_pipelines.bbox_lr25.test}}
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+train_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train', with_parts=False,
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root, with_parts=False,
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -10,7 +10,6 @@
 #   batch 16 per GPU, ImageNet mean/std, top-1 and mean per-class accuracy.
 # Not a dataset config by itself: a dataset base sets the dataloaders'
 # dataset (type, data_root, split) and data_preprocessor.num_classes.
-_base_ = './cls_loaders.py'
 data_preprocessor = dict(
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
@@ -57,7 +56,26 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
-train_dataloader = dict(batch_size=16, dataset=dict(pipeline=train_pipeline))
+# Loaders and metrics as in cls_loaders.py (repeated here so that a dataset
+# base inheriting this file stays 2 levels deep; tests/test_configs checks
+# that the two agree).
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    persistent_workers=False,
+    worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=16, dataset=dict(split='test', pipeline=test_pipeline))
+    batch_size=16,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(split='test', pipeline=test_pipeline))
 test_dataloader = val_dataloader
+
+val_evaluator = [
+    dict(type='Accuracy', topk=(1, )),
+    dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
+]
+test_evaluator = val_evaluator

@@ -1,9 +1,23 @@
 # Oxford Flowers-102, RACNN low-resolution protocol at 25x25
 # (racnn-lowres_224.py): each image bicubic down to 25x25 and back up to
 # 224x224.
-_base_ = './flowers102_lowres_224.py'
+_base_ = './racnn-lowres_224.py'
+dataset_type = 'Flowers102'
+data_root = 'data/flowers102'
+num_classes = 102
+
+data_preprocessor = dict(num_classes=num_classes)
 train_pipeline = {{_base_.lowres_pipelines.lr25.train}}
 test_pipeline = {{_base_.lowres_pipelines.lr25.test}}
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+train_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='trainval',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -7,7 +7,10 @@
 # Until then the patch is the GROUND-TRUTH object box (an oracle the paper
 # does not use). With a proposal file: PartCrops(source='proposals',
 # num_parts=10) and dataset proposal_file='data/proposals/<file>'.
-_base_ = './cub_bs32_448.py'
+_base_ = './fgvc_bs32_448.py'
+dataset_type = 'CUB'
+data_root = 'data/CUB_200_2011'
+num_classes = 200
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -17,7 +20,20 @@ train_pipeline = [
 ]
 test_pipeline = train_pipeline
 
-data_preprocessor = dict(type='FGDataPreprocessor')
-train_dataloader = dict(dataset=dict(with_bbox=True, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(with_bbox=True, pipeline=test_pipeline))
+data_preprocessor = dict(type='FGDataPreprocessor', num_classes=num_classes)
+train_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        with_bbox=True,
+        with_parts=False,
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        with_bbox=True,
+        with_parts=False,
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader

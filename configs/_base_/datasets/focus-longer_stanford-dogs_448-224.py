@@ -4,7 +4,10 @@
 # come from the proposals stage (issue 12). Until then the patches are the
 # GROUND-TRUTH dog boxes (up to 4 per image: one drawn at random per
 # training step, their mean at test; an oracle the paper does not use).
-_base_ = './stanford-dogs_bs32_448.py'
+_base_ = './fgvc_bs32_448.py'
+dataset_type = 'StanfordDogs'
+data_root = 'data/stanford_dogs'
+num_classes = 120
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -14,7 +17,18 @@ train_pipeline = [
 ]
 test_pipeline = train_pipeline
 
-data_preprocessor = dict(type='FGDataPreprocessor')
-train_dataloader = dict(dataset=dict(with_bbox=True, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(with_bbox=True, pipeline=test_pipeline))
+data_preprocessor = dict(type='FGDataPreprocessor', num_classes=num_classes)
+train_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        with_bbox=True,
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        with_bbox=True,
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -1,11 +1,22 @@
-# NABirds, whole images, the MetaFormer / GASA recipe at 384 (the pipeline of
-# cub_bs16_384.py). Data: the official release in data/nabirds (see
+# NABirds, whole images, the MetaFormer / GASA recipe at 384
+# (fgvc_bs16_384-randaug.py). Data: the official release in data/nabirds (see
 # docs/datasets.md).
-_base_ = './cub_bs16_384.py'
+_base_ = './fgvc_bs16_384-randaug.py'
 dataset_type = 'NABirds'
 data_root = 'data/nabirds'
 num_classes = 555
 data_preprocessor = dict(num_classes=num_classes)
-train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
-val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
+train_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        with_bbox=False,
+        with_parts=False))
+val_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        with_bbox=False,
+        with_parts=False))
 test_dataloader = val_dataloader

@@ -10,8 +10,6 @@
 # data_preprocessor.num_classes and the dataloaders' dataset (type,
 # data_root, training split) and picks its pipelines from lowres_pipelines,
 # e.g. train_pipeline = {{_base_.lowres_pipelines.bbox_lr50.train}}.
-_base_ = './cls_loaders.py'
-
 
 def _lowres_pipeline(size, crop_to_box, train, out_size):
     return ([dict(type='LoadImageFromFile')] +
@@ -37,7 +35,28 @@ data_preprocessor = dict(
     to_rgb=True,
 )
 
-# Metric: RACNN's average per-class accuracy (= macro recall), from
-# cls_loaders.py with top-1.
-val_dataloader = dict(dataset=dict(split='test'))
+# Loaders as in cls_loaders.py (repeated here so that a dataset base
+# inheriting this file stays 2 levels deep; tests/test_configs checks that
+# the two agree).
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=False,
+    worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+)
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(split='test'),
+)
 test_dataloader = val_dataloader
+
+# Metric: RACNN's average per-class accuracy (= macro recall), with top-1.
+val_evaluator = [
+    dict(type='Accuracy', topk=(1, )),
+    dict(type='SingleLabelMetric', items=('recall', ), average='macro'),
+]
+test_evaluator = val_evaluator

@@ -1,9 +1,23 @@
 # Stanford Cars, RACNN low-resolution protocol at 50x50
 # (racnn-lowres_224.py): each image cropped to its bounding box, bicubic
 # down to 50x50 and back up to 224x224.
-_base_ = './stanford-cars_bbox-lowres_224.py'
+_base_ = './racnn-lowres_224.py'
+dataset_type = 'StanfordCars'
+data_root = 'data/stanford_cars'
+num_classes = 196
+
+data_preprocessor = dict(num_classes=num_classes)
 train_pipeline = {{_base_.lowres_pipelines.bbox_lr50.train}}
 test_pipeline = {{_base_.lowres_pipelines.bbox_lr50.test}}
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+train_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader
