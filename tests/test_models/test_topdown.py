@@ -271,3 +271,87 @@ def test_custom_description_and_errors():
         TopDownNet('lenetfc', 'topdown')
     with pytest.raises(IndexError):
         TopDownNet('lenetfc', 'td', out_indices=(3, ))
+
+
+def test_levels_are_named_modules_with_one_interface():
+    """BU stages and TD levels are BUStage / TDLevel modules called as
+    ``level(x, pyramid)``; running them by hand reproduces the network."""
+    from mmfg.models.backbones.topdown_stages import BUStage, TDLevel
+    x = torch.randn(2, 1, 28, 28)
+    bu = TopDownNet('lenetfc', 'bu', 1, out_indices=(0, 1, 2)).eval()
+    assert all(type(s) is BUStage for s in bu.stages)
+    td = TopDownNet('lenetfc', 'td', 1, out_indices=(0, 1, 2)).eval()
+    assert all(type(s) is TDLevel for s in td.stages)
+    assert [s.factor for s in td.stages] == [4, 2, 1]
+    with torch.no_grad():
+        feats, y = [], x
+        for stage in bu.stages:
+            y = stage(y)
+            feats.append(y)
+        for a, b in zip(feats, bu(x)):
+            torch.testing.assert_close(a, b)
+        pyramid = td.input_pyramid(x)
+        feats, y = [], None
+        for level in td.stages:
+            y = level(y, pyramid)
+            feats.append(y)
+        for a, b in zip(feats, td(x)):
+            torch.testing.assert_close(a, b)
+    with pytest.raises(ValueError, match='input pyramid'):
+        td.stages[0](None)
+    with pytest.raises(ValueError, match='coarser features'):
+        td.stages[1](None, pyramid)
+
+
+def test_pyramid_argument_replaces_the_inputs():
+    """``forward(x, pyramid)`` uses the given per-scale inputs (Sec. 4.2:
+    perturb one scale): the output changes only through them."""
+    td = TopDownNet('lenetfc', 'td', 1).eval()
+    x, other = torch.randn(2, 1, 28, 28), torch.randn(2, 1, 28, 28)
+    with torch.no_grad():
+        pyramid = td.input_pyramid(x)
+        torch.testing.assert_close(td(other, pyramid)[0], td(x)[0])
+        mixed = {**pyramid, 2: td.input_pyramid(other)[2]}
+        assert not torch.allclose(td(x, mixed)[0], td(x)[0])
+    bu = TopDownNet('lenetfc', 'bu', 1)
+    with pytest.raises(ValueError, match='bottom-up'):
+        bu(x, pyramid)
+    with pytest.raises(ValueError, match='no input pyramid'):
+        bu.input_pyramid(x)
+
+
+def _module_paths(model):
+    return sorted({k.rsplit('.', 1)[0] for k in model.state_dict()})
+
+
+def test_state_dict_layout_of_trained_checkpoints():
+    """The parameter paths of checkpoints trained before the levels became
+    named modules (listed here) still load: LeNetFC TD and ResNet18-TD's
+    coarsest level."""
+    td = TopDownNet('lenetfc', 'td', 1, num_classes=10)
+    assert _module_paths(td) == [
+        'class_conv.bn', 'class_conv.conv', 'stages.0.units.0.bn',
+        'stages.0.units.0.conv', 'stages.1.branch.bn', 'stages.1.branch.conv',
+        'stages.1.merge.fuse.bn', 'stages.1.merge.fuse.conv',
+        'stages.1.merge.lateral.bn', 'stages.1.merge.lateral.conv',
+        'stages.1.units.0.bn', 'stages.1.units.0.conv', 'stages.2.branch.bn',
+        'stages.2.branch.conv', 'stages.2.merge.fuse.bn',
+        'stages.2.merge.fuse.conv', 'stages.2.merge.lateral.bn',
+        'stages.2.merge.lateral.conv', 'stages.2.units.0.bn',
+        'stages.2.units.0.conv'
+    ]
+    bu = TopDownNet('lenetfc', 'bu', 1)
+    assert [p for p in _module_paths(bu) if p.startswith('stages.1')
+            ] == ['stages.1.units.0.bn', 'stages.1.units.0.conv']
+    r18 = TopDownNet('resnet18', 'td', 3)
+    level0 = [p for p in _module_paths(r18) if p.startswith('stages.0.')]
+    assert level0 == [
+        'stages.0.branch.bn', 'stages.0.branch.conv', 'stages.0.pre_branch.bn',
+        'stages.0.pre_branch.conv', 'stages.0.pre_merge.fuse.bn',
+        'stages.0.pre_merge.fuse.conv', 'stages.0.units.0.conv1',
+        'stages.0.units.0.conv2', 'stages.0.units.0.norm1',
+        'stages.0.units.0.norm2', 'stages.0.units.1.conv1',
+        'stages.0.units.1.conv2', 'stages.0.units.1.norm1',
+        'stages.0.units.1.norm2'
+    ]
+    assert 'stages.1.up.shortcut.0' in _module_paths(r18)

@@ -6,7 +6,7 @@ either the bottom-up (BU) network or its top-down (TD) mirror in one of the
 three filter arrangements of the paper (Sec. 3.3).
 """
 import warnings
-from typing import Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -17,6 +17,7 @@ from mmfg.registry import MODELS
 from ..layers import GaussianBlurPool, TDMerge
 from .topdown_arch import ArchSpec, derive_levels, get_arch
 from .topdown_blocks import BasicBlock, MaxPool2dSame, PreActBlock
+from .topdown_stages import BUStage, ResidualUnits, TDLevel
 
 _DEFAULT_INIT = [
     dict(type='Kaiming', layer=['Conv2d']),
@@ -106,21 +107,23 @@ class TopDownNet(BaseBackbone):
         ResNet18-TD).
     """
 
-    def __init__(self,
-                 arch: Union[str, dict, ArchSpec] = 'lenetfc',
-                 mode: str = 'td',
-                 in_channels: int = 3,
-                 num_classes: Optional[int] = None,
-                 class_conv_norm_act: bool = True,
-                 out_indices: Sequence[int] = (-1, ),
-                 blur_sigma: Optional[float] = None,
-                 blur_padding: str = 'renormalise',
-                 upsample_mode: str = 'nearest',
-                 drop_rate: Optional[float] = None,
-                 conv_bias: Optional[bool] = None,
-                 norm_cfg: dict = dict(type='BN'),
-                 act_cfg: dict = dict(type='ReLU'),
-                 init_cfg=_DEFAULT_INIT):
+    def __init__(
+            self,
+            arch: Union[str, dict, ArchSpec] = 'lenetfc',
+            mode: str = 'td',
+            in_channels: int = 3,
+            num_classes: Optional[int] = None,
+            class_conv_norm_act: bool = True,
+            out_indices: Sequence[int] = (-1, ),
+            blur_sigma: Optional[float] = None,
+            blur_padding: str = 'renormalise',
+            upsample_mode: str = 'nearest',
+            drop_rate: Optional[float] = None,
+            conv_bias: Optional[bool] = None,
+            norm_cfg: dict = dict(type='BN'),
+            act_cfg: dict = dict(type='ReLU'),
+            init_cfg: Optional[Union[dict,
+                                     List[dict]]] = _DEFAULT_INIT) -> None:
         super().__init__(init_cfg=init_cfg)
         self.arch = get_arch(arch)
         self.mode = mode
@@ -144,7 +147,10 @@ class TopDownNet(BaseBackbone):
         # reserve the slot so that the stem comes first in module order
         # (module walks such as ERF reports follow registration order)
         self.add_module('stem', None)
+        # BU: BUStage per stage, fine to coarse; TD: TDLevel per level,
+        # coarse to fine (keys ``stages.{i}.*`` in both cases)
         self.stages = nn.ModuleList()
+        self.extra_factor: Optional[int] = None
         with warnings.catch_warnings():
             # conv bias before BN is deliberate (reference code, Table 1)
             warnings.filterwarnings('ignore', 'Unnecessary conv bias')
@@ -239,21 +245,21 @@ class TopDownNet(BaseBackbone):
             self.stem = None
             cin = self.in_channels
         for i, (stage, level) in enumerate(zip(arch.stages, self.level_specs)):
-            m = nn.Module()
+            pool = drop = None
             if arch.residual:
                 blocks = []
                 for j, cout in enumerate(level.channels):
                     stride = stage.factor if (i > 0 and j == 0) else 1
                     blocks.append(self._block(cin, cout, level.kernel, stride))
                     cin = cout
-                m.units = nn.ModuleList(blocks)
+                units = ResidualUnits(blocks)
             else:
                 if i > 0:
-                    m.pool = MaxPool2dSame(arch.pool_kernel, stage.factor)
-                    m.drop = nn.Dropout(self.drop_rate)
-                m.units = self._conv_units(cin, level)
+                    pool = MaxPool2dSame(arch.pool_kernel, stage.factor)
+                    drop = nn.Dropout(self.drop_rate)
+                units = self._conv_units(cin, level)
                 cin = level.channels[-1]
-            self.stages.append(m)
+            self.stages.append(BUStage(units, pool, drop))
 
     def _build_td(self, blur_sigma, blur_padding):
         arch = self.arch
@@ -261,7 +267,6 @@ class TopDownNet(BaseBackbone):
         # Residual nets with a downsampling stem (ResNet18): one more, twice
         # coarser input before the coarsest level, as in the reference's
         # ResNet18-TD (5 scales: 1/16 ... 1 of the image for its 4 stages).
-        self.extra_factor = None
         if arch.residual and arch.stem_stride > 1:
             self.extra_factor = 2 * factors[-1]
             factors.append(self.extra_factor)
@@ -274,40 +279,44 @@ class TopDownNet(BaseBackbone):
         order = 'pre' if arch.block == 'preact' else 'post'
         cin = None
         for j, level in enumerate(self.level_specs):
-            m = nn.Module()
             width = level.channels[0]
+            parts = dict(factor=level.factor)
             if arch.residual:
-                m.branch = self._input_conv(width)
-                blocks = []
+                parts['branch'] = self._input_conv(width)
                 if j == 0 and self.extra_factor is not None:
                     # reference: conv of the 1/(2F) image, nearest
                     # upsampling, add + concat with the conv of the 1/F
                     # image, 3x3 conv (TDMerge without lateral 1x1)
-                    m.pre_branch = self._input_conv(width)
-                    m.pre_merge = self._merge(width, width, order)
+                    parts.update(
+                        pre_branch=self._input_conv(width),
+                        pre_merge=self._merge(width, width, order),
+                        extra_factor=self.extra_factor)
                 if j == 0:
                     cin = width
                     channels = level.channels
                 else:
-                    m.up = self._block(cin, width, level.kernel, upsample=True)
-                    m.merge = self._merge(width, width, order)
+                    parts['up'] = self._block(
+                        cin, width, level.kernel, upsample=True)
+                    parts['merge'] = self._merge(width, width, order)
                     cin = width
                     channels = level.channels[1:]
+                blocks = []
                 for cout in channels:
                     blocks.append(self._block(cin, cout, level.kernel))
                     cin = cout
-                m.units = nn.ModuleList(blocks)
+                parts['units'] = ResidualUnits(blocks)
             else:
                 if j == 0:
-                    m.units = self._conv_units(self.in_channels, level)
+                    parts['units'] = self._conv_units(self.in_channels, level)
                 else:
-                    m.branch = self._conv_bn_act(self.in_channels, width,
-                                                 level.kernel)
-                    m.merge = self._merge(cin, width, order)
-                    m.drop = nn.Dropout(self.drop_rate)
-                    m.units = self._conv_units(width, level)
+                    parts.update(
+                        branch=self._conv_bn_act(self.in_channels, width,
+                                                 level.kernel),
+                        merge=self._merge(cin, width, order),
+                        drop=nn.Dropout(self.drop_rate),
+                        units=self._conv_units(width, level))
                 cin = level.channels[-1]
-            self.stages.append(m)
+            self.stages.append(TDLevel(**parts))
 
     def _merge(self, low, high, order):
         return TDMerge(
@@ -322,54 +331,54 @@ class TopDownNet(BaseBackbone):
             act_cfg=self.act_cfg)
 
     # ---------------------------------------------------------------- forward
-    @staticmethod
-    def _run_units(m, x):
-        if isinstance(m.units, nn.ModuleList):
-            for block in m.units:
-                x = block(x)
-            return x
-        return m.units(x)
-
-    def input_pyramid(self, x: torch.Tensor) -> dict:
-        """TD inputs: ``{factor: (N, C, ceil(H/f), ceil(W/f))}``."""
+    def input_pyramid(self, x: torch.Tensor) -> Dict[int, torch.Tensor]:
+        """TD inputs (Sec. 3.1): ``{factor: (N, C, ceil(H/f), ceil(W/f))}``,
+        the image itself for factor 1 and :class:`GaussianBlurPool` of it
+        for every coarser factor."""
+        if self.mode == 'bu':
+            raise ValueError('a bottom-up network has no input pyramid')
         out = {}
         for lv in self.level_specs:
             f = lv.factor
             if f not in out:
                 out[f] = x if f == 1 else self.pyramid[str(f)](x)
-        f = getattr(self, 'extra_factor', None)
-        if f is not None:
-            out[f] = self.pyramid[str(f)](x)
+        if self.extra_factor is not None:
+            out[self.extra_factor] = self.pyramid[str(self.extra_factor)](x)
         return out
 
-    def forward(self, x: torch.Tensor):
-        outs = []
+    def forward(
+        self,
+        x: torch.Tensor,
+        pyramid: Optional[Dict[int, torch.Tensor]] = None
+    ) -> Tuple[torch.Tensor, ...]:
+        """Run the network.
+
+        Args:
+            x (Tensor): images ``(N, in_channels, H, W)``.
+            pyramid (dict[int, Tensor], optional): TD modes only: the input
+                of every scale, ``{factor: (N, in_channels, ceil(H/f),
+                ceil(W/f))}`` with the keys of :meth:`input_pyramid`, used
+                instead of ``input_pyramid(x)``; e.g. to feed a perturbed
+                image to one scale and clean images to the others (Sec. 4.2,
+                Fig. 5). Defaults to ``input_pyramid(x)``.
+
+        Returns:
+            tuple[Tensor]: one ``(N, C, H_l, W_l)`` map per ``out_indices``.
+        """
         if self.mode == 'bu':
+            if pyramid is not None:
+                raise ValueError('pyramid is for Top-Down modes; a bottom-up '
+                                 'network has one input')
             if self.stem is not None:
                 x = self.stem(x)
-            for m in self.stages:
-                if hasattr(m, 'pool'):
-                    x = m.drop(m.pool(x))
-                x = self._run_units(m, x)
-                outs.append(x)
         else:
-            inputs = self.input_pyramid(x)
-            for j, (m, lv) in enumerate(zip(self.stages, self.level_specs)):
-                image = inputs[lv.factor]
-                if j == 0:
-                    x = m.branch(image) if hasattr(m, 'branch') else image
-                    if hasattr(m, 'pre_branch'):
-                        coarse = m.pre_branch(inputs[self.extra_factor])
-                        x = m.pre_merge(coarse, x)
-                else:
-                    high = m.branch(image)
-                    if hasattr(m, 'up'):
-                        x = m.up(x, size=high.shape[-2:])
-                    x = m.merge(x, high)
-                    if hasattr(m, 'drop'):
-                        x = m.drop(x)
-                x = self._run_units(m, x)
-                outs.append(x)
+            if pyramid is None:
+                pyramid = self.input_pyramid(x)
+            x = None  # the coarsest level starts from its image alone
+        outs = []
+        for level in self.stages:
+            x = level(x, pyramid)
+            outs.append(x)
         last = outs[-1]
         if self.final_norm is not None:
             last = self.final_norm(last)
