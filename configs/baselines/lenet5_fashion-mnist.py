@@ -2,6 +2,6 @@
 _base_ = [
     '../_base_/models/lenet5.py',
     '../_base_/datasets/fashion-mnist_bs128_32.py',
-    '../_base_/schedules/fashion-mnist_sgd-5e.py',
+    '../_base_/schedules/sgd_lr0.02_step-3-4_5e.py',
     '../_base_/default_runtime.py',
 ]

@@ -6,11 +6,7 @@
 _base_ = [
     '../_base_/models/topdown_lenetfc.py',
     '../_base_/datasets/cluttered-fashion-mnist_bs128_112.py',
-    '../_base_/schedules/topdown-mnist_sgd-4e.py',
+    '../_base_/schedules/sgd-nesterov_lr0.1_step-1_2e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(backbone=dict(mode='bu', num_classes=10))
-# CPU budget: 2 epochs (lr 0.1, then 0.01) instead of the schedule's 4, so
-# that the 112x112 run takes minutes on 2 cores.
-param_scheduler = dict(milestones=[1])
-train_cfg = dict(max_epochs=2)

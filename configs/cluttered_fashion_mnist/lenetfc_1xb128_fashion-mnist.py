@@ -4,10 +4,7 @@
 _base_ = [
     '../_base_/models/topdown_lenetfc.py',
     '../_base_/datasets/fashion-mnist_bs128_28.py',
-    '../_base_/schedules/topdown-mnist_sgd-4e.py',
+    '../_base_/schedules/sgd-nesterov_lr0.1_step-1_2e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(backbone=dict(mode='bu', num_classes=10))
-# CPU budget: 2 epochs (lr 0.1, then 0.01), as the global-only config.
-param_scheduler = dict(milestones=[1])
-train_cfg = dict(max_epochs=2)

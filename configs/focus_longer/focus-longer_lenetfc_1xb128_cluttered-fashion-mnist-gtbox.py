@@ -6,8 +6,6 @@
 _base_ = [
     '../_base_/models/focus-longer_lenetfc.py',
     '../_base_/datasets/cluttered-fashion-mnist_gtbox-patch_56-28.py',
-    '../_base_/schedules/topdown-mnist_sgd-4e.py',
+    '../_base_/schedules/sgd-nesterov_lr0.1_step-1_2e.py',
     '../_base_/default_runtime.py',
 ]
-param_scheduler = dict(milestones=[1])
-train_cfg = dict(max_epochs=2)

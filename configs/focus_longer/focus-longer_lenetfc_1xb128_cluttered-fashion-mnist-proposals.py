@@ -7,7 +7,13 @@
 # training canvases (indices=10000; the other 50,000 have empty entries) and
 # all 10,000 test canvases; make them
 # with experiments/proposals/run.sh (configs/proposals).
-_base_ = './focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-gtbox.py'
+# (the bases of the ground-truth-box config, the patch source swapped below)
+_base_ = [
+    '../_base_/models/focus-longer_lenetfc.py',
+    '../_base_/datasets/cluttered-fashion-mnist_gtbox-patch_56-28.py',
+    '../_base_/schedules/sgd-nesterov_lr0.1_step-1_2e.py',
+    '../_base_/default_runtime.py',
+]
 
 proposal_root = 'work_dirs/proposals/'
 pipeline = [

@@ -4,7 +4,7 @@
 _base_ = [
     '../_base_/models/focus-longer_vgg19.py',
     '../_base_/datasets/focus-longer_stanford-dogs_448-224.py',
-    '../_base_/schedules/focus-longer_sgd-90e.py',
+    '../_base_/schedules/sgd_lr1e-3_step-30-60_90e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(head=dict(num_classes=120), local_head=dict(num_classes=120))

@@ -2,7 +2,7 @@
 # fc on the 448 squash-resized image, the recipe of focus-longer_vgg19_cub.py.
 _base_ = [
     '../_base_/datasets/cub_bs32_448.py',
-    '../_base_/schedules/focus-longer_sgd-90e.py',
+    '../_base_/schedules/sgd_lr1e-3_step-30-60_90e.py',
     '../_base_/default_runtime.py',
 ]
 pretrained = 'https://download.openmmlab.com/mmclassification/v0/vgg/vgg19_batch256_imagenet_20210208-e6920e4a.pth'  # noqa: E501

@@ -4,7 +4,7 @@
 # schedule of configs/cluttered_fashion_mnist.
 _base_ = [
     '../_base_/datasets/fashion-mnist_bs128_28.py',
-    '../_base_/schedules/topdown-mnist_sgd-4e.py',
+    '../_base_/schedules/sgd-nesterov_lr0.1_step-1_2e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(
@@ -21,5 +21,3 @@ model = dict(
         num_classes=10,
         in_channels=64,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
-param_scheduler = dict(milestones=[1])
-train_cfg = dict(max_epochs=2)

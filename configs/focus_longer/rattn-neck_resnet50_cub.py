@@ -3,7 +3,7 @@
 # 2 x 512, T = 10, attention, one fc), on the usual CUB pipeline (448 crops).
 _base_ = [
     '../_base_/datasets/cub_bs32_448.py',
-    '../_base_/schedules/focus-longer_sgd-90e.py',
+    '../_base_/schedules/sgd_lr1e-3_step-30-60_90e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(

@@ -1,9 +1,16 @@
 # FVE (Korsch et al. Table 2) on CUB with
 # CS-parts: global InceptionV3 + part InceptionV3 + FVE, the paper
-# recipe (_base_/fve_inception-v3_birds.py).
+# recipe (configs/_base_/models/fve_inception-v3_birds.py).
 _base_ = [
-    './_base_/cub_cs-parts_299.py',
-    './_base_/fve_inception-v3_birds.py',
+    '../_base_/models/fve_inception-v3_birds.py',
+    '../_base_/datasets/cub_cs-parts_299.py',
+    '../_base_/schedules/rmsprop_lr1e-4_step-20-40_60e.py',
+    '../_base_/default_runtime.py',
 ]
 model = dict(head=dict(num_classes=200), local_head=dict(num_classes=200))
 data_preprocessor = dict(num_classes=200)
+# w_aux 0.5, halved every 20 epochs (Sec. 4.2)
+custom_hooks = [
+    dict(type='EpochSeedHook'),
+    dict(type='AuxLossWeightHook', interval=20, factor=0.5)
+]

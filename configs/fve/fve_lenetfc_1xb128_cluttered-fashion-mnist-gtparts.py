@@ -1,5 +1,6 @@
 # FVE on Cluttered Fashion-MNIST (CPU), ground-truth parts, the paper's full
-# model at CPU size (Korsch et al. Sec. 4.5 / Table 1):
+# model at CPU size (Korsch et al. Sec. 4.5 / Table 1; the model is
+# configs/_base_/models/fve_lenetfc.py):
 # * global stream: LeNetFC (class conv + GAP) on the 112 canvas resized to
 #   56x56: exactly configs/focus_longer/global_lenetfc_1xb128_cluttered-
 #   fashion-mnist-56.py (the "no parts" baseline);
@@ -19,43 +20,11 @@
 # the paper's 60-epoch RMSProp; w_aux halved after epoch 1 (the paper: every
 # 20 of 60 epochs).
 _base_ = [
+    '../_base_/models/fve_lenetfc.py',
     '../_base_/datasets/cluttered-fashion-mnist_gtbox-patch_56-28.py',
-    '../_base_/schedules/topdown-mnist_sgd-4e.py',
+    '../_base_/schedules/sgd-nesterov_lr0.1_step-1_2e.py',
     '../_base_/default_runtime.py',
 ]
-num_gmm = 4
-model = dict(
-    type='TwoStreamClassifier',
-    backbone=dict(
-        type='TopDownNet',
-        arch='lenetfc',
-        mode='bu',
-        in_channels=1,
-        num_classes=10),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='ClsHead', loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
-    local_backbone=dict(
-        type='TopDownNet', arch='lenetfc', mode='bu', in_channels=1),
-    local_neck=dict(
-        type='FVEPartNeck',
-        in_channels=32,
-        num_components=num_gmm,
-        decay=0.9,
-        normalization='count',
-        use_missing_parts=True),
-    local_head=dict(
-        type='FVEClsHead',
-        num_classes=10,
-        in_channels=2 * num_gmm * 32,
-        aux_channels=32,
-        aux_weight=0.5),
-    local_mode='set',
-    global_weight=0.5,
-    local_weight=0.5,
-    fusion='log_softmax',
-    fusion_weights=(1., 1.),
-)
 pipeline = [
     dict(
         type='PartCrops',
@@ -74,5 +43,3 @@ custom_hooks = [
     dict(type='EpochSeedHook'),
     dict(type='AuxLossWeightHook', interval=1, factor=0.5)
 ]
-param_scheduler = dict(milestones=[1])
-train_cfg = dict(max_epochs=2)

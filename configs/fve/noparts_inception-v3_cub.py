@@ -2,8 +2,10 @@
 # InceptionV3 stream alone, same input (299x299, [-1, 1]) and schedule
 # (RMSProp 1e-4, x0.1 at 20 / 40 of 60 epochs, batch 16 x 4 accumulated).
 _base_ = [
-    './_base_/cub_gt-parts_299.py',
-    './_base_/fve_inception-v3_birds.py',
+    '../_base_/models/fve_inception-v3_birds.py',
+    '../_base_/datasets/cub_gt-parts_299.py',
+    '../_base_/schedules/rmsprop_lr1e-4_step-20-40_60e.py',
+    '../_base_/default_runtime.py',
 ]
 pipeline = [
     dict(type='LoadImageFromFile'),

@@ -6,7 +6,7 @@
 _base_ = [
     '../_base_/models/gasa_metafg-2.py',
     '../_base_/datasets/inat2018_bs16_384.py',
-    '../_base_/schedules/gasa_adamw-300e.py',
+    '../_base_/schedules/adamw_lr6.25e-6_warmup-cos_300e.py',
     '../_base_/default_runtime.py',
 ]
 # The model carries the data preprocessor: Mixup / CutMix need its num_classes

@@ -6,7 +6,7 @@
 _base_ = [
     '../_base_/models/gasa_tiny.py',
     '../_base_/datasets/cluttered-fashion-mnist_bs128_112.py',
-    '../_base_/schedules/gasa-tiny_adamw-1e.py',
+    '../_base_/schedules/adamw_lr2e-3_warmup-cos_1e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(backbone=dict(img_size=112))

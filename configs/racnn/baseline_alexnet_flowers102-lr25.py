@@ -1,7 +1,7 @@
 _base_ = [
     '../_base_/models/alexnet.py',
     '../_base_/datasets/flowers102_lr25_224.py',
-    '../_base_/schedules/racnn-finetune-vgg_sgd-30e.py',
+    '../_base_/schedules/sgd-layerwise_lr1e-3_step-20_30e_vgg.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(backbone=dict(num_classes=102))

@@ -1,6 +1,16 @@
 # Table II protocol (Cai et al. Sec. III-C): every categorisation layer frozen
-# (lr and decay x0) except the last fc.
-_base_ = './baseline_alexnet_flowers102-lr50.py'
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={'backbone': dict(lr_mult=0.0, decay_mult=0.0)}))
+# (lr and decay x0) except the last fc: the frozen schedule.
+_base_ = [
+    '../_base_/models/alexnet.py',
+    '../_base_/datasets/flowers102_lr50_224.py',
+    '../_base_/schedules/sgd-layerwise_lr1e-3_step-20_30e_vgg-frozen.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(backbone=dict(num_classes=102))
+# AlexNet's input is 227x227 (Sec. III-A): down to the low resolution and
+# back up to 227.
+train_pipeline = {{_base_.lowres_pipelines.lr50_227.train}}
+test_pipeline = {{_base_.lowres_pipelines.lr50_227.test}}
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -1,8 +1,10 @@
 # Table II protocol (Cai et al. Sec. III-C): every categorisation layer frozen
 # (lr and decay x0) except the last fc; GoogLeNet's BatchNorm statistics
 # frozen too (norm_eval), or the 'frozen' layers would still adapt.
-_base_ = './baseline_googlenet_cub-lr50.py'
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={'backbone': dict(lr_mult=0.0, decay_mult=0.0)}))
-model = dict(backbone=dict(norm_eval=True))
+_base_ = [
+    '../_base_/models/googlenet.py',
+    '../_base_/datasets/cub_bbox-lr50_224.py',
+    '../_base_/schedules/sgd-layerwise_lr1e-3_step-20_30e_googlenet-frozen.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(head=dict(num_classes=200), backbone=dict(norm_eval=True))

@@ -4,6 +4,6 @@
 _base_ = [
     '../_base_/models/lenet5_fashion-mnist-hr.py',
     '../_base_/datasets/fashion-mnist_lr8_32.py',
-    '../_base_/schedules/racnn-finetune-lenet5_sgd-2e.py',
+    '../_base_/schedules/sgd-layerwise_lr0.02_step-1_2e_lenet5.py',
     '../_base_/default_runtime.py',
 ]

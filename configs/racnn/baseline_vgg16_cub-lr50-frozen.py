@@ -1,6 +1,9 @@
 # Table II protocol (Cai et al. Sec. III-C): every categorisation layer frozen
-# (lr and decay x0) except the last fc.
-_base_ = './baseline_vgg16_cub-lr50.py'
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={'backbone': dict(lr_mult=0.0, decay_mult=0.0)}))
+# (lr and decay x0) except the last fc: the frozen schedule.
+_base_ = [
+    '../_base_/models/vgg16.py',
+    '../_base_/datasets/cub_bbox-lr50_224.py',
+    '../_base_/schedules/sgd-layerwise_lr1e-3_step-20_30e_vgg-frozen.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(backbone=dict(num_classes=200))

@@ -7,9 +7,14 @@
 # gradients of order one from the first step, while sconv3 keeps std 0.001:
 # the residual starts near zero (the classifier first sees the bicubic
 # image, as in the paper). Same paper multipliers and schedule.
-_base_ = './racnn_lenet5_fashion-mnist-lr8-frozen.py'
+_base_ = './baseline_lenet5_fashion-mnist-lr8-frozen.py'
+# racnn_lenet5_fashion-mnist-lr8-frozen.py (= the baseline + SR layers, Sec. II-A) with its own
+# SR initialisation
 model = dict(
+    type='RACNN',
     sr=dict(
+        type='SRLayers',
+        in_channels=1,
         init_cfg=dict(
             type='Kaiming',
             layer='Conv2d',

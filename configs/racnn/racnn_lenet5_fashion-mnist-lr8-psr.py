@@ -8,9 +8,14 @@
 # The published file holds sr.sconv{1,2,3}.{weight,bias} (RACNN's keys); the
 # SR layers take the sr.* part. (A full training checkpoint also works as
 # load_from=..., which leaves the classifier's keys to its own init.)
-_base_ = './racnn_lenet5_fashion-mnist-lr8.py'
+_base_ = './baseline_lenet5_fashion-mnist-lr8.py'
+# racnn_lenet5_fashion-mnist-lr8.py (= the baseline + SR layers, Sec. II-A) with its own
+# SR initialisation
 model = dict(
+    type='RACNN',
     sr=dict(
+        type='SRLayers',
+        in_channels=1,
         init_cfg=dict(
             type='Pretrained',
             checkpoint='checkpoints/racnn_sr_grey_lr8.pth',

@@ -3,5 +3,5 @@
 # checkpoints/lenet5_fashion-mnist-hr.pth (see configs/racnn/README.md).
 _base_ = './baseline_lenet5_fashion-mnist-lr8.py'
 # RACNN = the baseline classifier + the SR front end (Sec. II-A); the SR
-# layers' multipliers are in the shared racnn-finetune schedule.
+# layers' multipliers are in the shared sgd-layerwise schedule.
 model = dict(type='RACNN', sr=dict(type='SRLayers', in_channels=1))

@@ -1,4 +1,4 @@
 _base_ = './baseline_vgg16_cub-lr25.py'
 # RACNN = the baseline classifier + the SR front end (Sec. II-A); the SR
-# layers' multipliers are in the shared racnn-finetune schedule.
+# layers' multipliers are in the shared sgd-layerwise schedule.
 model = dict(type='RACNN', sr=dict(type='SRLayers', in_channels=3))

@@ -5,9 +5,14 @@
 #   python tools/misc/publish_model.py \
 #       work_dirs/srcnn-pretrain_rgb-lr50/epoch_20.pth \
 #       checkpoints/racnn_sr_rgb_lr50.pth
-_base_ = './racnn_vgg16_cub-lr50-frozen.py'
+_base_ = './baseline_vgg16_cub-lr50-frozen.py'
+# racnn_vgg16_cub-lr50-frozen.py (= the baseline + SR layers, Sec. II-A) with its own
+# SR initialisation
 model = dict(
+    type='RACNN',
     sr=dict(
+        type='SRLayers',
+        in_channels=3,
         init_cfg=dict(
             type='Pretrained',
             checkpoint='checkpoints/racnn_sr_rgb_lr50.pth',

@@ -12,7 +12,7 @@
 #       checkpoints/racnn_sr_grey_lr8.pth
 # then train racnn_lenet5_fashion-mnist-lr8-psr.py.
 _base_ = [
-    '../_base_/schedules/srcnn-pretrain_adam-20e.py',
+    '../_base_/schedules/adam-layerwise_lr1e-3_constant_20e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(

@@ -22,7 +22,7 @@
 # then train racnn_vgg16_cub-lr50-psr.py (or any RACNN config with
 # model.sr.init_cfg=dict(type='Pretrained', checkpoint=..., prefix='sr.')).
 _base_ = [
-    '../_base_/schedules/srcnn-pretrain_adam-20e.py',
+    '../_base_/schedules/adam-layerwise_lr1e-3_constant_20e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(

@@ -3,7 +3,7 @@
 _base_ = [
     '../_base_/models/topdown_nin.py',
     '../_base_/datasets/cifar10_bs128_32.py',
-    '../_base_/schedules/topdown-cifar10_sgd-100e.py',
+    '../_base_/schedules/sgd-nesterov_lr0.1_step-50-80_100e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(backbone=dict(mode='bu', num_classes=10))

@@ -3,7 +3,7 @@
 _base_ = [
     '../_base_/models/topdown_resnet18.py',
     '../_base_/datasets/fgvc-aircraft_bs32_448.py',
-    '../_base_/schedules/topdown-resnet18_sgd-50e.py',
+    '../_base_/schedules/sgd-nesterov_lr0.05_step-25-40_50e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(

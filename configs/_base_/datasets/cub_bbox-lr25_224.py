@@ -13,11 +13,13 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        split='train', with_parts=False,
+        split='train',
+        with_parts=False,
         pipeline=train_pipeline))
 val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
-        data_root=data_root, with_parts=False,
+        data_root=data_root,
+        with_parts=False,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -1,0 +1,41 @@
+# CUB-200-2011: 15 parts (CUB), ground-truth parts: a 0.31 * sqrt(h w) square around
+# every annotated point, cut from the original image, resized to 299x299;
+# invisible parts are missing (valid = False). Parts shuffled with one
+# fixed permutation per image (Table 1's protocol; the FVE is order
+# invariant, the GAP baseline is not).
+# Global image squashed to 299x299; no augmentation (the paper describes
+# none). Inputs in [-1, 1] (data_preprocessor of
+# configs/_base_/models/fve_inception-v3_birds.py).
+_base_ = ['./cls_loaders.py']
+num_classes = 200
+pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='PartCrops',
+        num_parts=15,
+        crop_size=299,
+        source='gt_keypoints',
+        part_size=0.31,
+        part_order='shuffled'),
+    dict(type='Resize', scale=(299, 299), keep_ratio=False),
+    dict(type='PackFGInputs'),
+]
+train_dataloader = dict(
+    batch_size=16,
+    dataset=dict(
+        type='CUB',
+        data_root='data/CUB_200_2011',
+        split='train',
+        with_bbox=False,
+        with_parts=True,
+        pipeline=pipeline))
+val_dataloader = dict(
+    batch_size=16,
+    dataset=dict(
+        type='CUB',
+        data_root='data/CUB_200_2011',
+        split='test',
+        with_bbox=False,
+        with_parts=True,
+        pipeline=pipeline))
+test_dataloader = val_dataloader

@@ -1,0 +1,42 @@
+# NABirds with CS-parts (Korsch et al. GCPR 2019; 4 boxes per image,
+# highest score first), each cut from the original image and resized to
+# 299x299; an image with fewer boxes has missing parts (valid = False).
+# The proposal files come from the proposals stage (configs/proposals,
+# mmfg/datasets/proposals.py format), one per split; generate them first.
+# Global image squashed to 299x299; no augmentation (the paper describes
+# none). Inputs in [-1, 1] (data_preprocessor of
+# configs/_base_/models/fve_inception-v3_birds.py).
+_base_ = ['./cls_loaders.py']
+num_classes = 555
+pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='PartCrops',
+        num_parts=4,
+        crop_size=299,
+        source='proposals',
+        part_order='ordered'),
+    dict(type='Resize', scale=(299, 299), keep_ratio=False),
+    dict(type='PackFGInputs'),
+]
+train_dataloader = dict(
+    batch_size=16,
+    dataset=dict(
+        type='NABirds',
+        data_root='data/nabirds',
+        split='train',
+        with_bbox=False,
+        with_parts=False,
+        proposal_file='data/proposals/cs-parts_nabirds_train.json',
+        pipeline=pipeline))
+val_dataloader = dict(
+    batch_size=16,
+    dataset=dict(
+        type='NABirds',
+        data_root='data/nabirds',
+        split='test',
+        with_bbox=False,
+        with_parts=False,
+        proposal_file='data/proposals/cs-parts_nabirds_test.json',
+        pipeline=pipeline))
+test_dataloader = val_dataloader
