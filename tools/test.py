@@ -11,9 +11,9 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 
-from mmfg.engine import build_runner, setup_distributed
+from mmfg.engine import (build_runner, explain_unknown_options,
+                         setup_distributed)
 from mmfg.utils import register_all_modules, run_with_clear_errors
-from mmfg.utils.errors import explain_unknown_options
 
 
 def parse_args(argv=None):

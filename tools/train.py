@@ -9,9 +9,9 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from mmfg.engine import build_runner, setup_distributed
-from mmfg.utils import register_all_modules, run_with_clear_errors
-from mmfg.utils.errors import ConfigError, explain_unknown_options
+from mmfg.engine import (build_runner, explain_unknown_options,
+                         setup_distributed)
+from mmfg.utils import ConfigError, register_all_modules, run_with_clear_errors
 
 
 def parse_args(argv=None):

@@ -3,20 +3,23 @@ torch >= 2.6, kill-safe checkpoint files, clear errors for common mistakes,
 CPU (gloo) distributed training (user errors: :mod:`mmfg.utils.errors`,
 ``docs/troubleshooting.md``)."""
 from .checkpoint import (check_checkpoint_fits, checkpoint_safe_globals,
-                         find_resumable_checkpoint,
                          mmengine_checkpoint_globals, read_checkpoint)
+from .checkpoint_files import find_resumable_checkpoint
+from .config_diagnosis import (RUNNER_KEYS, explain_config_errors,
+                               explain_unknown_options)
 from .dist import setup_distributed
-from .fve_hooks import AuxLossWeightHook
-from .hooks import BadImageReportHook, CheckInvalidLossHook, CheckpointHook
+from .hooks import (AuxLossWeightHook, BadImageReportHook,
+                    CheckInvalidLossHook, CheckpointHook, ClassNumCheckHook)
 from .runner import FGRunner
 from .seeding import EpochSeedHook, epoch_seed, seed_numpy_from_torch
 
 __all__ = [
     'checkpoint_safe_globals', 'mmengine_checkpoint_globals',
     'check_checkpoint_fits', 'find_resumable_checkpoint', 'read_checkpoint',
+    'RUNNER_KEYS', 'explain_config_errors', 'explain_unknown_options',
     'BadImageReportHook', 'CheckInvalidLossHook', 'CheckpointHook',
-    'setup_distributed', 'FGRunner', 'build_runner', 'EpochSeedHook',
-    'epoch_seed', 'seed_numpy_from_torch', 'AuxLossWeightHook'
+    'ClassNumCheckHook', 'setup_distributed', 'FGRunner', 'build_runner',
+    'EpochSeedHook', 'epoch_seed', 'seed_numpy_from_torch', 'AuxLossWeightHook'
 ]
 
 

@@ -1,4 +1,7 @@
-"""Loading MMEngine training checkpoints under torch >= 2.6 (``weights_only``).
+"""Reading checkpoints: MMEngine training checkpoints under torch >= 2.6
+(``weights_only``), and one-line errors for a file that is truncated,
+corrupt, of the wrong kind or of another model (:func:`read_checkpoint`,
+:func:`check_checkpoint_fits`). Writing them: :mod:`.checkpoint_files`.
 
 Since torch 2.6 ``torch.load`` defaults to ``weights_only=True`` and refuses
 any pickled global it does not know. A checkpoint written by an MMEngine
@@ -15,12 +18,14 @@ pretrained file from the internet is still loaded with torch's strict
 default.
 """
 import builtins
-import os
 import os.path as osp
 import re
 
 import numpy as np
 import torch
+
+from mmfg.utils.errors import CheckpointError
+from .config_diagnosis import find_key_paths, get_key_path
 
 try:  # numpy >= 2
     from numpy._core import multiarray as _np_multiarray
@@ -84,8 +89,6 @@ def read_checkpoint(path, map_location='cpu', allow_training_state=True):
     """
     import pickle
     import zipfile
-
-    from mmfg.utils.errors import CheckpointError
 
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint {path} does not exist')
@@ -232,7 +235,6 @@ def check_checkpoint_fits(model,
     Raises:
         CheckpointError: naming the file, what it holds and what differs.
     """
-    from mmfg.utils.errors import CheckpointError
 
     state = state_dict_of(checkpoint)
     model_name = type(model).__name__
@@ -284,66 +286,27 @@ def check_checkpoint_fits(model,
             'trained with')
 
 
-# --------------------------------------------------------------------------
-# writing without leaving partial files
-# --------------------------------------------------------------------------
-def tmp_name(path):
-    """The temporary name ``path`` is written under before the rename."""
-    return osp.join(osp.dirname(path), f'.{osp.basename(path)}.tmp')
+def check_resume_checkpoint(checkpoint, path):
+    """Raise :class:`CheckpointError` when ``checkpoint`` (loaded from
+    ``path`` for ``--resume``) holds no training state."""
+    if not (isinstance(checkpoint, dict) and 'meta' in checkpoint):
+        raise CheckpointError(
+            f'--resume {path}: the file holds no training state '
+            '(plain weights, no "meta"/"optimizer"); --resume needs a '
+            'checkpoint written by tools/train.py. To start a new run '
+            f'from these weights use --cfg-options load_from={path}')
 
 
-def atomic_write_text(path, text):
-    """Write ``text`` to ``path`` so that readers see the old or the new
-    content, never a partial one (temporary file, fsync, ``os.replace``)."""
-    tmp = tmp_name(path)
-    with open(tmp, 'w') as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def checkpoint_is_complete(path):
-    """Cheap check that ``path`` is a whole checkpoint: a non-empty file
-    whose zip archive has its central directory (a truncated torch.save
-    file has not)."""
-    import zipfile
-    if not osp.isfile(path) or osp.getsize(path) == 0:
-        return False
-    with open(path, 'rb') as f:
-        head = f.read(2)
-    return head != b'PK' or zipfile.is_zipfile(path)
-
-
-_CKPT_RE = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
-
-
-def find_resumable_checkpoint(work_dir, logger=None):
-    """The checkpoint ``--resume`` (without a file) continues from.
-
-    ``work_dir/last_checkpoint`` names it when that file is complete;
-    otherwise (the name is missing or empty, or the file it names is
-    missing or truncated, e.g. after a kill while saving) the newest
-    complete ``epoch_N.pth`` / ``iter_N.pth`` of ``work_dir``. None when
-    there is none (the run starts from scratch).
-    """
-    last = osp.join(work_dir, 'last_checkpoint')
-    named = None
-    if osp.isfile(last):
-        with open(last) as f:
-            named = f.read().strip() or None
-    if named and checkpoint_is_complete(named):
-        return named
-    found = []
-    if osp.isdir(work_dir):
-        for name in os.listdir(work_dir):
-            match = _CKPT_RE.match(name)
-            path = osp.join(work_dir, name)
-            if match and checkpoint_is_complete(path):
-                found.append(
-                    (match.group(1) == 'iter', int(match.group(2)), path))
-    best = max(found)[2] if found else None
-    if logger is not None and named:
-        logger.warning(f'last_checkpoint names {named}, which is missing or '
-                       f'incomplete; resuming from {best or "scratch"}')
-    return best
+def check_pretrained_files(cfg):
+    """Raise :class:`CheckpointError` naming the config key of a local
+    pretrained file (``model...init_cfg.checkpoint``) that cannot be loaded
+    as weights (e.g. a training checkpoint); return quietly otherwise."""
+    for path in find_key_paths(cfg.get('model'), 'checkpoint', prefix='model'):
+        if '.init_cfg' not in path:
+            continue
+        file = get_key_path(cfg, path)
+        if isinstance(file, str) and '://' not in file and osp.isfile(file):
+            try:
+                read_checkpoint(file, allow_training_state=False)
+            except CheckpointError as exc:
+                raise CheckpointError(f'{path}: {exc}') from None

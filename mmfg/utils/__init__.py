@@ -1,6 +1,8 @@
-from .errors import ConfigError, DataError, run_with_clear_errors
+from .clear_errors import run_with_clear_errors, user_message
+from .errors import CheckpointError, ConfigError, DataError, TrainingError
 from .setup_env import register_all_modules
 
 __all__ = [
-    'ConfigError', 'DataError', 'run_with_clear_errors', 'register_all_modules'
+    'CheckpointError', 'ConfigError', 'DataError', 'TrainingError',
+    'run_with_clear_errors', 'user_message', 'register_all_modules'
 ]

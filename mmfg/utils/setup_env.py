@@ -2,11 +2,19 @@ import datetime
 import warnings
 
 from mmengine import DefaultScope
+from mmengine.registry import Registry
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
     """Import every mmfg module that registers something, and (by default)
     make ``mmfg`` the default scope.
+
+    The packages to import are named once, by the ``locations`` of mmfg's
+    registries (:mod:`mmfg.registry`: ``mmfg.datasets``, ``mmfg.engine``,
+    ``mmfg.evaluation``, ``mmfg.models``, ``mmfg.visualization`` and the
+    MMPretrain packages that fill their parents); each registry imports its
+    own. So ``mmfg.utils``, which those packages import for their error
+    types, imports none of them back.
 
     Args:
         init_default_scope (bool): set the current default scope to ``mmfg``
@@ -15,11 +23,10 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     """
     from mmpretrain.utils import register_all_modules as register_mmpretrain
 
-    import mmfg.datasets  # noqa: F401
-    import mmfg.engine  # noqa: F401
-    import mmfg.evaluation  # noqa: F401
-    import mmfg.models  # noqa: F401
-    import mmfg.visualization  # noqa: F401
+    from mmfg import registry
+    for value in vars(registry).values():
+        if isinstance(value, Registry) and value.scope == 'mmfg':
+            value.import_from_location()
     register_mmpretrain(init_default_scope=False)
 
     if not init_default_scope:

@@ -1,14 +1,15 @@
-"""Checkpoint files that a kill cannot spoil (mmfg/engine/checkpoint.py)."""
+"""Checkpoint files that a kill cannot spoil (mmfg/engine/checkpoint_files.py)
+and clear errors for unreadable ones (mmfg/engine/checkpoint.py)."""
 import os
 
 import pytest
 import torch
 from torch import nn
 
-from mmfg.engine.checkpoint import (atomic_write_text, check_checkpoint_fits,
-                                    checkpoint_is_complete,
-                                    find_resumable_checkpoint, read_checkpoint,
-                                    tmp_name)
+from mmfg.engine.checkpoint import check_checkpoint_fits, read_checkpoint
+from mmfg.engine.checkpoint_files import (atomic_write_text,
+                                          checkpoint_is_complete,
+                                          find_resumable_checkpoint, tmp_name)
 from mmfg.utils.errors import CheckpointError
 
 

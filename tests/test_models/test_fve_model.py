@@ -14,7 +14,7 @@ from mmpretrain.structures import DataSample
 from scipy.special import logsumexp
 
 from mmfg.datasets.transforms import PartCrops
-from mmfg.engine.fve_hooks import AuxLossWeightHook
+from mmfg.engine import AuxLossWeightHook
 from mmfg.models.layers import fve_feature_mask
 from mmfg.registry import MODELS
 from mmfg.utils import ConfigError, register_all_modules

@@ -283,7 +283,7 @@ def test_worker_error_message_is_unwrapped():
     worker's traceback; the one-line message is the original one."""
     from torch.utils.data import DataLoader, Dataset
 
-    from mmfg.utils.errors import DataError, user_message
+    from mmfg.utils import DataError, user_message
 
     class Bad(Dataset):
 

@@ -8,9 +8,10 @@ in the ``mmfg`` scope, same arguments) raises a
 :class:`~mmfg.utils.errors.DataError` naming the file, the dataset and the
 fix; with ``skip_bad_images=True`` (or the top-level config key
 ``skip_bad_images = True``, which :class:`~mmfg.engine.FGRunner` applies to
-the training pipeline) a training set skips the image instead (the dataset
-draws another one), counts it, and the runner reports the count after
-every epoch. Validation and test sets never skip: their metrics would be
+the training pipeline with :func:`skip_bad_images_in`) a training set skips
+the image instead (the dataset draws another one), counts it, and
+:class:`~mmfg.engine.BadImageReportHook` reports the count after every
+epoch. Validation and test sets never skip: their metrics would be
 computed on a different set of images.
 """
 import multiprocessing
@@ -124,6 +125,31 @@ def bad_image_loaders(dataset):
     """The mmfg ``LoadImageFromFile`` transforms of ``dataset`` that skip
     bad images."""
     return [t for _, t in _loaders(dataset) if t.skip_bad_images]
+
+
+def skip_bad_images_in(dataloader_cfg):
+    """Make every ``LoadImageFromFile`` of the dataset config in
+    ``dataloader_cfg`` (a dict, changed in place, before the loader is
+    built) mmfg's with ``skip_bad_images=True``; return False when
+    ``dataloader_cfg`` is not a config dict (an already built loader)."""
+    if not isinstance(dataloader_cfg, dict):
+        return False
+
+    def walk(node):
+        if isinstance(node, dict):
+            for t in node.get('pipeline') or []:
+                if isinstance(t, dict) and str(t.get(
+                        'type', '')).split('.')[-1] == 'LoadImageFromFile':
+                    t['type'] = 'mmfg.LoadImageFromFile'
+                    t['skip_bad_images'] = True
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                walk(value)
+
+    walk(dataloader_cfg.get('dataset'))
+    return True
 
 
 def tag_image_loaders(dataset):

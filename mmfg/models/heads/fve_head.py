@@ -24,7 +24,7 @@ class FVEClsHead(ClsHead):
     logits)``, returned as ``loss`` (plus ``loss_fve`` and ``loss_aux``,
     detached, for the log). ``aux_weight`` starts at ``aux_weight`` (0.5)
     and is changed during training by
-    :class:`~mmfg.engine.fve_hooks.AuxLossWeightHook` (halved every 20
+    :class:`~mmfg.engine.AuxLossWeightHook` (halved every 20
     epochs in the paper recipe). ``aux_weight=0`` and no ``aux_channels``
     gives the plain "part CNN + FVE + linear classifier".
 

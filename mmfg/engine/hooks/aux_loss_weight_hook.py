@@ -1,11 +1,11 @@
 """Training schedule of the FVE model's auxiliary loss weight (Korsch et
 al.; "w_aux 0.5 halved every 20 epochs" from the public description of the
-authors' scripts, DESIGN.md section 4)."""
+authors' scripts)."""
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmfg.registry import HOOKS
-from mmfg.utils import ConfigError
+from mmfg.utils.errors import ConfigError
 
 
 @HOOKS.register_module()
