@@ -30,7 +30,7 @@ class RACNN(ImageClassifier):
 
     The paper's per-layer learning rates and decays (Sec. II-C) and its
     Table II protocol (frozen categorisation layers) are optimizer settings:
-    ``paramwise_cfg`` in ``configs/_base_/schedules/racnn_*.py``.
+    ``paramwise_cfg`` in ``configs/_base_/schedules/sgd-layerwise_*.py``.
 
     Shapes: ``extract_feat`` (N, C, H, W) -> the backbone's (and neck's)
     outputs for ``x + sr(x)``.

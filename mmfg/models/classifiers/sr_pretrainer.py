@@ -9,9 +9,9 @@ alone with the mean square loss of eq. (4),
 on LR/HR patch pairs (:class:`mmfg.datasets.SRPatchDataset`), in RGB and
 with the per-layer multipliers of the end-to-end training (sconv1/2 lr x1
 decay x0.1, sconv3 lr x0.1 decay x0.1: ``paramwise_cfg`` in
-``configs/_base_/schedules/srcnn-pretrain_adam-20e.py``). Here the loss is
-the mean over pixels and channels (``F.mse_loss``), which only rescales
-eq. (4).
+``configs/_base_/schedules/adam-layerwise_lr1e-3_constant_20e.py``). Here the
+loss is the mean over pixels and channels (``F.mse_loss``), which only
+rescales eq. (4).
 
 :class:`SRPretrainer` holds the layers under the same key prefix as
 :class:`~mmfg.models.classifiers.RACNN` (``sr.``), and works on the values
