@@ -37,32 +37,31 @@ class UnitImageClassifier(nn.Module):
     output is the pooled class-convolution map, with ``LinearClsHead`` the
     linear layer's output: logits in both cases.
 
-    Single-scale perturbation (Top-Down networks only): after
-    :meth:`perturb_one_scale` ``(scale, reference)``, the input ``x`` of
-    :meth:`forward` feeds only input scale ``scale`` (0 = finest) of the
-    backbone, and every other scale is computed from ``reference`` (the clean
-    images, same shape as ``x``). It works through
-    :meth:`TopDownNet.input_pyramid`, which the backbone's ``forward`` calls to
-    build its blurred inputs: this wrapper overrides it on the backbone
-    instance it owns. :meth:`perturb_all_scales` restores the plain network.
+    Single-scale perturbation (Top-Down networks only; Lelekas et al. Sec.
+    4.2, Fig. 5): after :meth:`perturb_one_scale` ``(scale, reference)``,
+    the input ``x`` of :meth:`forward` feeds only input scale ``scale``
+    (0 = finest) of the backbone, and every other scale is computed from
+    ``reference`` (the clean images, same shape as ``x``). The wrapper
+    passes the mixed inputs through the documented ``pyramid`` argument of
+    :meth:`TopDownNet.forward`, with a forward pre-hook on the backbone
+    (the classifier calls ``backbone(x)``; the hook turns the call into
+    ``backbone(x, pyramid)``). :meth:`perturb_all_scales` removes the hook.
 
     Args:
         model (BaseModel): an mmpretrain / mmfg classifier with a data
             preprocessor.
     """
 
-    def __init__(self, model):
+    def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.model = model
         self.scale = None
         self._clean_pyramid = None
+        self._hook = None
         self.backbone = topdown_backbone(model)
         self.scales = input_scales(model)
-        if self.backbone is not None:
-            self._pyramid = self.backbone.input_pyramid  # the bound method
-            self.backbone.input_pyramid = self._injected_pyramid
 
-    def perturb_one_scale(self, scale, reference):
+    def perturb_one_scale(self, scale: int, reference: torch.Tensor) -> None:
         """Route the next inputs to TD input scale ``scale`` only; the other
         scales see ``reference`` ``(N, C, H, W)`` in ``[0, 1]``."""
         if self.backbone is None:
@@ -74,34 +73,46 @@ class UnitImageClassifier(nn.Module):
                 f'scale {scale} does not exist: this network has '
                 f'{len(self.scales)} input scales (0 = finest, factors '
                 f'{self.scales})')
+        self.perturb_all_scales()
         self.scale = scale
         self.reference = reference
         with torch.no_grad():
-            self._clean_pyramid = self._pyramid(self._preprocess(reference))
+            self._clean_pyramid = self.backbone.input_pyramid(
+                self._preprocess(reference))
+        self._hook = self.backbone.register_forward_pre_hook(
+            self._mixed_pyramid)
 
-    def perturb_all_scales(self):
+    def perturb_all_scales(self) -> None:
         """Back to the plain network (every scale from the input)."""
+        if self._hook is not None:
+            self._hook.remove()
+            self._hook = None
         self.scale = None
         self._clean_pyramid = None
 
-    def _injected_pyramid(self, x):
-        inputs = self._pyramid(x)
-        if self.scale is None:
-            return inputs
+    def _mixed_pyramid(self, backbone, args):
+        """Forward pre-hook: ``(x, )`` -> ``(x, pyramid)`` with the
+        perturbed scale's input from ``x`` and the others clean."""
+        if len(args) != 1:
+            raise RuntimeError('single-scale mode expects backbone(x); got '
+                               f'{len(args)} positional arguments')
+        x = args[0]
         clean = self._clean_pyramid
         ref = next(iter(clean.values()))
         if ref.shape[0] != x.shape[0]:
             raise RuntimeError(
                 f'single-scale mode got a batch of {x.shape[0]} images for a '
                 f'reference batch of {ref.shape[0]}')
+        inputs = backbone.input_pyramid(x)
         factor = self.scales[self.scale]
-        return {f: (inputs[f] if f == factor else clean[f]) for f in clean}
+        return x, {f: (inputs[f] if f == factor else clean[f]) for f in clean}
 
     def _preprocess(self, x):
         data = self.model.data_preprocessor({'inputs': x * 255.}, False)
         return data['inputs']
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(N, K)`` of ``[0, 1]`` images ``(N, C, H, W)``."""
         return self.model(self._preprocess(x), mode='tensor')
 
 

@@ -4,7 +4,7 @@ network (Lelekas et al., "Top-Down Networks", Sec. 3.2, Eq. 1).
     python tools/topdown/erf.py CONFIG [--json FILE]
 
 ``r_i = r_{i-1} + (k_i - 1) m_{i-1}``, ``m_i = m_{i-1} s_i`` (input pixels;
-``mmfg.models.utils.erf``).
+``mmfg.analysis.erf``).
 
 * BU network: one table, the layers of the longest input-to-output path
   (convolutions and poolings; residual shortcuts are parallel to it).

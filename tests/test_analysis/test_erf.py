@@ -1,11 +1,17 @@
 """ERF sizes, Lelekas et al. Sec. 3.2, Eq. (1):
 r_i = r_{i-1} + (k_i - 1) m_{i-1},  m_i = m_{i-1} s_i,  r_0 = m_0 = 1."""
+import os.path as osp
+
 import pytest
 import torch
 import torch.nn as nn
 
+from mmfg.analysis import (erf_sizes, erf_table, erf_tables, module_layers,
+                           td_chains)
 from mmfg.models import TopDownNet
-from mmfg.models.utils import erf_sizes, erf_table, module_layers
+from ..conftest import REPO
+
+CFG_DIR = osp.join(REPO, 'configs', 'topdown')
 
 # (kernel, stride) of a small chain, and its ERF by hand:
 #   start           r=1,  m=1
@@ -88,3 +94,53 @@ def test_resnet18_description():
 def test_td_model_is_rejected():
     with pytest.raises(ValueError, match='Top-Down'):
         erf_table(TopDownNet('lenetfc', 'td', 1))
+
+
+def test_lenetfc_tables_by_hand():
+    """erf_tables on the Top-Down LeNetFC configs, against Eq. (1) by
+    hand."""
+    bu = erf_tables(osp.join(CFG_DIR, 'bu_lenetfc_fashion-mnist.py'))
+    bu = bu['result']['bu']
+    # LeNetFC: conv5, pool2/2, conv5, pool2/2, conv3, class conv 1x1
+    assert [r['erf'] for r in bu] == [5, 6, 14, 16, 24, 24]
+    assert [r['jump'] for r in bu] == [1, 2, 2, 4, 4, 4]
+    out = erf_tables(osp.join(CFG_DIR, 'td_lenetfc_fashion-mnist.py'))
+    td = out['result']['td']
+    # coarsest input: TF Gaussian resize by 4 (sigma 2, taps at +-0.5 ...
+    # +-5.5: 12 px) with stride 4, conv3 at jump 4 (+8), upsample (jump 2),
+    # merge 3x3 (+4), conv5 (+8), upsample (jump 1), merge 3x3 (+2), conv5
+    # (+4): 12 + 8 + 4 + 8 + 2 + 4 = 38
+    assert td['4'][0]['kernel'] == 12 and td['2'][0]['kernel'] == 6
+    assert td['4'][-1]['erf'] == 38
+    # 1/2: resize 6 px, stride 2; merge 3x3 (+4), conv5 (+8), up, merge
+    # 3x3 (+2), conv5 (+4) and the branch conv5 at jump 2 (+8): 32
+    assert td['2'][-1]['erf'] == 32
+    assert td['1'][-1]['erf'] == 11  # conv5, merge 3x3, conv5, 1x1
+    assert out['summary'] == ('ERF at the output per input scale: 1/4: 38, '
+                              '1/2: 32, 1/1: 11; BU: 24')
+
+
+def test_resnet18_td_chains_include_the_extra_coarse_input():
+    """ResNet18-TD: the 1/16 input enters the coarsest level (1/8) through
+    pre_branch and pre_merge, so it has its own chain, and the 1/8 chain
+    passes pre_merge's 3x3 convolution too."""
+    chains = td_chains(TopDownNet('resnet18', 'td', 3))
+    assert list(chains) == [16, 8, 4, 2, 1]
+    names = {f: [name for name, _, _ in chain] for f, chain in chains.items()}
+    assert names[16][1:4] == [
+        'stages.0.pre_branch.conv', 'upsample x2',
+        'stages.0.pre_merge.fuse.conv'
+    ]
+    assert names[8][1:3] == [
+        'stages.0.branch.conv', 'stages.0.pre_merge.fuse.conv'
+    ]
+    # by hand, 1/16 path: resize 48 px at stride 16, the 7x7 input conv
+    # (48 + 6*16 = 144), upsample to jump 8, 3x3 merge (144 + 2*8 = 160);
+    # 1/8 path: resize 24 px at stride 8, 7x7 conv (24 + 6*8 = 72), 3x3
+    # merge (72 + 2*8 = 88)
+    rows = {f: erf_sizes(c) for f, c in chains.items()}
+    assert rows[16][:4] == [(48, 16), (144, 16), (144, 8), (160, 8)]
+    assert rows[8][:3] == [(24, 8), (72, 8), (88, 8)]
+    # after the merge both paths run through the same layers
+    assert chains[16][4:] == chains[8][3:]
+    assert rows[16][-1][0] - rows[8][-1][0] == 160 - 88
