@@ -54,6 +54,11 @@ class TopDownNet(BaseBackbone):
     shrink with depth), ``'td_uni'`` uses one width everywhere, ``'td_rev'``
     gives depth ``d`` the widths of BU depth ``d``.
 
+    Modules: ``stages`` holds one :class:`BUStage` per BU stage (fine to
+    coarse) or one :class:`TDLevel` per TD level (coarse to fine), each
+    called as ``level(x, pyramid)``; ``pyramid`` holds the TD inputs
+    (:meth:`input_pyramid`, or given to :meth:`forward`).
+
     Classifier (what Table 1 counts): LeNetFC / NIN-light / NIN end with a
     1x1 convolution to the classes (+BN+ReLU, as in the reference code) and
     global average pooling, no linear layer: build them with

@@ -15,7 +15,11 @@ import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 
 
-def conv(in_channels, out_channels, kernel_size, stride=1, bias=True):
+def conv(in_channels: int,
+         out_channels: int,
+         kernel_size: int,
+         stride: int = 1,
+         bias: bool = True) -> nn.Conv2d:
     """``kernel_size`` conv with 'same' padding (``k // 2``)."""
     return nn.Conv2d(
         in_channels,
@@ -46,7 +50,7 @@ class MaxPool2dSame(nn.MaxPool2d):
     Shapes: ``(N, C, H, W)`` -> ``(N, C, ceil(H/s), ceil(W/s))``.
     """
 
-    def __init__(self, kernel_size: int, stride: int):
+    def __init__(self, kernel_size: int, stride: int) -> None:
         super().__init__(kernel_size, stride)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -75,16 +79,18 @@ class PreActBlock(nn.Module):
     ``H' = ceil(H / stride)`` or, when upsampling, the requested size.
     """
 
-    def __init__(self,
-                 in_channels,
-                 out_channels,
-                 kernel_size=3,
-                 stride=1,
-                 upsample=False,
-                 upsample_mode='nearest',
-                 bias=True,
-                 norm_cfg=dict(type='BN'),
-                 act_cfg=dict(type='ReLU')):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        upsample: bool = False,
+        upsample_mode: str = 'nearest',
+        bias: bool = True,
+        norm_cfg: dict = dict(type='BN'),
+        act_cfg: dict = dict(type='ReLU')
+    ) -> None:
         super().__init__()
         assert not (upsample and stride != 1)
         self.upsample, self.upsample_mode = upsample, upsample_mode
@@ -100,7 +106,9 @@ class PreActBlock(nn.Module):
         else:
             self.shortcut = None
 
-    def forward(self, x, size=None):
+    def forward(self,
+                x: torch.Tensor,
+                size: Optional[Sequence[int]] = None) -> torch.Tensor:
         o = self.act1(self.norm1(x))
         identity = x if self.shortcut is None else self.shortcut(o)
         if self.upsample:
@@ -122,16 +130,18 @@ class BasicBlock(nn.Module):
     :class:`PreActBlock`.
     """
 
-    def __init__(self,
-                 in_channels,
-                 out_channels,
-                 kernel_size=3,
-                 stride=1,
-                 upsample=False,
-                 upsample_mode='nearest',
-                 bias=False,
-                 norm_cfg=dict(type='BN'),
-                 act_cfg=dict(type='ReLU')):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        upsample: bool = False,
+        upsample_mode: str = 'nearest',
+        bias: bool = False,
+        norm_cfg: dict = dict(type='BN'),
+        act_cfg: dict = dict(type='ReLU')
+    ) -> None:
         super().__init__()
         assert not (upsample and stride != 1)
         self.upsample, self.upsample_mode = upsample, upsample_mode
@@ -148,7 +158,9 @@ class BasicBlock(nn.Module):
         else:
             self.shortcut = None
 
-    def forward(self, x, size=None):
+    def forward(self,
+                x: torch.Tensor,
+                size: Optional[Sequence[int]] = None) -> torch.Tensor:
         identity = x if self.shortcut is None else self.shortcut(x)
         if self.upsample:
             x = resize(x, size, self.upsample_mode)

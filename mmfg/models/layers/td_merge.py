@@ -23,7 +23,7 @@ same number of times, so even the batch statistics of BN are unchanged) and
 it costs ``factor**2`` times less.
 """
 import warnings
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -70,7 +70,7 @@ class TDMerge(BaseModule):
                  conv_bias: bool = False,
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if order not in _ORDERS:
             raise ValueError(f"order must be 'post' or 'pre', got {order!r}")
@@ -95,7 +95,8 @@ class TDMerge(BaseModule):
                 padding=kernel_size // 2,
                 **common)
 
-    def upsample(self, x: torch.Tensor, size) -> torch.Tensor:
+    def upsample(self, x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
+        """Resize ``x`` ``(N, C, h, w)`` to ``size`` ``(H, W)``."""
         if tuple(x.shape[-2:]) == tuple(size):
             return x
         if self.upsample_mode == 'nearest':
