@@ -11,6 +11,7 @@
 # data_root, training split) and picks its pipelines from lowres_pipelines,
 # e.g. train_pipeline = {{_base_.lowres_pipelines.bbox_lr50.train}}.
 
+
 def _lowres_pipeline(size, crop_to_box, train, out_size):
     return ([dict(type='LoadImageFromFile')] +
             ([dict(type='CropToBBox')] if crop_to_box else []) +
