@@ -89,8 +89,7 @@ def default_target_layer(model):
             return f'backbone.{name}'
     stages = getattr(backbone, 'stages', None)
     if stages is not None and len(stages):
-        # the module that computes the last level's output (the stage
-        # containers themselves are never called)
+        # the module that computes the last level's output: its last unit
         i = len(stages) - 1
         units = getattr(stages[i], 'units', None)
         if isinstance(units, nn.ModuleList) and len(units):
