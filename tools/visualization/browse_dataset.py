@@ -30,6 +30,7 @@ from mmengine.config import Config, DictAction
 from mmengine.dataset import Compose
 
 from mmfg.registry import DATASETS
+from mmfg.structures import PART_BOXES
 from mmfg.utils import ConfigError, register_all_modules, run_with_clear_errors
 from mmfg.visualization.annotations import draw_annotations, tile_images
 
@@ -136,7 +137,7 @@ def main(argv=None):
             if label is not None and int(label) < len(classes) else label)
         extra = res.get('proposals')
         if extra is None:
-            extra = res.get('part_boxes')
+            extra = res.get(PART_BOXES)
         tiles.append(
             draw_annotations(
                 img,

@@ -6,6 +6,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmfg.registry import TRANSFORMS
+from mmfg.structures import PART_BOXES, PART_IMGS, PART_VALID
 from mmfg.utils import ConfigError
 from .coords import apply_affine
 
@@ -209,9 +210,9 @@ class PartCrops(BaseTransform):
                 valid[i] = False
                 continue
             crops[i] = mmcv.imresize(img[y1:y2, x1:x2], (cw, ch))
-        results['part_imgs'] = crops
-        results['part_boxes'] = boxes
-        results['part_valid'] = valid
+        results[PART_IMGS] = crops
+        results[PART_BOXES] = boxes
+        results[PART_VALID] = valid
         return results
 
     def __repr__(self):

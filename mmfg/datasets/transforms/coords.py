@@ -46,8 +46,10 @@ clipped to the image (as ``CenterCrop._crop_keypoints``).
 """
 import numpy as np
 
+from mmfg.structures import PART_BOXES
+
 BOX_FIELDS = ('gt_bboxes', )
-EXTRA_BOX_FIELDS = ('proposals', 'part_boxes')
+EXTRA_BOX_FIELDS = ('proposals', PART_BOXES)
 KEYPOINT_FIELDS = ('gt_keypoints', )
 COORD_FIELDS = BOX_FIELDS + EXTRA_BOX_FIELDS + KEYPOINT_FIELDS
 

@@ -4,9 +4,10 @@ import torch
 from mmpretrain.datasets.transforms import PackInputs
 
 from mmfg.registry import TRANSFORMS
+from mmfg.structures import PART_BOXES, PART_IMGS, PART_VALID
 
-FG_KEYS = ('gt_bboxes', 'gt_keypoints', 'proposals', 'part_imgs', 'part_boxes',
-           'part_valid')
+FG_KEYS = ('gt_bboxes', 'gt_keypoints', 'proposals', PART_IMGS, PART_BOXES,
+           PART_VALID)
 
 
 @TRANSFORMS.register_module()
@@ -18,8 +19,8 @@ class PackFGInputs(PackInputs):
     * ``gt_bboxes`` (M, 4), ``gt_keypoints`` (1, P, 3) ``[x, y, visible]``,
       ``proposals`` (N, 5), ``part_boxes`` (K, 4): float32, in pixels of
       the packed image (the fields of :mod:`.coords`);
-    * ``part_imgs`` (K, C, h, w) uint8 (like ``inputs``; normalise them in
-      the model with the data preprocessor's mean/std);
+    * ``part_imgs`` (K, C, h, w) uint8 (like ``inputs``; the data
+      preprocessor stacks and normalises them with its mean/std);
     * ``part_valid`` (K,) bool.
 
     Args:
@@ -39,12 +40,12 @@ class PackFGInputs(PackInputs):
             if results.get(key) is None:
                 continue
             value = np.asarray(results[key])
-            if key == 'part_imgs':
+            if key == PART_IMGS:
                 if value.ndim == 3:  # (K, h, w) grey crops
                     value = value[..., None]
                 tensor = torch.from_numpy(
                     np.ascontiguousarray(value.transpose(0, 3, 1, 2)))
-            elif key == 'part_valid':
+            elif key == PART_VALID:
                 tensor = torch.from_numpy(value.astype(bool))
             else:
                 tensor = torch.from_numpy(value.astype(np.float32))
