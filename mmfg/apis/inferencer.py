@@ -1,8 +1,11 @@
 """Image classification inference with an mmfg config's own test pipeline."""
 import copy
 from os import PathLike
+from typing import Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
+import torch
+from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
 from mmengine.model import BaseModel
 from mmpretrain.apis import ImageClassificationInferencer
@@ -10,6 +13,7 @@ from mmpretrain.apis import ImageClassificationInferencer
 from mmfg.utils.errors import ConfigError
 from .model import check_file, init_model, load_weights
 
+InputType = Union[str, PathLike, np.ndarray]
 LOADERS = ('LoadImageFromFile', 'mmcv.LoadImageFromFile',
            'mmpretrain.LoadImageFromFile')
 
@@ -59,11 +63,11 @@ class FGInferencer(ImageClassificationInferencer):
     """
 
     def __init__(self,
-                 model,
-                 pretrained=None,
-                 device='cpu',
-                 classes=None,
-                 cfg_options=None):
+                 model: Union[str, PathLike, Config, BaseModel],
+                 pretrained: Optional[Union[str, PathLike]] = None,
+                 device: Union[str, torch.device] = 'cpu',
+                 classes: Optional[Sequence[str]] = None,
+                 cfg_options: Optional[dict] = None) -> None:
         if isinstance(model, BaseModel):
             if getattr(model, 'cfg', None) is None:
                 raise ConfigError('FGInferencer needs the config of a built '
@@ -88,11 +92,11 @@ class FGInferencer(ImageClassificationInferencer):
         self.classes = classes
 
     def __call__(self,
-                 inputs,
-                 return_datasamples=False,
-                 batch_size=1,
-                 show_progress=True,
-                 **kwargs):
+                 inputs: Union[InputType, Sequence[InputType]],
+                 return_datasamples: bool = False,
+                 batch_size: int = 1,
+                 show_progress: bool = True,
+                 **kwargs) -> list:
         """Classify ``inputs`` (a path or array, or a list of them).
 
         Args:
@@ -173,7 +177,9 @@ class FGInferencer(ImageClassificationInferencer):
             img_shape=img.shape[:2],
             ori_shape=img.shape[:2])
 
-    def preprocess(self, inputs, batch_size=1):
+    def preprocess(self,
+                   inputs: Iterable[InputType],
+                   batch_size: int = 1) -> Iterator[dict]:
         """Yield collated batches ``{'inputs': [...], 'data_samples':
         [...]}`` for ``model.test_step``."""
         pipeline = Compose([self._load, self.pipeline])

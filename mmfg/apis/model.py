@@ -2,18 +2,27 @@
 import copy
 import os.path as osp
 from os import PathLike
+from typing import TYPE_CHECKING, Optional, Tuple, Union
+
+import torch
+from torch import nn
 
 from mmfg.utils.errors import ConfigError
 
+if TYPE_CHECKING:
+    from mmengine.config import Config
+    from mmengine.model import BaseModel
 
-def check_file(path, what):
+
+def check_file(path: str, what: str) -> None:
     """Raise :class:`FileNotFoundError` ``'<what> <path> does not exist'``
     unless ``path`` is a file."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'{what} {path} does not exist')
 
 
-def load_config(config, cfg_options=None):
+def load_config(config: Union[str, PathLike, 'Config'],
+                cfg_options: Optional[dict] = None) -> 'Config':
     """A copy of ``config`` (a path or :class:`mmengine.Config`) with
     ``cfg_options`` merged in."""
     from mmengine.config import Config
@@ -31,7 +40,9 @@ def load_config(config, cfg_options=None):
     return cfg
 
 
-def dataset_classes(cfg, loader='test_dataloader'):
+def dataset_classes(
+        cfg: 'Config',
+        loader: str = 'test_dataloader') -> Optional[Tuple[str, ...]]:
     """Class names of ``cfg[loader].dataset`` without building the dataset
     (no data needed): its ``metainfo.classes`` override, else the dataset
     class's ``METAINFO['classes']``; None when unknown."""
@@ -53,7 +64,9 @@ def dataset_classes(cfg, loader='test_dataloader'):
     return tuple(classes) if classes is not None else None
 
 
-def load_weights(model, checkpoint, config_name='the config'):
+def load_weights(model: nn.Module,
+                 checkpoint: str,
+                 config_name: str = 'the config') -> dict:
     """Load ``checkpoint`` into ``model`` strictly, on the CPU, through
     :func:`mmfg.engine.checkpoint_safe_globals` (torch keeps
     ``weights_only=True``).
@@ -85,7 +98,10 @@ def load_weights(model, checkpoint, config_name='the config'):
                           f'of {config_name}: {detail}') from None
 
 
-def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
+def init_model(config: Union[str, PathLike, 'Config'],
+               checkpoint: Optional[str] = None,
+               device: Union[str, torch.device] = 'cpu',
+               cfg_options: Optional[dict] = None) -> 'BaseModel':
     """Build the classifier of ``config`` and load ``checkpoint``.
 
     As :func:`mmpretrain.apis.get_model` (the config's top-level

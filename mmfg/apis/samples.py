@@ -1,10 +1,18 @@
 """Images of a config's dataset after its pipeline, as one tensor."""
+from typing import TYPE_CHECKING, Optional, Tuple
+
 import torch
 
 from mmfg.utils.errors import ConfigError
 
+if TYPE_CHECKING:
+    from mmengine.config import Config
 
-def load_samples(cfg, num_samples=None, loader='test_dataloader'):
+
+def load_samples(
+        cfg: 'Config',
+        num_samples: Optional[int] = None,
+        loader: str = 'test_dataloader') -> Tuple[torch.Tensor, torch.Tensor]:
     """The first ``num_samples`` items of ``cfg[loader].dataset`` after its
     pipeline, as ``[0, 1]`` images (what the network sees before the data
     preprocessor's normalisation) and labels.
