@@ -32,6 +32,7 @@ live on any MMEngine storage backend (give ``LoadImageFromFile`` the same
 import os
 import os.path as osp
 import posixpath
+from typing import Optional
 
 from mmengine.fileio import get_file_backend, isdir, isfile, join_path
 from mmengine.logging import MMLogger
@@ -127,17 +128,17 @@ class FGVCDataset(BaseDataset):
     HAS_PARTS = False
 
     def __init__(self,
-                 data_root,
-                 split=None,
-                 proposal_file=None,
-                 check_files=None,
-                 missing_images='error',
-                 test_mode=None,
-                 with_bbox=None,
-                 with_parts=None,
-                 backend_args=None,
-                 proposal_empty='keep',
-                 **kwargs):
+                 data_root: str,
+                 split: Optional[str] = None,
+                 proposal_file: Optional[str] = None,
+                 check_files: Optional[bool] = None,
+                 missing_images: str = 'error',
+                 test_mode: Optional[bool] = None,
+                 with_bbox: Optional[bool] = None,
+                 with_parts: Optional[bool] = None,
+                 backend_args: Optional[dict] = None,
+                 proposal_empty: str = 'keep',
+                 **kwargs) -> None:
         name = type(self).__name__
         split = self.DEFAULT_SPLIT if split is None else split
         for opt, value, has in (('with_bbox', with_bbox, self.HAS_BBOX),

@@ -50,6 +50,7 @@ Expected layout: the Fashion-MNIST idx files of
         t10k-images-idx3-ubyte    t10k-labels-idx1-ubyte
 """
 import numbers
+from typing import Tuple
 
 import cv2
 import numpy as np
@@ -101,14 +102,14 @@ class ClutteredFashionMNIST(_IdxDataset):
     LAYOUT = ', '.join(f for pair in SPLIT_FILES.values() for f in pair)
 
     def __init__(self,
-                 data_root,
-                 split='train',
-                 canvas_size=112,
-                 scale_range=(1., 2.),
-                 num_distractors=8,
-                 distractor_size=14,
-                 seed=0,
-                 **kwargs):
+                 data_root: str,
+                 split: str = 'train',
+                 canvas_size: int = 112,
+                 scale_range: Tuple[float, float] = (1., 2.),
+                 num_distractors: int = 8,
+                 distractor_size: int = 14,
+                 seed: int = 0,
+                 **kwargs) -> None:
         name = type(self).__name__
         if kwargs.get('pre_pipeline'):
             raise ConfigError(f'{name}: pre_pipeline is not supported (the '

@@ -25,6 +25,7 @@ it from Debian's ``dataset-fashion-mnist``; ``.gz`` files are read too)::
 import gzip
 import os
 from multiprocessing.reduction import ForkingPickler
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -150,7 +151,11 @@ class _IdxDataset(FGVCDataset):
     SPLITS = tuple(SPLIT_FILES)
     CHECK_FILES = False
 
-    def __init__(self, *args, pre_pipeline=None, **kwargs):
+    def __init__(self,
+                 *args,
+                 pre_pipeline: Optional[Sequence[Union[dict,
+                                                       Callable]]] = None,
+                 **kwargs) -> None:
         self.pre_pipeline = list(pre_pipeline or [])
         for t in self.pre_pipeline:
             name = t.get('type', '') if isinstance(t, dict) else type(t)

@@ -50,7 +50,7 @@ class RandomResizedCrop(_MMPretrainRandomResizedCrop):
     """:class:`mmpretrain.datasets.transforms.RandomResizedCrop` that also
     maps every coordinate field through the crop and the resize."""
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         return _crop_then_map(self, _MMPretrainRandomResizedCrop, results)
 
 
@@ -73,7 +73,7 @@ class RandomCrop(_MMPretrainRandomCrop):
             return pad[0], pad[1], pad[0], pad[1]
         return tuple(pad)
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         left, top, right, bottom = self._padding()
         if self.pad_if_needed:  # as mmpretrain: half of the lack, rounded up
             h, w = results['img'].shape[:2]

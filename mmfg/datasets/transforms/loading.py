@@ -16,6 +16,7 @@ computed on a different set of images.
 """
 import multiprocessing
 import os.path as osp
+from typing import Optional
 
 from mmcv.transforms import LoadImageFromFile as _MMCVLoadImageFromFile
 from mmengine.logging import print_log
@@ -41,7 +42,7 @@ class LoadImageFromFile(_MMCVLoadImageFromFile):
         test_mode (bool): the dataset's ``test_mode``; never skip when set.
     """
 
-    def __init__(self, *args, skip_bad_images=False, **kwargs):
+    def __init__(self, *args, skip_bad_images: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.dataset_name = None
         self.test_mode = False
@@ -62,7 +63,7 @@ class LoadImageFromFile(_MMCVLoadImageFromFile):
         """Images skipped so far, in all DataLoader workers."""
         return 0 if self._skipped is None else self._skipped.value
 
-    def transform(self, results):
+    def transform(self, results: dict) -> Optional[dict]:
         try:
             return super().transform(results)
         except AssertionError:

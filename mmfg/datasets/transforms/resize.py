@@ -25,7 +25,7 @@ class Resize(_MMCVResize):
     """:class:`mmcv.transforms.Resize` that also scales ``proposals`` and
     ``part_boxes`` (MMCV scales ``gt_bboxes`` and ``gt_keypoints``)."""
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         return _scale_fields(super().transform(results), EXTRA_BOX_FIELDS)
 
 
@@ -34,5 +34,5 @@ class ResizeEdge(_MMPretrainResizeEdge):
     """:class:`mmpretrain.datasets.transforms.ResizeEdge` that also scales
     every coordinate field."""
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         return _scale_fields(super().transform(results), COORD_FIELDS)

@@ -3,6 +3,8 @@ images are resized to the network size, down-sampled with bicubic
 interpolation to s x s (s = 25, 50 or 100) and up-sampled back with bicubic
 interpolation, so that the network sees a blurred image of its usual size.
 """
+from typing import Optional, Tuple, Union
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -66,13 +68,16 @@ class LowResolution(BaseTransform):
     ``low_res_shape`` (h, w).
     """
 
-    def __init__(self, size, out_size=None, antialias=True):
+    def __init__(self,
+                 size: Union[int, Tuple[int, int]],
+                 out_size: Optional[Union[int, Tuple[int, int]]] = None,
+                 antialias: bool = True) -> None:
         self.size = _pair(size, 'size')
         self.out_size = None if out_size is None else _pair(
             out_size, 'out_size')
         self.antialias = antialias
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         img = results['img']
         h, w = img.shape[:2]
         out_w, out_h = self.out_size or (w, h)
