@@ -6,7 +6,7 @@ HR image than the bicubic LR input already is; this metric reports both, so
 the validation log shows the gain over bicubic.
 """
 import math
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 import torch
 from mmengine.evaluator import BaseMetric
@@ -44,11 +44,11 @@ class SRMSEMetric(BaseMetric):
     def __init__(self,
                  max_val: float = 255.,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None):
+                 prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.max_val = max_val
 
-    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             gt = sample.get('gt_img').double()
             pred = sample.get('pred_img').double()

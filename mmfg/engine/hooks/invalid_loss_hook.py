@@ -24,7 +24,7 @@ class CheckInvalidLossHook(Hook):
             Defaults to 1.
     """
 
-    def __init__(self, interval=1):
+    def __init__(self, interval: int = 1) -> None:
         self.interval = interval
         self.last_finite = None
 

@@ -35,6 +35,7 @@ downsampling gives ``ceil(size / 2)`` and the relative position bias handles
 any ``(h, w)`` grid (see :mod:`.gasa_blocks`).
 """
 import copy
+from typing import List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -172,33 +173,34 @@ class GASAHybrid(BaseBackbone):
               stem_pool=False),
     }
 
-    def __init__(self,
-                 arch='metafg-2',
-                 in_channels=3,
-                 img_size=384,
-                 grad_tokens=dict(num_tokens=12),
-                 mlp_ratio=4.,
-                 mbconv_expand=4,
-                 qkv_bias=False,
-                 drop_rate=0.,
-                 attn_drop_rate=0.,
-                 drop_path_rate=0.1,
-                 fuse_cls=True,
-                 frozen_stages=0,
-                 init_cfg=[
-                     dict(
-                         type='TruncNormal', layer='Linear', std=.02, bias=0.),
-                     dict(
-                         type='Kaiming',
-                         layer='Conv2d',
-                         mode='fan_out',
-                         nonlinearity='relu'),
-                     dict(
-                         type='Constant',
-                         layer=['LayerNorm', '_BatchNorm'],
-                         val=1.,
-                         bias=0.)
-                 ]):
+    def __init__(
+        self,
+        arch: Union[str, dict] = 'metafg-2',
+        in_channels: int = 3,
+        img_size: Union[int, Tuple[int, int]] = 384,
+        grad_tokens: Optional[dict] = dict(num_tokens=12),
+        mlp_ratio: float = 4.,
+        mbconv_expand: int = 4,
+        qkv_bias: bool = False,
+        drop_rate: float = 0.,
+        attn_drop_rate: float = 0.,
+        drop_path_rate: float = 0.1,
+        fuse_cls: bool = True,
+        frozen_stages: int = 0,
+        init_cfg: Optional[Union[dict, List[dict]]] = [
+            dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
+            dict(
+                type='Kaiming',
+                layer='Conv2d',
+                mode='fan_out',
+                nonlinearity='relu'),
+            dict(
+                type='Constant',
+                layer=['LayerNorm', '_BatchNorm'],
+                val=1.,
+                bias=0.)
+        ]
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if isinstance(arch, str):
             if arch not in self.arch_zoo:
@@ -336,7 +338,8 @@ class GASAHybrid(BaseBackbone):
         self._freeze_stages()
         return self
 
-    def forward_tokens(self, x):
+    def forward_tokens(self,
+                       x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Everything up to the class tokens: returns ``(cls3, cls4)``, the
         raw class tokens of the two transformer stages, ``(B, C)`` each."""
         x = self.stem(x)
@@ -350,7 +353,7 @@ class GASAHybrid(BaseBackbone):
         tokens, _ = stage4(img)
         return cls3, tokens[:, 0]
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
         cls3, cls4 = self.forward_tokens(x)
         cls4 = self.norm_cls2(cls4)
         if not self.fuse_cls:

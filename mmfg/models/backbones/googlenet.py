@@ -14,6 +14,8 @@ mean/std-normalised inputs (what the mmfg configs feed) to that range.
 ``transform_input=True`` is the default here, as in torchvision's
 ``googlenet(weights=...)``.
 """
+from typing import Optional, Tuple
+
 import torch
 from mmengine.model import BaseModule
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -49,7 +51,10 @@ class GoogLeNet(BaseModule):
     MEAN = (0.485, 0.456, 0.406)
     STD = (0.229, 0.224, 0.225)
 
-    def __init__(self, transform_input=True, norm_eval=False, init_cfg=None):
+    def __init__(self,
+                 transform_input: bool = True,
+                 norm_eval: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.transform_input = transform_input
         self.norm_eval = norm_eval
@@ -70,7 +75,7 @@ class GoogLeNet(BaseModule):
                              device=x.device).view(1, 3, 1, 1)
         return x * scale + shift
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
         if self.transform_input:
             x = self._transform_input(x)
         for name in STAGES:

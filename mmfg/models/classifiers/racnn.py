@@ -10,6 +10,9 @@ The backbone/neck/head keys are the plain classifier's, so a checkpoint of
 the baseline config loads into RACNN with ``load_from`` and no key mapping
 (only the ``sr.*`` keys are new).
 """
+from typing import Tuple
+
+import torch
 from mmpretrain.models import ImageClassifier
 
 from mmfg.registry import MODELS
@@ -36,9 +39,11 @@ class RACNN(ImageClassifier):
     outputs for ``x + sr(x)``.
     """
 
-    def __init__(self, sr=dict(type='SRLayers'), **kwargs):
+    def __init__(self, sr: dict = dict(type='SRLayers'), **kwargs) -> None:
         super().__init__(**kwargs)
         self.sr = MODELS.build(sr)
 
-    def extract_feat(self, inputs, stage='neck'):
+    def extract_feat(self,
+                     inputs: torch.Tensor,
+                     stage: str = 'neck') -> Tuple[torch.Tensor, ...]:
         return super().extract_feat(inputs + self.sr(inputs), stage=stage)

@@ -18,7 +18,7 @@ rescales eq. (4).
 RACNN's SR layers see: pixels normalised with the mean/std of the classifier
 they are for (:class:`SRDataPreprocessor`, applied to LR and HR alike).
 """
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -56,7 +56,7 @@ class SRDataPreprocessor(ImgDataPreprocessor):
                  bgr_to_rgb: bool = False,
                  rgb_to_bgr: bool = False,
                  gt_key: str = 'gt_img',
-                 non_blocking: bool = False):
+                 non_blocking: bool = False) -> None:
         super().__init__(
             mean=mean,
             std=std,
@@ -123,8 +123,9 @@ class SRPretrainer(BaseModel):
 
     def __init__(self,
                  sr: dict = dict(type='SRLayers'),
-                 data_preprocessor=None,
-                 init_cfg: Optional[dict] = None):
+                 data_preprocessor: Optional[Union[dict,
+                                                   SRDataPreprocessor]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='SRDataPreprocessor')
         if isinstance(data_preprocessor, dict):
@@ -139,10 +140,12 @@ class SRPretrainer(BaseModel):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.sr = MODELS.build(sr)
 
-    def forward(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[List[BaseDataElement]] = None,
-                mode: str = 'tensor'):
+    def forward(
+        self,
+        inputs: torch.Tensor,
+        data_samples: Optional[List[BaseDataElement]] = None,
+        mode: str = 'tensor'
+    ) -> Union[torch.Tensor, Dict[str, torch.Tensor], List[BaseDataElement]]:
         if mode == 'tensor':
             return inputs + self.sr(inputs)
         if mode == 'loss':

@@ -27,6 +27,7 @@ parameters (``C * G + G``) do not depend on the number of image tokens, so
 any input size and aspect works, and the module is deterministic.
 """
 from math import comb
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -102,12 +103,12 @@ class GradientTokenizer(BaseModule):
     """
 
     def __init__(self,
-                 embed_dims,
-                 num_tokens=12,
-                 sobel_size=3,
-                 dir_kernel_size=3,
-                 dir_conv_groups=1,
-                 init_cfg=None):
+                 embed_dims: int,
+                 num_tokens: int = 12,
+                 sobel_size: int = 3,
+                 dir_kernel_size: int = 3,
+                 dir_conv_groups: Union[int, str] = 1,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if int(num_tokens) < 1:
             raise ConfigError('num_tokens must be >= 1 (leave the gradient '
@@ -168,7 +169,9 @@ class GradientTokenizer(BaseModule):
         att = att_h.unsqueeze(3) * att_w.unsqueeze(2)  # outer product
         return grad * att, att
 
-    def forward(self, x, hw=None):
+    def forward(self,
+                x: torch.Tensor,
+                hw: Optional[Tuple[int, int]] = None) -> torch.Tensor:
         if x.dim() == 3:
             if hw is None:
                 raise ValueError('token input (B, N, C) needs hw=(h, w)')

@@ -13,6 +13,9 @@ Initialisation: the paper says "standard Gaussian" without a std; the default
 here, std 0.001 with zero bias, is SRCNN's choice (Dong et al. 2014), not
 stated in this paper.
 """
+from typing import Optional, Tuple
+
+import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
@@ -34,12 +37,14 @@ class SRLayers(BaseModule):
     Shapes: (N, C, H, W) -> (N, C, H, W).
     """
 
-    def __init__(self,
-                 in_channels=3,
-                 channels=(64, 32),
-                 kernels=(9, 5, 5),
-                 init_cfg=dict(
-                     type='Normal', layer='Conv2d', std=0.001, bias=0.)):
+    def __init__(
+        self,
+        in_channels: int = 3,
+        channels: Tuple[int, int] = (64, 32),
+        kernels: Tuple[int, int, int] = (9, 5, 5),
+        init_cfg: Optional[dict] = dict(
+            type='Normal', layer='Conv2d', std=0.001, bias=0.)
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(channels) != 2 or len(kernels) != 3:
             raise ValueError('SRLayers needs 2 channel widths and 3 kernel '
@@ -53,7 +58,7 @@ class SRLayers(BaseModule):
                     nn.Conv2d(widths[i], widths[i + 1], k, padding=k // 2))
         self.relu = nn.ReLU(inplace=True)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.relu(self.sconv1(x))
         x = self.relu(self.sconv2(x))
         return self.sconv3(x)
