@@ -3,7 +3,7 @@ vector and an auxiliary linear classifier on the pooled part features
 (Korsch et al., Sec. 4.5; the auxiliary head and its weight schedule are
 from the public description of the authors' scripts, DESIGN.md section 4).
 """
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -47,11 +47,12 @@ class FVEClsHead(ClsHead):
     def __init__(self,
                  num_classes: int,
                  in_channels: int,
-                 aux_channels=None,
+                 aux_channels: Optional[int] = None,
                  aux_weight: float = 0.5,
                  loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
-                 init_cfg=dict(type='Normal', layer='Linear', std=0.01),
-                 **kwargs):
+                 init_cfg: Optional[dict] = dict(
+                     type='Normal', layer='Linear', std=0.01),
+                 **kwargs) -> None:
         super().__init__(loss=loss, init_cfg=init_cfg, **kwargs)
         if not 0.0 <= aux_weight <= 1.0:
             raise ConfigError(f'FVEClsHead: aux_weight must be in [0, 1], '
@@ -85,7 +86,8 @@ class FVEClsHead(ClsHead):
         """Auxiliary logits ``(B, num_classes)`` on the pooled features."""
         return self.aux_fc(self._check(feats)[1])
 
-    def loss(self, feats, data_samples: List[DataSample], **kwargs) -> dict:
+    def loss(self, feats: Sequence[torch.Tensor],
+             data_samples: List[DataSample], **kwargs) -> dict:
         feats = self._check(feats)
         target = torch.cat([s.gt_label for s in data_samples])
         fve = self.loss_module(self.fc(feats[0]), target, **kwargs)

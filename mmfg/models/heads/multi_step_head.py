@@ -2,11 +2,17 @@
 Focus-Longer's "CNN + LSTM" ablation (Sec. 4.3, Table 4: "the local-stream
 is trained using cross-entropy losses on the outputs of all the time steps.
 During inference, we only consider the output of the final step")."""
+from typing import List, Sequence, Union
+
 import torch
 from mmpretrain.models.heads import ClsHead
+from mmpretrain.structures import DataSample
 
 from mmfg.registry import MODELS
 from mmfg.utils import ConfigError
+
+#: ``(B, T, D)`` step features, alone or last of a tuple
+StepFeats = Union[torch.Tensor, Sequence[torch.Tensor]]
 
 
 @MODELS.register_module()
@@ -31,7 +37,7 @@ class MultiStepClsHead(ClsHead):
     :meth:`step_scores` ``(B, T, num_classes)``.
     """
 
-    def __init__(self, head, test_step=-1, **kwargs):
+    def __init__(self, head: dict, test_step: int = -1, **kwargs) -> None:
         inner = MODELS.build(head)
         super().__init__(loss=inner.loss_module, **kwargs)
         self.head = inner
@@ -45,18 +51,19 @@ class MultiStepClsHead(ClsHead):
                 f"{tuple(x.shape)}: use aggregation='all' in the neck")
         return x
 
-    def step_scores(self, feats):
+    def step_scores(self, feats: StepFeats) -> torch.Tensor:
         """``(B, T, D)`` -> ``(B, T, num_classes)``."""
         x = self._sequence(feats)
         b, t = x.shape[:2]
         return self.head((x.reshape(b * t, -1), )).reshape(b, t, -1)
 
-    def forward(self, feats):
+    def forward(self, feats: StepFeats) -> torch.Tensor:
         x = self._sequence(feats)
         t = self.test_step
         return self.head((x[:, t - 1 if t > 0 else -1], ))
 
-    def loss(self, feats, data_samples, **kwargs):
+    def loss(self, feats: StepFeats, data_samples: List[DataSample],
+             **kwargs) -> dict:
         scores = self.step_scores(feats)
         b, t, c = scores.shape
         target = torch.cat([s.gt_label for s in data_samples])

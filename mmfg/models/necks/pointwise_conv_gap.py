@@ -2,6 +2,9 @@
 convolutions (512 -> 1024 -> 1024, ReLU after each, no normalisation)
 between VGG19's last pool and the global average pooling. The paper
 (Sec. 4.1) does not mention it: GAP directly on VGG19's features."""
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
@@ -24,15 +27,17 @@ class PointwiseConvGAP(BaseModule):
     Shapes: ``(..., (B, in_channels, H, W))`` -> ``((B, channels[-1]),)``.
     """
 
-    def __init__(self,
-                 in_channels,
-                 channels=(1024, 1024),
-                 init_cfg=dict(
-                     type='Kaiming',
-                     layer='Conv2d',
-                     mode='fan_out',
-                     nonlinearity='relu',
-                     bias=0.)):
+    def __init__(
+        self,
+        in_channels: int,
+        channels: Sequence[int] = (1024, 1024),
+        init_cfg: Optional[dict] = dict(
+            type='Kaiming',
+            layer='Conv2d',
+            mode='fan_out',
+            nonlinearity='relu',
+            bias=0.)
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         layers, width = [], in_channels
         for c in channels:
@@ -42,7 +47,9 @@ class PointwiseConvGAP(BaseModule):
         self.out_channels = width
         self.convs = nn.Sequential(*layers)
 
-    def forward(self, inputs):
+    def forward(
+        self, inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
+    ) -> Tuple[torch.Tensor]:
         x = inputs[-1] if isinstance(inputs, (tuple, list)) else inputs
         if x.dim() != 4 or x.size(1) != self.in_channels:
             raise ConfigError(
