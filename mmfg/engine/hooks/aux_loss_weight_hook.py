@@ -1,11 +1,16 @@
 """Training schedule of the FVE model's auxiliary loss weight (Korsch et
 al.; "w_aux 0.5 halved every 20 epochs" from the public description of the
 authors' scripts)."""
+from typing import TYPE_CHECKING
+
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmfg.registry import HOOKS
 from mmfg.utils.errors import ConfigError
+
+if TYPE_CHECKING:
+    from mmengine.runner import Runner
 
 
 @HOOKS.register_module()
@@ -26,7 +31,7 @@ class AuxLossWeightHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, interval: int = 20, factor: float = 0.5):
+    def __init__(self, interval: int = 20, factor: float = 0.5) -> None:
         if interval < 1:
             raise ConfigError(f'AuxLossWeightHook: interval must be >= 1 '
                               f'epoch, got {interval}')
@@ -36,7 +41,7 @@ class AuxLossWeightHook(Hook):
     def weight(self, init: float, epoch: int) -> float:
         return init * self.factor**(epoch // self.interval)
 
-    def before_train_epoch(self, runner) -> None:
+    def before_train_epoch(self, runner: 'Runner') -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         heads = [

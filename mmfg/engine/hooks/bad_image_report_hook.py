@@ -1,9 +1,14 @@
 """Report the training images that ``LoadImageFromFile(skip_bad_images=True)``
 skipped (:mod:`mmfg.datasets.transforms.loading`)."""
+from typing import TYPE_CHECKING
+
 from mmengine.hooks import Hook
 
 from mmfg.datasets.transforms.loading import bad_image_loaders
 from mmfg.registry import HOOKS
+
+if TYPE_CHECKING:
+    from mmengine.runner import Runner
 
 
 @HOOKS.register_module()
@@ -15,7 +20,7 @@ class BadImageReportHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.reported = 0
 
     @staticmethod
@@ -25,7 +30,7 @@ class BadImageReportHook(Hook):
     def _count(self, runner):
         return sum(t.skipped for t in self._loaders(runner))
 
-    def after_train_epoch(self, runner):
+    def after_train_epoch(self, runner: 'Runner') -> None:
         total = self._count(runner)
         if total > self.reported:
             runner.logger.warning(
@@ -35,7 +40,7 @@ class BadImageReportHook(Hook):
                 'their names are in the warnings above)')
         self.reported = total
 
-    def after_train(self, runner):
+    def after_train(self, runner: 'Runner') -> None:
         total = self._count(runner)
         runner.logger.info(
             f'skip_bad_images: {total} undecodable image(s) skipped in '

@@ -3,6 +3,7 @@ iteration, and the explanation of CrossEntropy's "Target N is out of bounds"
 when the check could not run."""
 import random
 import re
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 import torch
@@ -13,6 +14,9 @@ from mmpretrain.engine.hooks import \
 from mmfg.registry import HOOKS
 from mmfg.utils.errors import ConfigError
 from ..config_diagnosis import find_key_paths, get_key_path
+
+if TYPE_CHECKING:
+    from mmengine.runner import Runner
 
 
 @HOOKS.register_module()
@@ -37,17 +41,17 @@ class ClassNumCheckHook(_MMPretrainClassNumCheckHook):
 
     priority = 'VERY_HIGH'
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._checked = set()
 
-    def before_train(self, runner):
+    def before_train(self, runner: 'Runner') -> None:
         self._check(runner, [('train_dataloader', runner.train_loop),
                              ('val_dataloader', runner.val_loop)])
 
-    def before_val(self, runner):
+    def before_val(self, runner: 'Runner') -> None:
         self._check(runner, [('val_dataloader', runner.val_loop)])
 
-    def before_test(self, runner):
+    def before_test(self, runner: 'Runner') -> None:
         self._check(runner, [('test_dataloader', runner.test_loop)])
 
     def _check(self, runner, loops):
@@ -97,7 +101,8 @@ class ClassNumCheckHook(_MMPretrainClassNumCheckHook):
                 f'has {count}{seen}; {fix}')
 
 
-def label_out_of_range(exc, iteration):
+def label_out_of_range(exc: BaseException,
+                       iteration: int) -> Optional[ConfigError]:
     """The :class:`ConfigError` for CrossEntropy's ``IndexError: Target 6
     is out of bounds`` raised at (1-based) ``iteration``: the safety net
     behind :class:`ClassNumCheckHook` (a model whose class count it could

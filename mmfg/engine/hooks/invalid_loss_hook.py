@@ -1,11 +1,15 @@
 """Stop training with a clear message when the loss becomes NaN or Inf."""
 import math
+from typing import TYPE_CHECKING, Optional, Union
 
 import torch
 from mmengine.hooks import Hook
 
 from mmfg.registry import HOOKS
 from mmfg.utils.errors import TrainingError
+
+if TYPE_CHECKING:
+    from mmengine.runner import Runner
 
 
 @HOOKS.register_module()
@@ -29,10 +33,10 @@ class CheckInvalidLossHook(Hook):
         self.last_finite = None
 
     def after_train_iter(self,
-                         runner,
-                         batch_idx,
-                         data_batch=None,
-                         outputs=None):
+                         runner: 'Runner',
+                         batch_idx: int,
+                         data_batch: Optional[Union[dict, tuple, list]] = None,
+                         outputs: Optional[dict] = None) -> None:
         loss = (outputs or {}).get('loss')
         if loss is None:
             return
