@@ -193,7 +193,7 @@ class ConfigBench:
         from mmengine.analysis import get_model_complexity_info
         data = self.model.data_preprocessor(
             pseudo_collate([self.dataset[0]]), False)
-        wrapper = _TensorForward(self.model, data['data_samples'])
+        wrapper = _TensorForward(self.model, data)
         wrapper.eval()
         info = get_model_complexity_info(
             wrapper,
@@ -224,16 +224,17 @@ class _nullcontext:
 
 
 class _TensorForward(torch.nn.Module):
-    """``model(inputs, data_samples, mode='tensor')`` as a one-input
-    module, for the FLOP counter."""
+    """``model(inputs, mode='tensor', **rest)`` as a one-input module, for
+    the FLOP counter; ``rest`` = the data preprocessor's other outputs
+    (``data_samples``, and the part crops of part-based models)."""
 
-    def __init__(self, model, data_samples):
+    def __init__(self, model, data):
         super().__init__()
         self.model = model
-        self.data_samples = data_samples
+        self.rest = {k: v for k, v in data.items() if k != 'inputs'}
 
     def forward(self, inputs):
-        return self.model(inputs, self.data_samples, mode='tensor')
+        return self.model(inputs, mode='tensor', **self.rest)
 
 
 def _override_input_size(pipeline, size):

@@ -18,6 +18,8 @@ import torch
 from scipy.special import logsumexp
 
 from mmfg.models.layers import fve_feature_mask
+from mmfg.models.utils import check_parts
+from mmfg.structures import PART_VALID, PARTS
 
 
 def gmm_assignments(x: np.ndarray, means: np.ndarray, variances: np.ndarray,
@@ -93,7 +95,8 @@ def extract_local_features(
     feats, labels, seen = [], [], 0
     for data in dataloader:
         data = model.data_preprocessor(data, False)
-        crops, valid = model.crops(data['data_samples'])
+        crops, valid = check_parts(
+            data.get(PARTS), data.get(PART_VALID), len(data['inputs']))
         b, k = crops.shape[:2]
         maps = model.local_backbone(crops.flatten(0, 1))
         maps = maps[-1] if isinstance(maps, (tuple, list)) else maps

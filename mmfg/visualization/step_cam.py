@@ -12,28 +12,29 @@ from .cam import ClassifierCAM, default_target_layer, get_target_layer
 class LocalStepLogits(nn.Module):
     """The local stream of a
     :class:`~mmfg.models.classifiers.TwoStreamClassifier` read at one LSTM
-    step: ``crops (N, C, h, w) -> local_head(h_t) (N, num_classes)``.
+    step (its ``local_step_logits``): ``crops (N, C, h, w) ->
+    local_head(h_t) (N, num_classes)``.
 
     Args:
         model (TwoStreamClassifier): with a ``RecurrentAttentionNeck``
-            local neck (``local_mode='per_crop'``).
+            local neck (one crop at a time).
         step (int): 1-based ``t`` (``-1`` = ``T``).
     """
 
     def __init__(self, model, step):
         super().__init__()
-        from mmfg.analysis.focus_longer import _check
-        _check(model)
+        from mmfg.models.classifiers import TwoStreamClassifier
+        if not isinstance(model, TwoStreamClassifier):
+            raise ConfigError(
+                'per-step CAMs need a TwoStreamClassifier with a '
+                'RecurrentAttentionNeck local neck, got '
+                f'{type(model).__name__}')
+        model.check_step_model()
         self.model = model
         self.step = step
 
     def forward(self, crops):
-        from mmfg.analysis.focus_longer import head_logits
-        feats = self.model.local_backbone(crops)
-        feats = feats[-1] if isinstance(feats, (tuple, list)) else feats
-        states = self.model.local_neck.step_states(feats)
-        t = self.step - 1 if self.step > 0 else -1
-        return head_logits(self.model.local_head, states[:, t])
+        return self.model.local_step_logits(crops, self.step)
 
 
 class _LocalView(nn.Module):

@@ -10,6 +10,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.structures import DataSample
 
+from mmfg.models.classifiers.local_streams import (CropStream, PartSetStream,
+                                                   stream_for)
 from mmfg.registry import MODELS
 from mmfg.utils import ConfigError, register_all_modules
 
@@ -91,18 +93,23 @@ def two_stream(**kwargs):
 
 
 def batch(n=3, k=3, valid=None, seed=0):
-    """Normalised inputs (B, 1, 28, 28) and samples with float crops."""
+    """What the data preprocessor gives the model: normalised inputs
+    (B, 1, 28, 28), samples, and the keyword arguments ``parts``
+    (B, K, 1, 28, 28) float and ``part_valid`` (B, K) bool."""
     g = torch.Generator().manual_seed(seed)
     inputs = torch.randn(n, 1, 28, 28, generator=g)
-    samples = []
+    samples, parts = [], []
     for i in range(n):
         s = DataSample(metainfo=dict(sample_idx=100 + i))
         s.set_gt_label(i % 5)
-        s.set_field(torch.randn(k, 1, 28, 28, generator=g), 'part_imgs')
-        v = torch.ones(k, dtype=torch.bool) if valid is None else valid[i]
-        s.set_field(torch.as_tensor(v, dtype=torch.bool), 'part_valid')
+        parts.append(torch.randn(k, 1, 28, 28, generator=g))
         samples.append(s)
-    return inputs, samples
+    if valid is None:
+        valid = torch.ones(n, k, dtype=torch.bool)
+    crops = dict(
+        parts=torch.stack(parts),
+        part_valid=torch.as_tensor(valid, dtype=torch.bool))
+    return inputs, samples, crops
 
 
 def raw_batch(n=4, k=3, valid=None, seed=0):
@@ -254,13 +261,14 @@ def test_loss_equals_weighted_cross_entropies_by_hand():
     model = two_stream(global_weight=0.7, local_weight=1.3)
     # one valid crop per image: the training draw is forced
     valid = [[False, True, False], [True, False, False], [False, False, True]]
-    inputs, samples = batch(valid=valid)
-    losses = model(inputs, samples, mode='loss')
+    inputs, samples, crops = batch(valid=valid)
+    losses = model(inputs, samples, mode='loss', **crops)
     labels = torch.tensor([s.gt_label.item() for s in samples])
     g = model.backbone(inputs)[-1].mean((2, 3))  # class map, GAP
     ce_g = -g.log_softmax(-1)[torch.arange(3), labels].mean()
+    parts = crops['parts']
     chosen = torch.stack(
-        [samples[i].part_imgs[torch.as_tensor(valid[i])][0] for i in range(3)])
+        [parts[i][torch.as_tensor(valid[i])][0] for i in range(3)])
     feat = model.local_backbone(chosen)[-1].mean((2, 3))
     l_logits = model.local_head.fc(model.local_neck(feat)[0])
     ce_l = -l_logits.log_softmax(-1)[torch.arange(3), labels].mean()
@@ -277,7 +285,7 @@ def test_loss_equals_weighted_cross_entropies_by_hand():
 def test_training_draws_one_valid_crop_per_image():
     model = two_stream()
     valid = [[True, False, True], [False, True, True], [True, True, True]]
-    inputs, samples = batch(valid=valid)
+    inputs, samples, crops = batch(valid=valid)
     seen = []
     model.local_backbone.register_forward_hook(
         lambda m, a, o: seen.append(a[0].detach().clone()))
@@ -285,13 +293,13 @@ def test_training_draws_one_valid_crop_per_image():
     for seed in range(12):
         torch.manual_seed(seed)
         seen.clear()
-        model(inputs, samples, mode='loss')
-        crops = seen[0]
-        assert crops.shape == (3, 1, 28, 28)  # ONE crop per image
+        model(inputs, samples, mode='loss', **crops)
+        drawn_crops = seen[0]
+        assert drawn_crops.shape == (3, 1, 28, 28)  # ONE crop per image
         for i in range(3):
             matches = [
                 j for j in range(3)
-                if torch.equal(crops[i], samples[i].part_imgs[j])
+                if torch.equal(drawn_crops[i], crops['parts'][i, j])
             ]
             assert len(matches) == 1 and valid[i][matches[0]]
             drawn.add((i, matches[0]))
@@ -302,18 +310,18 @@ def test_training_draws_one_valid_crop_per_image():
 def test_image_without_valid_crop_is_left_out_of_local_loss():
     model = two_stream()
     valid = [[False, False], [True, False], [False, True]]
-    inputs, samples = batch(k=2, valid=valid)
+    inputs, samples, crops = batch(k=2, valid=valid)
     torch.manual_seed(0)
-    losses = model(inputs, samples, mode='loss')
+    losses = model(inputs, samples, mode='loss', **crops)
     labels = torch.tensor([1, 2])
-    chosen = torch.stack([samples[1].part_imgs[0], samples[2].part_imgs[1]])
+    chosen = torch.stack([crops['parts'][1, 0], crops['parts'][2, 1]])
     # the two drawn crops as one batch (BatchNorm in training mode)
     logits = model.local_head(model.local_neck(model.local_backbone(chosen)))
     torch.testing.assert_close(losses['local_loss'],
                                F.cross_entropy(logits, labels))
     none = [[False, False]] * 3
-    inputs, samples = batch(k=2, valid=none)
-    losses = model(inputs, samples, mode='loss')
+    inputs, samples, crops = batch(k=2, valid=none)
+    losses = model(inputs, samples, mode='loss', **crops)
     assert float(losses['local_loss']) == 0.
     losses['local_loss'].backward()  # still in the graph
 
@@ -322,13 +330,13 @@ def test_image_without_valid_crop_is_left_out_of_local_loss():
 def test_eval_protocols_against_per_crop_reference(protocol):
     model = two_stream(eval_protocol=protocol).eval()
     valid = [[True, True, True], [False, True, True], [False, False, False]]
-    inputs, samples = batch(valid=valid)
+    inputs, samples, crops = batch(valid=valid)
     with torch.no_grad():
-        fused = model(inputs, samples, mode='tensor')
+        fused = model(inputs, samples, mode='tensor', **crops)
         g = model.backbone(inputs)[-1].mean((2, 3))
         for i in range(3):
             idx = [j for j in range(3) if valid[i][j]]
-            per = [crop_logits(model, samples[i].part_imgs[j]) for j in idx]
+            per = [crop_logits(model, crops['parts'][i, j]) for j in idx]
             if not idx:
                 local = torch.zeros(5)
             elif protocol == 'mean':
@@ -372,13 +380,12 @@ def test_two_evaluations_give_identical_scores(protocol):
 def test_log_softmax_fusion_and_weights():
     model = two_stream(
         fusion='log_softmax', global_weight=0.5, local_weight=0.5).eval()
-    inputs, samples = batch(k=1)
+    inputs, samples, crops = batch(k=1)
     with torch.no_grad():
-        fused = model(inputs, samples, mode='tensor')
+        fused = model(inputs, samples, mode='tensor', **crops)
         g = model.backbone(inputs)[-1].mean((2, 3))
-        loc = torch.stack(
-            [crop_logits(model, s.part_imgs[0]) for s in samples])
-        preds = model(inputs, copy.deepcopy(samples), mode='predict')
+        loc = torch.stack([crop_logits(model, c[0]) for c in crops['parts']])
+        preds = model(inputs, copy.deepcopy(samples), mode='predict', **crops)
     ref = 0.5 * (g.log_softmax(-1) + loc.log_softmax(-1))
     torch.testing.assert_close(fused, ref, rtol=1e-5, atol=1e-5)
     for i, p in enumerate(preds):
@@ -409,76 +416,108 @@ def test_one_hot_last_step_attention_equals_cnn_lstm_last_step():
         w[:, -1] = 1.
         return w
 
-    inputs, samples = batch(valid=[[True, True, False]] * 3)
+    inputs, samples, crops = batch(valid=[[True, True, False]] * 3)
     with torch.no_grad():
-        before = attn(inputs, samples, mode='tensor')
+        before = attn(inputs, samples, mode='tensor', **crops)
         attn.local_neck.attention_weights = one_hot
-        forced = attn(inputs, samples, mode='tensor')
-        ref = lstm(inputs, samples, mode='tensor')
+        forced = attn(inputs, samples, mode='tensor', **crops)
+        ref = lstm(inputs, samples, mode='tensor', **crops)
     torch.testing.assert_close(forced, ref)
     assert not torch.allclose(before, ref)  # the learnt attention differs
 
 
-def test_set_mode_passes_all_crops_and_mask():
-    calls = {}
+class MeanValid(nn.Module):
+    """A set neck: the mean of the valid crops' pooled features."""
+    part_input = 'set'
 
-    class MeanValid(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.calls = {}
 
-        def forward(self, feats, valid):
-            x = feats[-1].mean((3, 4))  # (B, K, C)
-            calls['shape'], calls['valid'] = feats[-1].shape, valid
-            w = valid.float().unsqueeze(-1)
-            return ((x * w).sum(1) / w.sum(1).clamp(min=1), )
+    def forward(self, feats, valid):
+        x = feats[-1].mean((3, 4))  # (B, K, C)
+        self.calls['shape'], self.calls['valid'] = feats[-1].shape, valid
+        w = valid.float().unsqueeze(-1)
+        return ((x * w).sum(1) / w.sum(1).clamp(min=1), )
 
+
+def test_set_neck_gets_all_crops_and_mask():
     model = two_stream(
-        local_mode='set',
         local_neck=MeanValid(),
         local_head=dict(type='LinearClsHead', num_classes=5, in_channels=32),
         fusion='log_softmax')
+    assert isinstance(model.local_stream, PartSetStream)
+    calls = model.local_neck.calls
     valid = [[True, False, True], [True, True, True], [False, True, False]]
-    inputs, samples = batch(valid=valid)
-    losses = model(inputs, samples, mode='loss')
+    inputs, samples, crops = batch(valid=valid)
+    losses = model(inputs, samples, mode='loss', **crops)
     assert calls['shape'][:2] == (3, 3)
     assert calls['valid'].tolist() == valid
     assert torch.isfinite(losses['local_loss'])
     model.eval()
     with torch.no_grad():
-        out = model(inputs, samples, mode='tensor')
+        out = model(inputs, samples, mode='tensor', **crops)
         ref_local = []
         for i in range(3):
-            f = model.local_backbone(samples[i].part_imgs)[-1].mean((2, 3))
+            f = model.local_backbone(crops['parts'][i])[-1].mean((2, 3))
             keep = torch.as_tensor(valid[i])
             ref_local.append(model.local_head.fc(f[keep].mean(0)))
         g = model.backbone(inputs)[-1].mean((2, 3))
+        preds = model(inputs, samples, mode='predict', **crops)
     ref = g.log_softmax(-1) + torch.stack(ref_local).log_softmax(-1)
     torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
+    for i, p in enumerate(preds):  # the raw local logits are reported
+        torch.testing.assert_close(p.local_score, ref_local[i])
+    for protocol in ('first', 'random'):  # one score per image: no choice
+        model.eval_protocol = protocol
+        with torch.no_grad():
+            assert torch.equal(
+                model(inputs, samples, mode='tensor', **crops), out)
+
+
+def test_the_local_neck_chooses_the_stream():
+    assert isinstance(two_stream().local_stream, CropStream)
+    assert isinstance(two_stream(local_neck=None).local_stream, CropStream)
+    for neck in (dict(type='FVEPartNeck', in_channels=32,
+                      num_components=2), dict(type='GAPPartNeck')):
+        assert isinstance(stream_for(MODELS.build(neck)), PartSetStream)
+    bad = MeanValid()
+    bad.part_input = 'pairs'
+    with pytest.raises(ConfigError, match="part_input must be one of"):
+        stream_for(bad)
+    # no parameters of its own: the state-dict keys are the classifier's
+    keys = {k.split('.')[0] for k in two_stream().state_dict()}
+    assert keys == {'backbone', 'local_backbone', 'local_neck', 'local_head'}
 
 
 def test_bad_inputs_give_clear_errors():
     model = two_stream()
-    inputs, samples = batch()
-    bare = [DataSample().set_gt_label(0) for _ in range(3)]
+    inputs, samples, crops = batch()
     with pytest.raises(ConfigError, match='PartCrops'):
-        model(inputs, bare, mode='loss')
-    with pytest.raises(ConfigError, match='data samples'):
-        model(inputs, None, mode='tensor')
-    for s in samples:  # (C, h, w) instead of (K, C, h, w)
-        s.set_field(s.part_imgs[0], 'part_imgs')
-    with pytest.raises(ConfigError, match=r'\(B, K, C, h, w\)'):
         model(inputs, samples, mode='loss')
-    inputs, samples = batch()
+    with pytest.raises(ConfigError, match='PartCrops'):
+        model(inputs, None, mode='tensor')
+    with pytest.raises(ConfigError, match=r'\(B, K, C, h, w\)'):
+        model(inputs, samples, mode='loss', parts=crops['parts'][:, 0])
     with pytest.raises(ConfigError, match='3 sets of crops'):
-        model(inputs[:2], samples, mode='loss')
+        model(inputs[:2], samples, mode='loss', **crops)
     with pytest.raises(ConfigError, match='eval_protocol'):
         two_stream(eval_protocol='best')
-    with pytest.raises(ConfigError, match='local_neck'):
-        two_stream(local_mode='set', local_neck=None)
     with pytest.raises(ConfigError, match='fusion'):
         two_stream(fusion='probs')
-    # the data preprocessor rejects uint8 crops that bypass it
-    data = raw_batch()
+    # the neck says how the crops are read: the old switch is refused
+    with pytest.raises(ConfigError, match='delete local_mode'):
+        two_stream(local_mode='per_crop')
+    with pytest.raises(TypeError, match='local_mod'):
+        two_stream(local_mod='set')
+    # uint8 crops that bypassed the data preprocessor
     with pytest.raises(ConfigError, match='uint8'):
-        model(torch.zeros(4, 1, 28, 28), data['data_samples'], mode='loss')
+        model(
+            inputs, samples, mode='loss', parts=crops['parts'].to(torch.uint8))
+    # the data preprocessor path: crops in the samples -> keyword tensors
+    data = model.data_preprocessor(raw_batch(), False)
+    assert data['parts'].shape == (4, 3, 1, 28, 28)
+    assert len(model(**data, mode='predict')) == 4
 
 
 def test_part_crops_from_gt_bboxes():
@@ -496,47 +535,33 @@ def test_part_crops_from_gt_bboxes():
         PartCrops(num_parts=1, crop_size=8, source='gt_bboxes')(dict(img=img))
 
 
-# ------------------------------------------- per-step analysis (Tables 3, 5)
-def test_step_analysis_matches_the_model_and_the_neck():
-    from mmfg.analysis.focus_longer import (collect_step_states,
-                                            evaluate_variant, step_report,
-                                            variant_scores)
-    valid = [[True, False, True], [True, True, True], [False, True, True],
-             [True, True, False], [False, False, False]]
-    loader = [raw_batch(n=5, valid=valid, seed=s) for s in range(2)]
-    for b, batch_ in enumerate(loader):  # distinct sample_idx
-        for i, s in enumerate(batch_['data_samples']):
-            s.set_metainfo(dict(sample_idx=5 * b + i))
-    for protocol in ('mean', 'first', 'random'):
-        model = two_stream(eval_protocol=protocol).eval()
-        collected = collect_step_states(model, copy.deepcopy(loader))
-        assert collected['states'].shape == (10, 3, 4, 8)
-        # the trained aggregation reproduces the model's own prediction
-        fused, _ = variant_scores(model, collected, 'attention', None,
-                                  protocol)
-        torch.testing.assert_close(
-            fused.softmax(-1), collected['model_scores'], rtol=1e-5, atol=1e-6)
-    # step T = last, sum 1..1 = step 1, against the model's modules
-    inputs, samples = batch(n=2, k=1)
+# ------------------------------------- per-step read-outs (Table 3, Fig. 3)
+def test_step_logits_are_the_head_on_each_hidden_state():
+    model = two_stream().eval()
+    _, _, crops = batch(n=2, k=1)
+    x = crops['parts'][:, 0]
     with torch.no_grad():
-        states = model.local_neck.step_states(
-            model.local_backbone(torch.cat([s.part_imgs
-                                            for s in samples]))[-1])
-    coll = dict(
-        states=states[:, None],
-        valid=torch.ones(2, 1, dtype=torch.bool),
-        global_logits=None,
-        labels=torch.tensor([0, 1]),
-        sample_idx=torch.tensor([0, 1]))
-    model.global_weight = 1.
-    for how, k, ref in (('step', 4, states[:, -1]), ('last', None, states[:,
-                                                                          -1]),
-                        ('sum', 1, states[:, 0]), ('sum', 3,
-                                                   states[:, :3].sum(1))):
-        _, local = variant_scores(model, coll, how, k, 'mean')
-        torch.testing.assert_close(local, model.local_head.fc(ref))
-    rows = dict(step_report(model, collected, ('mean', )))
-    assert 'attention (trained)' in rows and 'step 4' in rows
-    assert rows['sum 1..1'] == rows['step 1']
-    assert evaluate_variant(model, collected, 'step', 4,
-                            ('mean', )) == rows['step 4']
+        h = model.local_neck.step_states(model.local_backbone(x)[-1])
+        torch.testing.assert_close(model.local_step_states(x), h)
+        for t, ref in ((1, h[:, 0]), (3, h[:, 2]), (-1, h[:, -1])):
+            torch.testing.assert_close(
+                model.local_step_logits(x, t), model.local_head.fc(ref))
+    # a multi-step head is read through its per-step head
+    lstm = two_stream(
+        local_neck=dict(aggregation='all'),
+        local_head=dict(
+            type='MultiStepClsHead',
+            head=dict(type='LinearClsHead', num_classes=5,
+                      in_channels=8))).eval()
+    with torch.no_grad():
+        h = lstm.local_step_states(x)
+        torch.testing.assert_close(
+            lstm.local_step_logits(x, 2), lstm.local_head.head.fc(h[:, 1]))
+    for other in (two_stream(local_neck=None),
+                  two_stream(
+                      local_neck=MeanValid(),
+                      local_head=dict(
+                          type='LinearClsHead', num_classes=5,
+                          in_channels=32))):
+        with pytest.raises(ConfigError, match='RecurrentAttentionNeck'):
+            other.local_step_logits(x, 1)

@@ -15,6 +15,7 @@ from scipy.special import logsumexp
 
 from mmfg.datasets.transforms import PartCrops
 from mmfg.engine import AuxLossWeightHook
+from mmfg.models.classifiers.local_streams import PartSetStream
 from mmfg.models.layers import fve_feature_mask
 from mmfg.registry import MODELS
 from mmfg.utils import ConfigError, register_all_modules
@@ -153,7 +154,7 @@ def test_gap_neck_concatenates_in_order_with_zeros():
 
 
 def test_necks_reject_bad_inputs_clearly():
-    with pytest.raises(ConfigError, match=r"local_mode='set'"):
+    with pytest.raises(ConfigError, match=r"part_input = 'set'"):
         fve_neck()((torch.randn(2, 5, 3, 3), ), None)
     with pytest.raises(ConfigError, match='in_channels=5'):
         fve_neck()((torch.randn(2, 2, 6, 3, 3), ), None)
@@ -299,7 +300,6 @@ def fve_model(**kw):
             in_channels=2 * 2 * 32,
             aux_channels=32,
             aux_weight=0.5),
-        local_mode='set',
         global_weight=0.5,
         local_weight=0.5,
         fusion='log_softmax',
@@ -313,34 +313,38 @@ def fve_model(**kw):
 
 
 def fve_batch(n=3, k=4):
+    """Normalised inputs, samples and the crop keyword arguments, as the data
+    preprocessor gives them."""
     g = torch.Generator().manual_seed(0)
     inputs = torch.randn(n, 1, 28, 28, generator=g)
-    samples = []
+    samples, parts = [], []
     for i in range(n):
         s = DataSample(metainfo=dict(sample_idx=i))
         s.set_gt_label(i % 5)
-        s.set_field(torch.randn(k, 1, 28, 28, generator=g), 'part_imgs')
-        s.set_field(torch.tensor([True, i != 1, True, i != 2]), 'part_valid')
+        parts.append(torch.randn(k, 1, 28, 28, generator=g))
         samples.append(s)
-    return inputs, samples
+    valid = torch.tensor([[True, i != 1, True, i != 2] for i in range(n)])
+    return inputs, samples, dict(parts=torch.stack(parts), part_valid=valid)
 
 
 def test_full_model_loss_and_prediction_by_hand():
     model = fve_model()
-    inputs, samples = fve_batch()
+    inputs, samples, crops = fve_batch()
     labels = torch.tensor([s.gt_label.item() for s in samples])
     model.train()
     # the reference first (eval = no GMM update; the loss call updates it)
     model.eval()
     glob = model.global_logits(inputs)
-    crops, valid = model.crops(samples)
-    fv, pooled = model.local_set_feat(crops, valid)
+    assert isinstance(model.local_stream, PartSetStream)
+    fv, pooled = model.local_stream.features(model.local_modules,
+                                             crops['parts'],
+                                             crops['part_valid'])
     fve_logits = model.local_head.fc(fv)
     aux_logits = model.local_head.aux_fc(pooled)
     ce_g = F.cross_entropy(glob, labels)
     ce_p = 0.5 * F.cross_entropy(aux_logits, labels) + 0.5 * F.cross_entropy(
         fve_logits, labels)
-    preds = model.predict(inputs, samples)
+    preds = model.predict(inputs, samples, **crops)
     fused = glob.log_softmax(-1) + fve_logits.log_softmax(-1)
     for i, p in enumerate(preds):
         torch.testing.assert_close(p.pred_score, fused[i].softmax(-1))
@@ -350,7 +354,7 @@ def test_full_model_loss_and_prediction_by_hand():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.eval()
     t0 = int(model.local_neck.fve.t)
-    losses = model.loss(inputs, samples)
+    losses = model.loss(inputs, samples, **crops)
     torch.testing.assert_close(losses['global_loss'], 0.5 * ce_g)
     torch.testing.assert_close(losses['local_loss'], 0.5 * ce_p)
     assert int(model.local_neck.fve.t) == t0 + 1  # one GMM update per step
@@ -379,8 +383,8 @@ def test_fve_only_model_and_gap_model_train_a_step():
                        type='LinearClsHead', num_classes=5,
                        in_channels=4 * 32))):
         model = fve_model(**kw).train()
-        inputs, samples = fve_batch()
-        losses = model.loss(inputs, samples)
+        inputs, samples, crops = fve_batch()
+        losses = model.loss(inputs, samples, **crops)
         total = sum(v for k, v in losses.items() if 'loss' in k)
         total.backward()
         assert torch.isfinite(total)

@@ -101,7 +101,6 @@ def fl_batches(cfg, root, loader):
 
 
 def test_focus_longer_proposal_configs_train_and_crop_alike(tmp_path):
-    from mmfg.models.utils import stack_part_inputs
     from mmfg.registry import MODELS
     register_all_modules()
     root = make_mnist(str(tmp_path / 'fm'))['data_root']
@@ -123,7 +122,7 @@ def test_focus_longer_proposal_configs_train_and_crop_alike(tmp_path):
             assert len(model.val_step(val)) == 2
         data = model.data_preprocessor(val, False)
         assert data['inputs'].shape[-2:] == (56, 56)
-        crops[variant] = stack_part_inputs(data['data_samples'])[0]
+        crops[variant] = data['parts']
     a, b = crops[''], crops['-roialign']
     assert a.shape == b.shape == (2, 1, 1, 28, 28)
     assert a.std() > 0.1  # real image content, not blank crops

@@ -109,8 +109,6 @@ def test_roi_crops_batch_layout_padding_and_empty_boxes():
 
 def test_roi_align_preprocessor_gives_two_stream_fields():
     from mmpretrain.structures import DataSample
-
-    from mmfg.models.utils import stack_part_inputs
     pre = RoIAlignFGDataPreprocessor(
         num_parts=2, crop_size=4, mean=[10.], std=[2.], image_size=(4, 4))
     imgs = [
@@ -126,8 +124,10 @@ def test_roi_align_preprocessor_gives_two_stream_fields():
         samples.append(s)
     out = pre(dict(inputs=imgs, data_samples=samples), False)
     assert out['inputs'].shape == (2, 1, 4, 4)
-    crops, valid = stack_part_inputs(out['data_samples'])
+    # batch tensors, the two-stream model's keyword arguments
+    crops, valid = out['parts'], out['part_valid']
     assert crops.shape == (2, 2, 1, 4, 4) and valid.all()
+    assert not any('part_imgs' in s for s in out['data_samples'])
     norm = (imgs[0].float() - 10) / 2
     # part 0 = the 0.9 box = the whole image, 2x down (2x2 means)
     ref = torch.nn.functional.avg_pool2d(norm[None], 2)[0]
@@ -138,3 +138,7 @@ def test_roi_align_preprocessor_gives_two_stream_fields():
             1, 4,
             box_source='gt_bboxes')(dict(inputs=imgs, data_samples=samples),
                                     False)
+    for s in samples:  # pipeline crops too: one source of crops only
+        s.set_field(torch.zeros(2, 1, 4, 4, dtype=torch.uint8), 'part_imgs')
+    with pytest.raises(Exception, match='remove PartCrops'):
+        pre(dict(inputs=imgs, data_samples=samples), False)

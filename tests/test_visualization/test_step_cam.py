@@ -15,8 +15,7 @@ def test_step_cams_use_the_local_stream_at_each_step(tmp_path):
                                              draw_step_cam_grid,
                                              local_target_layer, step_cams)
     model = two_stream().eval()
-    _, samples = batch(n=2, k=1)
-    crops = torch.cat([s.part_imgs for s in samples])
+    crops = batch(n=2, k=1)[2]['parts'][:, 0]
     layer = local_target_layer(model)
     assert any(layer is m for m in model.local_backbone.modules())
     assert not any(layer is m for m in model.backbone.modules())

@@ -17,6 +17,7 @@ import copy
 from mmengine.config import DictAction
 from mmengine.dataset import pseudo_collate
 
+from mmfg.structures import PART_IMGS, PART_VALID, PARTS
 from mmfg.utils import ConfigError, register_all_modules, run_with_clear_errors
 
 
@@ -53,16 +54,18 @@ def main(argv=None):
         if not 0 <= i < len(dataset):
             raise ConfigError(f'--indices {i} outside the test set '
                               f'(0..{len(dataset) - 1})')
+    model.check_step_model()
     data = pseudo_collate([dataset[i] for i in args.indices])
-    raw = [s.part_imgs.clone() for s in data['data_samples']]
+    raw = [s.get(PART_IMGS).clone() for s in data['data_samples']]
     data = model.data_preprocessor(data, False)
-    crops, valid = model.crops(data['data_samples'])
+    crops, valid = data[PARTS], data[PART_VALID]
     first = valid.to(torch.uint8).argmax(1)
     rows = torch.arange(len(crops))
     patches = crops[rows, first]
     with torch.no_grad():
         preds = model.predict(data['inputs'],
-                              copy.deepcopy(data['data_samples']))
+                              copy.deepcopy(data['data_samples']), crops,
+                              valid)
     targets = None
     if args.explain == 'final':
         targets = [int(p.pred_label) for p in preds]

@@ -29,7 +29,6 @@ model = dict(
         num_classes=10,
         in_channels=64,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
-    local_mode='per_crop',
     eval_protocol='mean',
     global_weight=1.,
     local_weight=1.,

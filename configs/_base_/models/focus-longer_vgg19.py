@@ -42,7 +42,6 @@ model = dict(
         num_classes=200,
         in_channels=512,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
-    local_mode='per_crop',
     eval_protocol='mean',
     global_weight=1.,
     local_weight=1.,

@@ -40,7 +40,6 @@ model = dict(
         in_channels=2 * num_gmm * 2048,
         aux_channels=2048,
         aux_weight=0.5),
-    local_mode='set',
     global_weight=0.5,
     local_weight=0.5,
     fusion='log_softmax',

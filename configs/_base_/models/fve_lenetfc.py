@@ -37,7 +37,6 @@ model = dict(
         in_channels=2 * num_gmm * 32,
         aux_channels=32,
         aux_weight=0.5),
-    local_mode='set',
     global_weight=0.5,
     local_weight=0.5,
     fusion='log_softmax',

@@ -2,10 +2,13 @@
 stream on part/patch crops, with separate weights (Focus-Longer, Shroff et
 al. CVPR-W 2020, Sec. 3; FVE's global CNN + part CNN, Korsch et al.).
 
-One implementation for both methods; they differ in the local stream's
-mode (``'per_crop'`` for Focus-Longer, ``'set'`` for FVE) and in the score
-fusion (raw logits vs. log-softmax).
+One implementation for both methods; they differ in how the local stream
+reads the crops (:mod:`.local_streams`: one crop at a time for
+Focus-Longer, the whole set for FVE, chosen by the local neck) and in the
+score fusion (raw logits vs. log-softmax).
 """
+from typing import List, Optional, Sequence, Tuple, Union
+
 import numpy as np
 import torch
 import torch.nn as nn
@@ -15,9 +18,9 @@ from mmpretrain.structures import DataSample
 
 from mmfg.registry import MODELS
 from mmfg.utils import ConfigError
-from ..utils.data_preprocessor import PART_KEY, stack_part_inputs
+from ..utils.data_preprocessor import check_parts
+from .local_streams import CropStream, LocalModules, stream_for
 
-LOCAL_MODES = ('per_crop', 'set')
 EVAL_PROTOCOLS = ('mean', 'first', 'random')
 FUSIONS = ('logits', 'log_softmax')
 
@@ -38,24 +41,20 @@ class TwoStreamClassifier(BaseClassifier):
     loads with no key mapping (``init_cfg=dict(type='Pretrained',
     checkpoint=..., prefix=...)`` per stream also works).
 
-    **Local stream**: the crops come from the pipeline (``PartCrops`` +
-    ``PackFGInputs``: ``part_imgs`` (K, C, h, w) and ``part_valid`` (K,) per
-    sample), normalised by :class:`~mmfg.models.utils.FGDataPreprocessor`
-    and stacked by :func:`~mmfg.models.utils.stack_part_inputs` into
-    ``crops (B, K, C, h, w)`` and ``valid (B, K)`` bool. ``local_backbone``
-    (its own weights, never shared with ``backbone``) runs on the crops
-    flattened to ``(B * K', C, h, w)``. Then, by ``local_mode``:
+    **Local stream**: the crops come from the data preprocessor
+    (:class:`~mmfg.models.utils.FGDataPreprocessor` for the pipeline's
+    ``PartCrops`` + ``PackFGInputs``,
+    :class:`~mmfg.models.utils.RoIAlignFGDataPreprocessor` for RoIAlign
+    crops) as the keyword arguments ``parts (B, K, C, h, w)`` (normalised)
+    and ``part_valid (B, K)`` bool. ``local_backbone`` (its own weights,
+    never shared with ``backbone``), ``local_neck`` and ``local_head`` run
+    on them as the neck's ``part_input`` says (:mod:`.local_streams`):
 
-    * ``'per_crop'`` (Focus-Longer): ``local_neck`` and ``local_head`` see
-      one crop at a time, like a plain classifier: ``local_neck(feats)``
-      with ``feats`` the backbone's tuple of ``(N, ...)`` tensors, the head
-      returning ``(N, num_classes)``. Training: ONE valid crop per image,
-      drawn uniformly with the torch RNG (seeded by ``randomness.seed``;
-      Sec. 3.1 "we randomly select a patch"); only the drawn crops go
-      through the local backbone; images without a valid crop are left out
-      of the local loss. Evaluation: every valid crop is scored and the
-      image's local score (in the fusion space, see ``fusion``) is given by
-      ``eval_protocol``:
+    * one crop at a time (:class:`~.local_streams.CropStream`,
+      Focus-Longer; ``RecurrentAttentionNeck``, a plain neck or none):
+      training on ONE valid crop per image drawn with the torch RNG (Sec.
+      3.1), evaluation on every valid crop, the image's local score (in the
+      fusion space, see ``fusion``) given by ``eval_protocol``:
 
       - ``'mean'``: the average over the image's valid crops;
       - ``'first'``: the first valid crop (``PartCrops`` orders proposals by
@@ -66,12 +65,10 @@ class TwoStreamClassifier(BaseClassifier):
         every evaluation, whatever the batch).
 
       An image with no valid crop gets a zero local score (global only).
-    * ``'set'`` (FVE): all K crops at once. Each backbone output is
-      reshaped to ``(B, K, ...)`` and the set neck is called as
-      ``local_neck(feats, valid)`` -> a tuple of ``(B, ...)`` tensors for
-      ``local_head`` (which may use several of them, e.g. an FVE head with
-      an auxiliary classifier on pooled part features). Invalid crops are
-      zero images; the neck decides what to do with them from ``valid``.
+    * the whole set (:class:`~.local_streams.PartSetStream`, FVE;
+      ``FVEPartNeck``, ``GAPPartNeck``): ``local_neck(feats (B, K, ...),
+      valid)`` -> ``local_head``; one score per image, the protocol has
+      nothing to choose.
 
     **Loss**: ``global_weight * L_global + local_weight * L_local``, each
     ``L`` the stream head's own ``loss`` (its configured loss module,
@@ -91,38 +88,46 @@ class TwoStreamClassifier(BaseClassifier):
         backbone, neck, head (dict, optional): the global stream; all None
             for a local-only model (e.g. part CNN + FVE + classifier).
         local_backbone, local_neck, local_head (dict): the local stream
-            (``local_neck`` optional in ``'per_crop'`` mode).
-        local_mode (str): ``'per_crop'`` or ``'set'``.
+            (``local_neck`` optional: none = one crop at a time). The
+            former ``local_mode`` argument is gone (the neck says it):
+            giving it raises a :class:`~mmfg.utils.ConfigError`.
         eval_protocol (str): ``'mean'``, ``'first'`` or ``'random'``
-            (``'per_crop'`` only); change it on a built model freely.
+            (one-crop-at-a-time streams); change it on a built model freely.
         eval_seed (int): seed of the ``'random'`` protocol.
         global_weight, local_weight (float): loss weights (paper: 1, 1).
         fusion (str): ``'logits'`` or ``'log_softmax'``.
         fusion_weights (tuple[float, float], optional): prediction weights.
-        parts_key, valid_key (str): the data-sample fields of the crops.
         data_preprocessor (dict): defaults to ``FGDataPreprocessor``.
         init_cfg (dict, optional): initialisation.
     """
 
     def __init__(self,
-                 backbone=None,
-                 neck=None,
-                 head=None,
-                 local_backbone=None,
-                 local_neck=None,
-                 local_head=None,
-                 local_mode='per_crop',
-                 eval_protocol='mean',
-                 eval_seed=0,
-                 global_weight=1.,
-                 local_weight=1.,
-                 fusion='logits',
-                 fusion_weights=None,
-                 parts_key=PART_KEY,
-                 valid_key='part_valid',
-                 train_cfg=None,
-                 data_preprocessor=None,
-                 init_cfg=None):
+                 backbone: Optional[dict] = None,
+                 neck: Optional[dict] = None,
+                 head: Optional[dict] = None,
+                 local_backbone: Optional[dict] = None,
+                 local_neck: Optional[dict] = None,
+                 local_head: Optional[dict] = None,
+                 eval_protocol: str = 'mean',
+                 eval_seed: int = 0,
+                 global_weight: float = 1.,
+                 local_weight: float = 1.,
+                 fusion: str = 'logits',
+                 fusion_weights: Optional[Sequence[float]] = None,
+                 train_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None,
+                 **removed):
+        name = type(self).__name__
+        if 'local_mode' in removed:
+            raise ConfigError(
+                f'{name}: local_mode is no longer an argument (the local '
+                "neck's part_input says how the crops are read: FVEPartNeck/"
+                'GAPPartNeck the whole set, RecurrentAttentionNeck or no neck '
+                'one crop at a time): delete local_mode from the config')
+        if removed:
+            raise TypeError(f'{name}.__init__() got unexpected keyword '
+                            f'arguments {sorted(removed)}')
         data_preprocessor = data_preprocessor or {}
         if isinstance(data_preprocessor, dict):
             data_preprocessor = dict(data_preprocessor)
@@ -131,7 +136,6 @@ class TwoStreamClassifier(BaseClassifier):
             data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(
             init_cfg=init_cfg, data_preprocessor=data_preprocessor)
-        name = type(self).__name__
         if local_backbone is None or local_head is None:
             raise ConfigError(f'{name}: local_backbone and local_head are '
                               'required (use ImageClassifier for a global '
@@ -139,12 +143,6 @@ class TwoStreamClassifier(BaseClassifier):
         if (backbone is None) != (head is None):
             raise ConfigError(f'{name}: give the global stream both a '
                               'backbone and a head, or neither')
-        if local_mode not in LOCAL_MODES:
-            raise ConfigError(f'{name}: local_mode must be one of '
-                              f'{LOCAL_MODES}, got {local_mode!r}')
-        if local_mode == 'set' and local_neck is None:
-            raise ConfigError(f"{name}: local_mode='set' needs a local_neck "
-                              'that takes (feats (B, K, ...), valid (B, K))')
         if fusion not in FUSIONS:
             raise ConfigError(f'{name}: fusion must be one of {FUSIONS}, '
                               f'got {fusion!r}')
@@ -154,7 +152,7 @@ class TwoStreamClassifier(BaseClassifier):
         self.local_backbone = _build(local_backbone)
         self.local_neck = _build(local_neck)
         self.local_head = _build(local_head)
-        self.local_mode = local_mode
+        self.local_stream = stream_for(self.local_neck)
         self.eval_protocol = eval_protocol
         self.eval_seed = int(eval_seed)
         self.global_weight = float(global_weight)
@@ -162,14 +160,18 @@ class TwoStreamClassifier(BaseClassifier):
         self.fusion = fusion
         self.fusion_weights = tuple(
             fusion_weights or (self.global_weight, self.local_weight))
-        self.parts_key = parts_key
-        self.valid_key = valid_key
         self._check_protocol()
 
     # ------------------------------------------------------------ helpers
     @property
-    def with_global(self):
+    def with_global(self) -> bool:
         return self.backbone is not None
+
+    @property
+    def local_modules(self) -> LocalModules:
+        """``(local_backbone, local_neck, local_head)`` for the stream."""
+        return LocalModules(self.local_backbone, self.local_neck,
+                            self.local_head)
 
     def _check_protocol(self):
         if self.eval_protocol not in EVAL_PROTOCOLS:
@@ -177,54 +179,30 @@ class TwoStreamClassifier(BaseClassifier):
                               f'be one of {EVAL_PROTOCOLS}, got '
                               f'{self.eval_protocol!r}')
 
-    def extract_feat(self, inputs):
+    def extract_feat(self, inputs: torch.Tensor) -> tuple:
         """Global stream features: ``neck(backbone(inputs))`` (a tuple)."""
         x = self.backbone(inputs)
         return self.neck(x) if self.neck is not None else x
 
-    def global_logits(self, inputs):
+    def global_logits(self, inputs: torch.Tensor) -> torch.Tensor:
         """``(B, C, H, W)`` -> ``(B, num_classes)``."""
         return self.head(self.extract_feat(inputs))
 
-    def crops(self, data_samples):
-        """``(crops (B, K, C, h, w), valid (B, K))`` of a batch, checked."""
-        crops, valid = stack_part_inputs(data_samples, self.parts_key,
-                                         self.valid_key)
-        if crops.dim() != 5 or valid.shape != crops.shape[:2]:
-            raise ConfigError(
-                f'{type(self).__name__}: crops must stack to (B, K, C, h, '
-                f'w) with validity (B, K), got {tuple(crops.shape)} and '
-                f'{tuple(valid.shape)}')
-        return crops, valid
-
-    def local_crop_feat(self, crops):
-        """Per-crop local features: ``(N, C, h, w)`` crops -> the local
-        neck's output tuple (``'per_crop'`` mode)."""
-        x = self.local_backbone(crops)
-        return self.local_neck(x) if self.local_neck is not None else x
-
-    def local_crop_logits(self, crops):
-        """``(N, C, h, w)`` crops -> ``(N, num_classes)``."""
-        return self.local_head(self.local_crop_feat(crops))
-
-    def local_set_feat(self, crops, valid):
-        """``'set'`` mode: ``(B, K, C, h, w)`` crops and ``(B, K)`` validity
-        -> the set neck's output tuple of ``(B, ...)`` tensors."""
-        b, k = crops.shape[:2]
-        feats = self.local_backbone(crops.flatten(0, 1))
-        if torch.is_tensor(feats):
-            feats = (feats, )
-        feats = tuple(f.reshape(b, k, *f.shape[1:]) for f in feats)
-        return self.local_neck(feats, valid)
-
-    def _score(self, logits):
+    def fusion_scores(self, logits: torch.Tensor) -> torch.Tensor:
+        """Logits ``(..., num_classes)`` in the fusion space (``f`` of the
+        class docstring)."""
         return logits if self.fusion == 'logits' else F.log_softmax(
             logits, dim=-1)
 
-    def combine_crop_scores(self, scores, valid, data_samples=None):
-        """Per-crop scores ``(B, K, num_classes)`` (already in the fusion
-        space) -> ``(B, num_classes)`` by ``eval_protocol``; zeros for
-        images without a valid crop."""
+    def combine_crop_scores(
+            self,
+            scores: torch.Tensor,
+            valid: torch.Tensor,
+            data_samples: Optional[list] = None) -> torch.Tensor:
+        """Per-slot scores ``(B, S, num_classes)`` -> ``(B, num_classes)``
+        by ``eval_protocol`` over the valid slots ``(B, S)``; zeros for
+        images without a valid slot. ``data_samples`` give the
+        ``sample_idx`` of the ``'random'`` protocol (0 without them)."""
         self._check_protocol()
         valid = valid.bool()
         any_valid = valid.any(1)
@@ -248,104 +226,87 @@ class TwoStreamClassifier(BaseClassifier):
         out = scores[torch.arange(len(scores), device=scores.device), idx]
         return out * any_valid.unsqueeze(-1).to(out.dtype)
 
-    def local_logits_eval(self, crops, valid, data_samples=None):
-        """Evaluation local logits ``(B, num_classes)`` and, for
-        ``'per_crop'``, the per-crop logits ``(B, K, num_classes)`` (zeros
-        where invalid)."""
-        if self.local_mode == 'set':
-            return self.local_head(self.local_set_feat(crops, valid)), None
-        valid = valid.bool()
-        flat = crops[valid]
-        logits = self.local_crop_logits(flat)
-        per_crop = logits.new_zeros(*valid.shape, logits.size(-1))
-        per_crop[valid] = logits
-        return per_crop, per_crop
-
     # ------------------------------------------------------------- forward
-    def forward(self, inputs, data_samples=None, mode='tensor'):
+    def forward(
+        self,
+        inputs: torch.Tensor,
+        data_samples: Optional[List[DataSample]] = None,
+        mode: str = 'tensor',
+        parts: Optional[torch.Tensor] = None,
+        part_valid: Optional[torch.Tensor] = None
+    ) -> Union[torch.Tensor, dict, List[DataSample]]:
+        """``inputs (B, C, H, W)``; ``parts (B, K, C, h, w)`` and
+        ``part_valid (B, K)`` from the data preprocessor (MMEngine passes
+        them as keyword arguments). ``mode``: ``'tensor'`` -> fused scores
+        ``(B, num_classes)``, ``'loss'`` -> dict of losses, ``'predict'``
+        -> data samples."""
         if mode == 'tensor':
-            return self._fused(inputs, data_samples)[0]
+            return self.fused_logits(inputs, parts, part_valid,
+                                     data_samples)[0]
         if mode == 'loss':
-            return self.loss(inputs, data_samples)
+            return self.loss(inputs, data_samples, parts, part_valid)
         if mode == 'predict':
-            return self.predict(inputs, data_samples)
+            return self.predict(inputs, data_samples, parts, part_valid)
         raise RuntimeError(f'Invalid mode "{mode}".')
 
-    def _fused(self, inputs, data_samples):
-        """``(fused, global logits or None, local logits)``, evaluation."""
-        if data_samples is None:
-            raise ConfigError(
-                f'{type(self).__name__} needs the data samples with the '
-                'part crops; call it through the data preprocessor')
-        crops, valid = self.crops(data_samples)
-        if len(crops) != len(inputs):
-            raise ConfigError(f'{len(inputs)} images but {len(crops)} sets '
-                              'of crops')
-        local, per_crop = self.local_logits_eval(crops, valid, data_samples)
+    def _parts(self, inputs, parts, part_valid):
+        return check_parts(parts, part_valid, len(inputs), type(self).__name__)
+
+    def fused_logits(
+        self,
+        inputs: torch.Tensor,
+        parts: Optional[torch.Tensor],
+        part_valid: Optional[torch.Tensor] = None,
+        data_samples: Optional[list] = None
+    ) -> Tuple[torch.Tensor, Optional[torch.Tensor], torch.Tensor]:
+        """Evaluation: ``(fused (B, num_classes), global logits or None,
+        local logits (B, num_classes))``, the local logits combined over the
+        crops by the same protocol as the fused scores."""
+        parts, part_valid = self._parts(inputs, parts, part_valid)
+        slots, valid = self.local_stream.predict(self.local_modules, parts,
+                                                 part_valid)
         wg, wl = self.fusion_weights
-        if per_crop is not None:
-            local_fused = self.combine_crop_scores(
-                self._score(per_crop), valid, data_samples)
-            # the local logits reported: the same protocol on raw logits
-            local = local_fused if self.fusion == 'logits' else \
-                self._combine_raw(per_crop, valid, data_samples)
-        else:
-            local_fused = self._score(local)
+        local_fused = self.combine_crop_scores(
+            self.fusion_scores(slots), valid, data_samples)
+        local = local_fused if self.fusion == 'logits' else \
+            self.combine_crop_scores(slots, valid, data_samples)
         fused = wl * local_fused
         glob = None
         if self.with_global:
             glob = self.global_logits(inputs)
-            fused = fused + wg * self._score(glob)
+            fused = fused + wg * self.fusion_scores(glob)
         return fused, glob, local
 
-    def _combine_raw(self, per_crop, valid, data_samples):
-        return self.combine_crop_scores(per_crop, valid, data_samples)
-
-    def loss(self, inputs, data_samples):
-        crops, valid = self.crops(data_samples)
-        if len(crops) != len(inputs):
-            raise ConfigError(f'{len(inputs)} images but {len(crops)} sets '
-                              'of crops')
+    def loss(self,
+             inputs: torch.Tensor,
+             data_samples: List[DataSample],
+             parts: Optional[torch.Tensor] = None,
+             part_valid: Optional[torch.Tensor] = None) -> dict:
+        parts, part_valid = self._parts(inputs, parts, part_valid)
         losses = dict()
         if self.with_global:
             g = self.head.loss(self.extract_feat(inputs), data_samples)
             for key, value in g.items():
                 losses[f'global_{key}'] = (
                     self.global_weight * value if 'loss' in key else value)
-        if self.local_mode == 'set':
-            feats = self.local_set_feat(crops, valid)
-            local = self.local_head.loss(feats, data_samples)
-        else:
-            valid = valid.bool()
-            keep = torch.nonzero(valid.any(1)).flatten()
-            if len(keep) == 0:
-                # nothing to learn from in this batch; keep the local
-                # parameters in the graph (distributed training)
-                zero = sum(p.sum() * 0 for p in self.local_parameters())
-                local = dict(loss=zero)
-            else:
-                # one valid crop per image, uniformly at random
-                draw = torch.rand(valid.shape, device=crops.device)
-                draw[~valid] = -1.
-                pick = draw.argmax(1)[keep]
-                chosen = crops[keep, pick]
-                samples = [data_samples[i] for i in keep.tolist()]
-                local = self.local_head.loss(
-                    self.local_crop_feat(chosen), samples)
+        local = self.local_stream.loss(self.local_modules, parts, part_valid,
+                                       data_samples)
         for key, value in local.items():
             losses[f'local_{key}'] = (
                 self.local_weight * value if 'loss' in key else value)
         return losses
 
-    def local_parameters(self):
-        for module in (self.local_backbone, self.local_neck, self.local_head):
-            if module is not None:
-                yield from module.parameters()
-
-    def predict(self, inputs, data_samples=None):
-        fused, glob, local = self._fused(inputs, data_samples)
+    def predict(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None,
+                parts: Optional[torch.Tensor] = None,
+                part_valid: Optional[torch.Tensor] = None) -> List[DataSample]:
+        fused, glob, local = self.fused_logits(inputs, parts, part_valid,
+                                               data_samples)
         scores = F.softmax(fused, dim=-1).detach()
         labels = scores.argmax(dim=1, keepdim=True).detach()
+        if data_samples is None:
+            data_samples = [None] * len(inputs)
         out = []
         for i, sample in enumerate(data_samples):
             sample = sample if sample is not None else DataSample()
@@ -355,3 +316,41 @@ class TwoStreamClassifier(BaseClassifier):
                 sample.set_field(glob[i].detach(), 'global_score')
             out.append(sample)
         return out
+
+    # --------------------------------- Focus-Longer per-step read-outs
+    def check_step_model(self):
+        """Raise a :class:`~mmfg.utils.ConfigError` unless the local stream
+        reads one crop at a time through a ``RecurrentAttentionNeck`` (the
+        model of the per-step methods below)."""
+        from ..necks import RecurrentAttentionNeck
+        if not isinstance(self.local_stream, CropStream) or not isinstance(
+                self.local_neck, RecurrentAttentionNeck):
+            raise ConfigError(
+                'the per-step read-out needs a TwoStreamClassifier whose '
+                'local_neck is a RecurrentAttentionNeck (one crop at a time)')
+
+    def local_step_states(self, crops: torch.Tensor) -> torch.Tensor:
+        """Hidden states of the local LSTM at every step (Sec. 3.1, eq. 4):
+        ``(N, C, h, w)`` crops -> ``(N, T, D)``."""
+        self.check_step_model()
+        feats = self.local_backbone(crops)
+        feats = feats[-1] if isinstance(feats, (tuple, list)) else feats
+        return self.local_neck.step_states(feats)
+
+    def local_head_logits(self, feats: torch.Tensor) -> torch.Tensor:
+        """The local head on ``(N, D)`` features -> ``(N, num_classes)``
+        (a ``MultiStepClsHead`` is applied as its wrapped per-step head)."""
+        from ..heads import MultiStepClsHead
+        head = self.local_head
+        if isinstance(head, MultiStepClsHead):
+            head = head.head
+        return head((feats, ))
+
+    def local_step_logits(self, crops: torch.Tensor,
+                          step: int) -> torch.Tensor:
+        """The local head on the hidden state ``h_t`` of step ``t`` alone
+        (the paper's Table 3 / Fig. 3): ``(N, C, h, w)`` crops ->
+        ``(N, num_classes)``; ``step`` is 1-based, ``-1`` = ``T``."""
+        states = self.local_step_states(crops)
+        t = step - 1 if step > 0 else -1
+        return self.local_head_logits(states[:, t])

@@ -18,6 +18,9 @@ class GAPPartNeck(BaseModule):
         ``forward(feats, valid)``: the last item of ``feats``
         ``(B, K, C, h, w)``, ``valid (B, K)`` -> ``((B, K C), )``.
     """
+    #: the TwoStreamClassifier local stream (classifiers/local_streams.py)
+    #: this neck takes: the whole set of an image's crops
+    part_input = 'set'
 
     def forward(self, feats, valid=None):
         maps, valid = part_maps(feats, valid, type(self).__name__)

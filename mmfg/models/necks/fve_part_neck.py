@@ -18,8 +18,8 @@ def part_maps(feats, valid, name):
     x = feats[-1] if isinstance(feats, (tuple, list)) else feats
     if x.dim() != 5:
         raise ConfigError(
-            f'{name} expects part feature maps (B, K, C, h, w) from a set '
-            f"local stream (TwoStreamClassifier local_mode='set'), got "
+            f'{name} expects part feature maps (B, K, C, h, w) from the '
+            "whole-set local stream (part_input = 'set'), got "
             f'{tuple(x.shape)}')
     if valid is None:
         valid = x.new_ones(x.shape[:2], dtype=torch.bool)
@@ -72,6 +72,9 @@ class FVEPartNeck(BaseModule):
         ``(B, K, C, h, w)``, ``valid (B, K)`` -> ``(fv (B, 2 K_gmm C),
         pooled (B, C))`` (``(fv, )`` without ``with_pooled``).
     """
+    #: the TwoStreamClassifier local stream (classifiers/local_streams.py)
+    #: this neck takes: the whole set of an image's crops
+    part_input = 'set'
 
     def __init__(self,
                  in_channels: int,

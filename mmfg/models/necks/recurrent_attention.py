@@ -66,7 +66,7 @@ class RecurrentAttentionNeck(BaseModule):
 
     The attention layer is built for every aggregation so that a model
     trained with one loads into another (the evaluation-time swaps of
-    ``tools/analysis_tools/focus_longer_steps.py``); it has no gradient
+    ``experiments/focus_longer/steps.py``); it has no gradient
     unless ``aggregation='attention'``. Change ``aggregation``, ``steps``
     and ``step`` on a built neck freely.
 
@@ -75,6 +75,9 @@ class RecurrentAttentionNeck(BaseModule):
     :meth:`step_states` gives ``(B, T, D)``, :meth:`attention_weights`
     ``(B, T)`` (rows sum to 1).
     """
+    #: the TwoStreamClassifier local stream (classifiers/local_streams.py)
+    #: this neck takes: one crop at a time, like an image classifier
+    part_input = 'crop'
 
     def __init__(self,
                  in_channels,

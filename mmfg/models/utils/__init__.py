@@ -1,8 +1,9 @@
-"""Model utilities: the data preprocessor for multi-input samples."""
-from .data_preprocessor import FGDataPreprocessor, stack_part_inputs
+"""Model utilities: the data preprocessors for multi-input samples (pipeline
+crops, RoIAlign crops)."""
+from .data_preprocessor import FGDataPreprocessor, check_parts
 from .roi_crops import RoIAlignCrops, RoIAlignFGDataPreprocessor
 
 __all__ = [
-    'FGDataPreprocessor', 'stack_part_inputs', 'RoIAlignCrops',
+    'FGDataPreprocessor', 'check_parts', 'RoIAlignCrops',
     'RoIAlignFGDataPreprocessor'
 ]

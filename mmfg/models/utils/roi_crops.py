@@ -14,17 +14,18 @@ bilinear crop only with aligned=True, sampling_ratio=1"). Other settings
 average several points per bin (an area-like resize) or shift by half a
 pixel.
 """
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from mmfg.registry import MODELS
+from mmfg.structures import PART_BOXES, PART_VALID, PARTS
 from mmfg.utils import ConfigError
-from .data_preprocessor import PART_KEY, FGDataPreprocessor
+from .data_preprocessor import FGDataPreprocessor
 
-BOX_SOURCES = ('proposals', 'gt_bboxes', 'part_boxes')
+BOX_SOURCES = ('proposals', 'gt_bboxes', PART_BOXES)
 
 
 @MODELS.register_module()
@@ -60,8 +61,10 @@ class RoIAlignCrops(nn.Module):
             sampling_ratio=sampling_ratio,
             aligned=aligned)
 
-    def forward(self, images: torch.Tensor, boxes: Union[torch.Tensor,
-                                                         List[torch.Tensor]]):
+    def forward(
+        self, images: torch.Tensor, boxes: Union[torch.Tensor,
+                                                 List[torch.Tensor]]
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
         if images.dim() != 4:
             raise ConfigError('RoIAlignCrops: images must be (B, C, H, W), '
                               f'got {tuple(images.shape)}')
@@ -98,10 +101,12 @@ class RoIAlignFGDataPreprocessor(FGDataPreprocessor):
     """:class:`FGDataPreprocessor` that cuts the part/patch crops itself,
     with :class:`RoIAlignCrops` on the normalised batch, instead of the
     pipeline's ``PartCrops``: the pipeline packs only the boxes
-    (``PackFGInputs`` packs ``proposals`` / ``gt_bboxes``), the crops are
-    written to each data sample as ``part_imgs`` (K, C, h, w) float and
-    ``part_valid`` (K,), what two-stream models read through
-    :func:`stack_part_inputs`.
+    (``PackFGInputs`` packs ``proposals`` / ``gt_bboxes``); the crops of the
+    whole batch are returned as batch tensors, as
+    :class:`FGDataPreprocessor` returns pipeline crops: ``parts``
+    (B, K, C, h, w) float (cut from the normalised images, so normalised
+    too) and ``part_valid`` (B, K) bool, the keyword arguments of a
+    two-stream model's ``forward``.
 
     Args:
         num_parts (int): K crops per image (highest-scored proposals first;
@@ -119,9 +124,9 @@ class RoIAlignFGDataPreprocessor(FGDataPreprocessor):
 
     def __init__(self,
                  num_parts: int,
-                 crop_size,
+                 crop_size: Union[int, Sequence[int]],
                  box_source: str = 'proposals',
-                 image_size=None,
+                 image_size: Optional[Sequence[int]] = None,
                  **kwargs):
         super().__init__(**kwargs)
         if box_source not in BOX_SOURCES:
@@ -151,11 +156,15 @@ class RoIAlignFGDataPreprocessor(FGDataPreprocessor):
         out = super().forward(data, training)
         samples = out['data_samples']
         inputs = out['inputs']
+        if not samples:
+            raise ConfigError('RoIAlignFGDataPreprocessor needs the data '
+                              f'samples with their "{self.box_source}"')
+        if PARTS in out:
+            raise ConfigError(
+                'RoIAlignFGDataPreprocessor cuts the crops itself but the '
+                'pipeline made some too: remove PartCrops from the pipeline')
         boxes = torch.stack([self._boxes(s) for s in samples]).to(inputs)
-        crops, valid = self.cropper(inputs, boxes)
-        for sample, c, v in zip(samples, crops, valid):
-            sample.set_field(c, PART_KEY)
-            sample.set_field(v, 'part_valid')
+        out[PARTS], out[PART_VALID] = self.cropper(inputs, boxes)
         if self.image_size is not None:
             out['inputs'] = F.interpolate(
                 inputs,

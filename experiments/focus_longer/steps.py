@@ -1,11 +1,17 @@
-"""Focus-Longer analyses from ONE trained model (the paper's Tables 3 and 5
-and the evaluation protocols), used by
-``tools/analysis_tools/focus_longer_steps.py``.
+"""Focus-Longer per-step accuracies (the paper's Table 3), the
+evaluation-time swap of attention for summation over steps 1..k (Table 5)
+and the three evaluation protocols, all from ONE trained model and one pass
+over the test set.
+
+    python -m experiments.focus_longer.steps CONFIG CHECKPOINT \
+        [--protocols mean first random] [--max-samples N] \
+        [--json work_dirs/.../steps.json] [--device cpu] [--cfg-options ...]
 
 The test set goes through the model once: the global logits, the LSTM's
-hidden states ``(K, T, D)`` of every crop and the crops' validity are kept;
-every variant is then a different aggregation of the same hidden states
-followed by the trained local head:
+hidden states ``(K, T, D)`` of every crop
+(:meth:`~mmfg.models.classifiers.TwoStreamClassifier.local_step_states`)
+and the crops' validity are kept; every variant is then a different
+aggregation of the same hidden states followed by the trained local head:
 
 * ``step t``: the head on ``h_t`` alone (Table 3, "feature at time step t");
 * ``sum 1..k``: the head on ``h_1 + ... + h_k`` (Table 5: the attention
@@ -18,31 +24,18 @@ For each variant and each evaluation protocol (``mean``, ``first``,
 top-1 accuracy of the fused prediction (global + local) and of the local
 stream alone.
 """
+import argparse
+import json
 from types import SimpleNamespace
 
 import numpy as np
 import torch
+from mmengine.config import DictAction
 
-from mmfg.utils import ConfigError
+from mmfg.structures import PART_VALID, PARTS
+from mmfg.utils import register_all_modules, run_with_clear_errors
 
-
-def _check(model):
-    from mmfg.models.necks import RecurrentAttentionNeck
-    if getattr(model, 'local_mode', None) != 'per_crop' or not isinstance(
-            getattr(model, 'local_neck', None), RecurrentAttentionNeck):
-        raise ConfigError(
-            'the per-step analysis needs a TwoStreamClassifier with '
-            "local_mode='per_crop' and a RecurrentAttentionNeck local_neck")
-
-
-def head_logits(head, feats):
-    """Logits of the local head for ``(N, D)`` features (a
-    :class:`~mmfg.models.heads.MultiStepClsHead` is applied as its wrapped
-    per-step head)."""
-    from mmfg.models.heads import MultiStepClsHead
-    if isinstance(head, MultiStepClsHead):
-        head = head.head
-    return head((feats, ))
+PROTOCOLS = ('mean', 'first', 'random')
 
 
 @torch.no_grad()
@@ -55,7 +48,7 @@ def collect_step_states(model, dataloader, max_samples=None):
         ``model_scores`` (N, C), the model's own fused prediction scores
         (``pred_score``) for a consistency check.
     """
-    _check(model)
+    model.check_step_model()
     model.eval()
     out = {
         k: []
@@ -66,11 +59,8 @@ def collect_step_states(model, dataloader, max_samples=None):
     for data in dataloader:
         data = model.data_preprocessor(data, False)
         inputs, samples = data['inputs'], data['data_samples']
-        crops, valid = model.crops(samples)
-        neck = model.local_neck
-        feats = model.local_backbone(crops[valid])
-        feats = feats[-1] if isinstance(feats, (tuple, list)) else feats
-        states_valid = neck.step_states(feats)
+        parts, valid = data[PARTS], data[PART_VALID]
+        states_valid = model.local_step_states(parts[valid])
         states = states_valid.new_zeros(*valid.shape, *states_valid.shape[1:])
         states[valid] = states_valid
         out['states'].append(states.cpu())
@@ -83,17 +73,16 @@ def collect_step_states(model, dataloader, max_samples=None):
                 int(s.metainfo.get('sample_idx', seen + i))
                 for i, s in enumerate(samples)
             ]))
-        preds = model.predict(inputs, samples)
+        preds = model.predict(inputs, samples, parts, valid)
         out['model_scores'].append(
             torch.stack([p.pred_score for p in preds]).cpu())
         seen += len(samples)
         if max_samples and seen >= max_samples:
             break
-    res = {
+    return {
         k: (torch.cat(v)[:max_samples] if v else None)
         for k, v in out.items()
     }
-    return res
 
 
 def variant_features(model, states, how, k=None):
@@ -124,7 +113,7 @@ def variant_scores(model, collected, how, k=None, protocol='mean'):
     """
     feats = variant_features(model, collected['states'], how, k)
     n, kk, d = feats.shape
-    logits = head_logits(model.local_head, feats.reshape(n * kk, d))
+    logits = model.local_head_logits(feats.reshape(n * kk, d))
     logits = logits.reshape(n, kk, -1).cpu()
     valid = collected['valid']
     samples = [
@@ -136,16 +125,17 @@ def variant_scores(model, collected, how, k=None, protocol='mean'):
     try:
         model.eval_protocol = protocol
         fused = wl * model.combine_crop_scores(
-            model._score(logits), valid, samples)
+            model.fusion_scores(logits), valid, samples)
         if collected['global_logits'] is not None:
-            fused = fused + wg * model._score(collected['global_logits'])
+            fused = fused + wg * model.fusion_scores(
+                collected['global_logits'])
         local = model.combine_crop_scores(logits, valid, samples)
     finally:
         model.eval_protocol = saved
     return fused, local
 
 
-def evaluate_variant(model, collected, how, k=None, protocols=None):
+def evaluate_variant(model, collected, how, k=None, protocols=PROTOCOLS):
     """Top-1 accuracies (%) of one variant under each protocol.
 
     Returns:
@@ -153,7 +143,7 @@ def evaluate_variant(model, collected, how, k=None, protocols=None):
     """
     labels = collected['labels']
     res = {}
-    for protocol in protocols or ('mean', 'first', 'random'):
+    for protocol in protocols:
         fused, local = variant_scores(model, collected, how, k, protocol)
         res[protocol] = dict(
             fused=100. * float((fused.argmax(1) == labels).float().mean()),
@@ -161,7 +151,7 @@ def evaluate_variant(model, collected, how, k=None, protocols=None):
     return res
 
 
-def step_report(model, collected, protocols=('mean', 'first', 'random')):
+def step_report(model, collected, protocols=PROTOCOLS):
     """All variants: the model's own aggregation, every step, every
     summation window. Returns a list of ``(name, {protocol: {...}})``."""
     neck = model.local_neck
@@ -230,3 +220,62 @@ def format_report(rows, protocols, own_accuracy=None, profile=None):
         lines.append('mean attention weight per step: ' +
                      ' '.join(f'{w:.3f}' for w in np.asarray(profile)))
     return '\n'.join(lines)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('config')
+    p.add_argument('checkpoint')
+    p.add_argument(
+        '--protocols', nargs='+', default=list(PROTOCOLS), choices=PROTOCOLS)
+    p.add_argument(
+        '--max-samples', type=int, help='only the first N test samples')
+    p.add_argument('--batch-size', type=int, help='test batch size')
+    p.add_argument('--json', help='write the numbers to this file')
+    p.add_argument(
+        '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    register_all_modules()
+    from mmengine.runner import Runner
+
+    from mmfg.apis.model import init_model
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        device=args.device,
+        cfg_options=args.cfg_options)
+    model.check_step_model()
+    loader_cfg = model.cfg.test_dataloader.copy()
+    if args.batch_size:
+        loader_cfg.batch_size = args.batch_size
+    loader_cfg.num_workers = 0
+    loader_cfg.persistent_workers = False
+    loader = Runner.build_dataloader(loader_cfg)
+    collected = collect_step_states(model, loader, args.max_samples)
+    rows = step_report(model, collected, tuple(args.protocols))
+    own = model_accuracy(collected)
+    profile = attention_profile(model, collected)
+    print(f'{len(collected["labels"])} test samples, '
+          f'{model.local_neck.num_steps} steps')
+    print(format_report(rows, args.protocols, own, profile))
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(
+                dict(
+                    config=args.config,
+                    checkpoint=args.checkpoint,
+                    num_samples=len(collected['labels']),
+                    model_accuracy=own,
+                    attention_profile=[float(w) for w in profile],
+                    variants=[dict(name=n, **r) for n, r in rows]),
+                f,
+                indent=1)
+
+
+if __name__ == '__main__':
+    run_with_clear_errors(main)
