@@ -3,7 +3,9 @@
 Checked: every parameter (but ``self``/``cls``, ``*args``, ``**kwargs``) of
 
 * ``__init__`` and ``forward`` / ``transform`` / ``process`` /
-  ``compute_metrics`` of every class that mmfg registers in its registries,
+  ``compute_metrics`` / ``__call__`` of every class that mmfg registers in
+  its registries (those of :mod:`mmfg.registry` and the proposal
+  generators),
   where the method is defined by an mmfg class (methods inherited from
   MMPretrain / MMEngine are theirs to annotate); ``forward`` also needs a
   return annotation;
@@ -17,10 +19,11 @@ from mmengine.registry import Registry
 
 import mmfg.apis
 import mmfg.registry
+from mmfg.proposals import PROPOSAL_GENERATORS
 from mmfg.utils import register_all_modules
 
 REGISTERED_METHODS = ('__init__', 'forward', 'transform', 'process',
-                      'compute_metrics')
+                      'compute_metrics', '__call__')
 NEEDS_RETURN = ('forward', )
 PUBLIC = ('__init__', '__call__')
 SKIPPED_KINDS = (inspect.Parameter.VAR_POSITIONAL,
@@ -60,9 +63,10 @@ def registered_classes():
     """Every class registered in an mmfg registry by mmfg itself."""
     register_all_modules(init_default_scope=False)
     classes = set()
-    for registry in vars(mmfg.registry).values():
-        if not isinstance(registry, Registry):
-            continue
+    registries = [
+        r for r in vars(mmfg.registry).values() if isinstance(r, Registry)
+    ] + [PROPOSAL_GENERATORS]
+    for registry in registries:
         for obj in registry.module_dict.values():
             if inspect.isclass(obj) and _is_mmfg(obj):
                 classes.add(obj)
@@ -107,7 +111,7 @@ def apis_missing():
 def test_walk_finds_the_registered_classes():
     names = {cls.__name__ for cls in registered_classes()}
     # one per registry kind: a walk that found nothing would pass vacuously
-    assert {'RACNN', 'CUB', 'FGRunner'} <= names
+    assert {'RACNN', 'CUB', 'FGRunner', 'CSParts'} <= names
 
 
 def test_missing_reports_unannotated_parameters():

@@ -13,10 +13,13 @@ Protocol, as ``tools/topdown/localization.py`` applies it:
   ``recall = |CAM & object| / |object|`` (:func:`mask_precision_recall`),
   summarised over images by :func:`summarise_localization`.
 """
+from typing import Dict, Optional
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def object_masks(images, threshold):
+def object_masks(images: ArrayLike, threshold: float) -> np.ndarray:
     """Objects on a dark background.
 
     Args:
@@ -34,7 +37,7 @@ def object_masks(images, threshold):
     return grey > threshold * peak[:, None, None]
 
 
-def box_masks(boxes, height, width):
+def box_masks(boxes: ArrayLike, height: int, width: int) -> np.ndarray:
     """Masks of boxes ``(N, 4)`` ``(x1, y1, x2, y2)`` in pixels: pixel
     ``(y, x)`` (centre ``(x + 0.5, y + 0.5)``) is inside when
     ``x1 <= x + 0.5 < x2`` and ``y1 <= y + 0.5 < y2``.
@@ -50,7 +53,9 @@ def box_masks(boxes, height, width):
     return iny[:, :, None] & inx[:, None, :]
 
 
-def cam_masks(cams, threshold, subtract_mean=False):
+def cam_masks(cams: ArrayLike,
+              threshold: float,
+              subtract_mean: bool = False) -> np.ndarray:
     """CAM masks: ``cams > threshold`` (``(N, H, W)`` bool).
 
     ``subtract_mean=True`` thresholds ``cam - mean(cam)`` per image instead
@@ -64,7 +69,8 @@ def cam_masks(cams, threshold, subtract_mean=False):
     return cams > threshold
 
 
-def mask_precision_recall(cam_masks, obj_masks):
+def mask_precision_recall(cam_masks: ArrayLike,
+                          obj_masks: ArrayLike) -> Dict[str, np.ndarray]:
     """Per-image precision / recall of CAM masks against object masks (both
     ``(N, H, W)`` bool).
 
@@ -87,7 +93,7 @@ def mask_precision_recall(cam_masks, obj_masks):
     return dict(precision=precision, recall=recall, tp=tp, fp=fp, fn=fn)
 
 
-def summarise_localization(scores):
+def summarise_localization(scores: Dict[str, np.ndarray]) -> dict:
     """JSON summary of :func:`mask_precision_recall`'s output.
 
     Returns:
@@ -100,7 +106,7 @@ def summarise_localization(scores):
     tp, fp, fn = (int(scores[k].sum()) for k in ('tp', 'fp', 'fn'))
     p, r = scores['precision'], scores['recall']
 
-    def mean(v):
+    def mean(v: np.ndarray) -> Optional[float]:
         v = v[~np.isnan(v)]
         return float(v.mean()) if len(v) else None
 

@@ -6,20 +6,23 @@ a set of pixels with columns ``c`` and rows ``r`` is
 ``[min c, min r, max c + 1, max r + 1]``; scored boxes are ``(N, 5)`` with the
 score last.
 """
+from typing import Optional, Sequence, Tuple, Union
+
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from scipy import ndimage
 
 #: 8-connectivity for connected components
 EIGHT = np.ones((3, 3), bool)
 
 
-def whole_image_box(height, width, score=0.):
+def whole_image_box(height: int, width: int, score: float = 0.) -> np.ndarray:
     """``(1, 5)`` float32 box of the whole ``height x width`` image."""
     return np.array([[0, 0, width, height, score]], np.float32)
 
 
-def mask_box(mask):
+def mask_box(mask: np.ndarray) -> Optional[np.ndarray]:
     """Tight box ``(4,)`` of the True pixels of a ``(H, W)`` mask (None when
     there are none)."""
     rows = np.flatnonzero(mask.any(axis=1))
@@ -29,11 +32,11 @@ def mask_box(mask):
     return np.array([cols[0], rows[0], cols[-1] + 1, rows[-1] + 1], np.float32)
 
 
-def saliency_boxes(saliency,
-                   thresholds=(0.4, 0.2, 0.6),
-                   num_boxes=5,
-                   iou_thr=0.7,
-                   min_size=1.):
+def saliency_boxes(saliency: ArrayLike,
+                   thresholds: Sequence[float] = (0.4, 0.2, 0.6),
+                   num_boxes: int = 5,
+                   iou_thr: float = 0.7,
+                   min_size: float = 1.) -> np.ndarray:
     """Scored boxes of the connected components of a thresholded map
     (the CAM-box rule of weakly supervised localisation, e.g. Zhou et al.,
     CVPR 2016, Sec. 3.1: threshold, largest connected component, its box).
@@ -83,7 +86,9 @@ def saliency_boxes(saliency,
     return nms_boxes(boxes, iou_thr, num_boxes)
 
 
-def nms_boxes(boxes, iou_thr, max_num=-1):
+def nms_boxes(boxes: Union[np.ndarray, torch.Tensor],
+              iou_thr: float,
+              max_num: int = -1) -> Union[np.ndarray, torch.Tensor]:
     """Non-maximum suppression of scored boxes with :func:`mmcv.ops.nms`.
 
     Args:
@@ -106,7 +111,11 @@ def nms_boxes(boxes, iou_thr, max_num=-1):
     return dets.numpy() if is_np else dets
 
 
-def centre_boxes(height, width, fractions=(0.5, )):
+def centre_boxes(
+        height: float,
+        width: float,
+        fractions: Sequence[float] = (0.5, ),
+) -> np.ndarray:
     """The centre-box baseline: boxes centred on the image, each side a
     fraction of the image's, scored in the given order (first = best).
 
@@ -121,7 +130,9 @@ def centre_boxes(height, width, fractions=(0.5, )):
     return np.asarray(out, np.float32)
 
 
-def rescale_boxes(boxes, scale_xy, size_hw=None):
+def rescale_boxes(boxes: np.ndarray,
+                  scale_xy: Tuple[float, float],
+                  size_hw: Optional[Tuple[int, int]] = None) -> np.ndarray:
     """Boxes from a resized input back to the original image: divide the
     coordinates by ``scale_xy = (input w / original w, input h / original
     h)`` (mmcv's ``scale_factor``), clip to ``size_hw`` (original ``(h,

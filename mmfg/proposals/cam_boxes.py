@@ -10,8 +10,11 @@ CAM-box rule of Zhou et al., "Learning Deep Features for Discriminative
 Localization", CVPR 2016, Sec. 3.1 (they keep the largest component at 20%
 of the maximum), with several thresholds to give N ranked boxes.
 """
+from typing import List, Optional, Sequence
 
+import numpy as np
 import torch
+from torch import nn
 
 from mmfg.visualization.cam import ClassifierCAM
 from .boxes import centre_boxes, saliency_boxes
@@ -39,13 +42,13 @@ class CAMBoxes:
     """
 
     def __init__(self,
-                 model,
-                 target_layer=None,
-                 method='gradcam',
-                 normalize='minmax',
-                 thresholds=(0.4, 0.2, 0.6),
-                 num_boxes=5,
-                 iou_thr=0.7):
+                 model: nn.Module,
+                 target_layer: Optional[str] = None,
+                 method: str = 'gradcam',
+                 normalize: str = 'minmax',
+                 thresholds: Sequence[float] = (0.4, 0.2, 0.6),
+                 num_boxes: int = 5,
+                 iou_thr: float = 0.7) -> None:
         self.cam = ClassifierCAM(
             model,
             target_layer=target_layer,
@@ -56,7 +59,9 @@ class CAMBoxes:
         self.iou_thr = iou_thr
         self.last_pred = self.last_maps = None
 
-    def __call__(self, inputs, images=None):
+    def __call__(self,
+                 inputs: torch.Tensor,
+                 images: Optional[torch.Tensor] = None) -> List[np.ndarray]:
         """Boxes of ``inputs`` ``(B, C, H, W)`` (normalised model inputs);
         returns B float32 ``(n, 5)`` arrays, ``1 <= n <= num_boxes``, in
         input pixels."""
@@ -81,11 +86,15 @@ class CentreBoxes:
         model: ignored (a generator's common signature).
     """
 
-    def __init__(self, fractions=(0.5, 0.35, 0.7), model=None):
+    def __init__(self,
+                 fractions: Sequence[float] = (0.5, 0.35, 0.7),
+                 model: Optional[nn.Module] = None) -> None:
         self.fractions = tuple(fractions)
         self.last_pred = None
 
-    def __call__(self, inputs, images=None):
+    def __call__(self,
+                 inputs: torch.Tensor,
+                 images: Optional[torch.Tensor] = None) -> List[np.ndarray]:
         h, w = inputs.shape[-2:]
         box = centre_boxes(h, w, self.fractions)
         return [box.copy() for _ in range(len(inputs))]

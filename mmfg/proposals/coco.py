@@ -3,13 +3,15 @@ annotation file mmdet's ``CocoDataset`` trains a detector on."""
 import json
 import os
 import os.path as osp
+from typing import Optional, Sequence
 
 import numpy as np
 
 CATEGORY = dict(id=1, name='part')
 
 
-def boxes_to_coco(records, min_score=None):
+def boxes_to_coco(records: Sequence[dict],
+                  min_score: Optional[float] = None) -> dict:
     """COCO dict from per-image boxes.
 
     Args:
@@ -50,7 +52,7 @@ def boxes_to_coco(records, min_score=None):
     return dict(images=images, annotations=anns, categories=[CATEGORY])
 
 
-def dump_coco(path, coco):
+def dump_coco(path: str, coco: dict) -> None:
     """Write a COCO dict as json (folders created)."""
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with open(path, 'w') as f:

@@ -27,10 +27,14 @@ Shapes: inputs ``(B, C, H, W)``; features ``(B, D)``; saliency
 ``(B, H, W)``; boxes ``(K, 5)`` per image in input pixels, score = the
 cluster's share of the salient mass (parts ordered by it, best first).
 """
+from typing import List, Optional, Tuple, Union
+
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from scipy.ndimage import gaussian_filter
 from threadpoolctl import threadpool_limits
+from torch import nn
 
 from mmfg.utils import ConfigError
 from mmfg.visualization.cam import as_logits_module, get_target_layer
@@ -38,7 +42,9 @@ from .boxes import mask_box, whole_image_box
 from .builder import PROPOSAL_GENERATORS
 
 
-def pooled_features(model, inputs, feature_layer=None):
+def pooled_features(model: nn.Module,
+                    inputs: torch.Tensor,
+                    feature_layer: Optional[str] = None) -> torch.Tensor:
     """``(B, D)`` features of ``inputs`` (grad kept): the global average of
     the output ``(B, D, h, w)`` of ``feature_layer`` (a dotted module name),
     or, without one, ``model.extract_feat`` (mmpretrain classifiers: the
@@ -63,13 +69,13 @@ def pooled_features(model, inputs, feature_layer=None):
     return out.flatten(2).mean(-1) if out.dim() > 2 else out
 
 
-def saliency_to_parts(saliency,
-                      image,
-                      num_parts=4,
-                      sigma=5.,
-                      power=0.7,
-                      min_size=0.15,
-                      seed=0):
+def saliency_to_parts(saliency: ArrayLike,
+                      image: ArrayLike,
+                      num_parts: int = 4,
+                      sigma: float = 5.,
+                      power: float = 0.7,
+                      min_size: float = 0.15,
+                      seed: int = 0) -> np.ndarray:
     """CS-parts boxes of one image from its raw gradient saliency (steps 3-5
     of the module docstring).
 
@@ -182,14 +188,14 @@ class CSParts:
     """
 
     def __init__(self,
-                 model,
-                 feature_layer=None,
-                 num_parts=4,
-                 svm_c=0.1,
-                 sigma=5.,
-                 power=0.7,
-                 min_size=64 / 427,
-                 seed=0):
+                 model: nn.Module,
+                 feature_layer: Optional[str] = None,
+                 num_parts: int = 4,
+                 svm_c: float = 0.1,
+                 sigma: float = 5.,
+                 power: float = 0.7,
+                 min_size: float = 64 / 427,
+                 seed: int = 0) -> None:
         self.model = model
         self.feature_layer = feature_layer
         self.num_parts = num_parts
@@ -201,13 +207,13 @@ class CSParts:
         self.svm = None
         self.last_pred = self.last_saliency = None
 
-    def features(self, inputs):
+    def features(self, inputs: torch.Tensor) -> np.ndarray:
         """``(B, D)`` pooled features (no grad), numpy."""
         with torch.no_grad():
             return pooled_features(self.model, inputs,
                                    self.feature_layer).cpu().numpy()
 
-    def fit(self, features, labels):
+    def fit(self, features: ArrayLike, labels: ArrayLike) -> 'CSParts':
         """Fit the L1 linear SVM on ``(N, D)`` features and ``(N,)``
         labels of training images; returns self."""
         from sklearn.svm import LinearSVC
@@ -225,7 +231,7 @@ class CSParts:
         return self
 
     @property
-    def class_weights(self):
+    def class_weights(self) -> np.ndarray:
         """``(num_classes, D)`` SVM weights (one row per class, also for
         two classes)."""
         coef = self.svm.coef_
@@ -233,14 +239,14 @@ class CSParts:
             coef = np.concatenate([-coef, coef])
         return coef
 
-    def selected(self, cls):
+    def selected(self, cls: int) -> np.ndarray:
         """Indices of the features selected for class index ``cls``
         (non-zero weight; the largest-|weight| one if none)."""
         wts = self.class_weights[cls]
         idx = np.flatnonzero(wts != 0)
         return idx if len(idx) else np.array([int(np.argmax(np.abs(wts)))])
 
-    def saliency(self, inputs):
+    def saliency(self, inputs: torch.Tensor) -> Tuple[np.ndarray, np.ndarray]:
         """Raw saliency ``(B, H, W)`` for the SVM's predicted classes and
         the predictions ``(B,)`` (class indices of ``svm.classes_``)."""
         if self.svm is None:
@@ -258,7 +264,8 @@ class CSParts:
         sal = x.grad.abs().mean(dim=1)
         return sal.cpu().numpy(), pred
 
-    def __call__(self, inputs, images):
+    def __call__(self, inputs: torch.Tensor,
+                 images: Union[torch.Tensor, np.ndarray]) -> List[np.ndarray]:
         """K boxes per image of ``inputs`` (normalised, ``(B, C, H, W)``);
         ``images`` the same before normalisation (colour features)."""
         sal, pred = self.saliency(inputs)

@@ -13,6 +13,7 @@ num_boxes``; image size ``(h, w)``; true boxes ``(M, 4)`` (``M = 0`` when
 the dataset has none).
 """
 import time
+from typing import TYPE_CHECKING, Dict, Tuple
 
 import mmcv
 import numpy as np
@@ -23,8 +24,14 @@ from mmengine.utils import ProgressBar
 
 from .boxes import nms_boxes
 
+if TYPE_CHECKING:
+    from mmengine.config import Config
+    from mmengine.model import BaseModel
 
-def detector_pipeline(cfg):
+    from mmfg.datasets.base_dataset import FGVCDataset
+
+
+def detector_pipeline(cfg: 'Config') -> Compose:
     """The detector config's test pipeline for in-memory images: the
     loading step -> ``mmdet.LoadImageFromNDArray``, no annotations."""
     steps = []
@@ -38,7 +45,7 @@ def detector_pipeline(cfg):
     return Compose(steps)
 
 
-def original_image(info):
+def original_image(info: dict) -> np.ndarray:
     """The original image ``(h, w, 3)`` of a data info (idx datasets hold
     it in memory, the others have a file); grey images get 3 equal
     channels (what the detector was trained on)."""
@@ -50,12 +57,12 @@ def original_image(info):
     return img
 
 
-def detector_proposals(model,
-                       dataset,
-                       num_boxes=10,
-                       nms_iou=0.5,
-                       batch_size=64,
-                       progress=True):
+def detector_proposals(model: 'BaseModel',
+                       dataset: 'FGVCDataset',
+                       num_boxes: int = 10,
+                       nms_iou: float = 0.5,
+                       batch_size: int = 64,
+                       progress: bool = True) -> tuple:
     """Run ``model`` (an mmdet detector in eval mode) over ``dataset``.
 
     Returns:
@@ -93,7 +100,10 @@ def detector_proposals(model,
     return props, sizes, gts, time.perf_counter() - start
 
 
-def empty_entries(dataset, start=0):
+def empty_entries(
+    dataset: 'FGVCDataset',
+    start: int = 0
+) -> Tuple[Dict[str, np.ndarray], Dict[str, Tuple[int, int]]]:
     """``({key: (0, 5)}, {key: (h, w)})`` for the images ``start..`` of
     ``dataset``: the ``--pad-split`` entries that let a file made for the
     first images load in the whole split."""

@@ -8,16 +8,19 @@
 
 IoU is mmdet's ``bbox_overlaps`` (continuous coordinates, no ``+1``).
 """
+from typing import Sequence
+
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 
-def box_iou(a, b):
+def box_iou(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """IoU matrix ``(N, M)`` of boxes ``a`` ``(N, >=4)`` and ``b``
     ``(M, >=4)`` (x1, y1, x2, y2; extra columns ignored)."""
     from mmdet.structures.bbox import bbox_overlaps
 
-    def as_tensor(x):
+    def as_tensor(x: ArrayLike) -> torch.Tensor:
         x = np.asarray(x, np.float32)
         x = x.reshape(-1, x.shape[-1]) if x.size else np.zeros((0, 4))
         return torch.as_tensor(x[:, :4], dtype=torch.float32)
@@ -32,7 +35,10 @@ def _top(props, n):
     return props[order[:n]]
 
 
-def localization_scores(proposals, gt_boxes, nums=(1, 5, 10), iou_thr=0.5):
+def localization_scores(proposals: Sequence[ArrayLike],
+                        gt_boxes: Sequence[ArrayLike],
+                        nums: Sequence[int] = (1, 5, 10),
+                        iou_thr: float = 0.5) -> dict:
     """CorLoc and recall at each N of ``nums``.
 
     Args:

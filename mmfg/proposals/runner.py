@@ -7,14 +7,28 @@ list). Boxes are made in the network-input frame and mapped back to the
 ORIGINAL image with the pipeline's ``scale_factor``: they are what a
 proposal file stores under the dataset's image keys.
 """
+from typing import (TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple,
+                    Union)
+
 import numpy as np
 import torch
 
 from mmfg.utils import ConfigError
 from .boxes import rescale_boxes
 
+if TYPE_CHECKING:
+    from mmengine.config import Config
+    from mmengine.model import BaseModel
+    from mmpretrain.structures import DataSample
 
-def build_split(cfg, split, indices=None, loader='test_dataloader'):
+    from mmfg.datasets.base_dataset import FGVCDataset
+    from .cs_parts import CSParts
+
+
+def build_split(cfg: 'Config',
+                split: Optional[str],
+                indices: Optional[Union[int, Sequence[int]]] = None,
+                loader: str = 'test_dataloader') -> 'FGVCDataset':
     """The dataset of ``cfg[loader]`` on ``split`` (``indices`` applied)."""
     from mmfg.registry import DATASETS
     ds_cfg = cfg[loader].dataset.copy()
@@ -26,7 +40,9 @@ def build_split(cfg, split, indices=None, loader='test_dataloader'):
     return DATASETS.build(ds_cfg)
 
 
-def iter_batches(dataset, batch_size=64, num_workers=0):
+def iter_batches(dataset: 'FGVCDataset',
+                 batch_size: int = 64,
+                 num_workers: int = 0) -> torch.utils.data.DataLoader:
     """Batches of a pipelined mmfg dataset: dicts with ``inputs`` (list of
     uint8 ``(C, H, W)``), ``data_samples`` and the image ``keys``."""
     from mmengine.dataset import pseudo_collate
@@ -48,7 +64,8 @@ def iter_batches(dataset, batch_size=64, num_workers=0):
         collate_fn=pseudo_collate)
 
 
-def original_geometry(sample):
+def original_geometry(
+        sample: 'DataSample') -> Tuple[Tuple[float, float], Tuple[int, int]]:
     """``scale_factor`` (w, h) of the pipeline and the original ``(h, w)``
     of one packed data sample."""
     h, w = sample.img_shape[:2]
@@ -56,7 +73,11 @@ def original_geometry(sample):
     return (sx, sy), (int(round(h / sy)), int(round(w / sx)))
 
 
-def run_generator(generator, model, dataset, batch_size=64, progress=True):
+def run_generator(generator: Callable,
+                  model: 'BaseModel',
+                  dataset: 'FGVCDataset',
+                  batch_size: int = 64,
+                  progress: bool = True) -> List[dict]:
     """Boxes of every image of ``dataset``.
 
     Args:
@@ -106,7 +127,11 @@ def run_generator(generator, model, dataset, batch_size=64, progress=True):
     return records
 
 
-def fit_cs_parts(generator, model, dataset, batch_size=64, progress=True):
+def fit_cs_parts(generator: 'CSParts',
+                 model: 'BaseModel',
+                 dataset: 'FGVCDataset',
+                 batch_size: int = 64,
+                 progress: bool = True) -> 'CSParts':
     """Fit a :class:`~.cs_parts.CSParts` generator's SVM on the features
     and labels of ``dataset`` (training images)."""
     from mmengine.utils import ProgressBar
