@@ -4,7 +4,7 @@
 # resize to 448, no augmentation. Patches: ground-truth box until the
 # proposals stage exists (see the dataset base). Evaluation: deterministic,
 # protocol 'mean' (model.eval_protocol='first' / 'random' for the others;
-# tools/analysis_tools/focus_longer_steps.py reports all three at once).
+# python -m experiments.focus_longer.steps reports all three at once).
 _base_ = [
     '../_base_/models/focus-longer_vgg19.py',
     '../_base_/datasets/focus-longer_cub_448-224.py',
