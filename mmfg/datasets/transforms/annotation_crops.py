@@ -1,6 +1,8 @@
 """Crops driven by annotations: the object box (RACNN crops Cars and Birds
 to their boxes, Cai et al. Sec. 4.1) and one crop per part or proposal for
 part-based, multi-input models (FVE, Focus-Longer)."""
+from typing import Optional, Sequence, Tuple, Union
+
 import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -34,12 +36,12 @@ class CropToBBox(BaseTransform):
     in the crop: the whole crop for one box and ``margin=0``).
     """
 
-    def __init__(self, margin=0.):
+    def __init__(self, margin: float = 0.) -> None:
         if margin < 0:
             raise ValueError(f'margin must be >= 0, got {margin}')
         self.margin = margin
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         boxes = np.asarray(
             _require(
                 results, 'gt_bboxes',
@@ -106,13 +108,13 @@ class PartCrops(BaseTransform):
     """
 
     def __init__(self,
-                 num_parts,
-                 crop_size,
-                 source='gt_keypoints',
-                 part_size=0.25,
-                 groups=None,
-                 part_order='ordered',
-                 shuffle_seed=0):
+                 num_parts: int,
+                 crop_size: Union[int, Tuple[int, int]],
+                 source: str = 'gt_keypoints',
+                 part_size: float = 0.25,
+                 groups: Optional[Sequence[Sequence[int]]] = None,
+                 part_order: str = 'ordered',
+                 shuffle_seed: int = 0) -> None:
         if source not in ('gt_keypoints', 'proposals', 'gt_bboxes'):
             raise ValueError("source must be 'gt_keypoints', 'proposals' or "
                              f"'gt_bboxes', got {source!r}")
@@ -150,7 +152,7 @@ class PartCrops(BaseTransform):
                 valid[g] = True
         return boxes, valid
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         img = results['img']
         h, w = img.shape[:2]
         if self.source == 'gt_keypoints':

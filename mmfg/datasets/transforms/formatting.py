@@ -1,4 +1,6 @@
 """Packing for part-based, multi-input models."""
+from typing import Sequence
+
 import numpy as np
 import torch
 from mmpretrain.datasets.transforms import PackInputs
@@ -29,11 +31,13 @@ class PackFGInputs(PackInputs):
         **kwargs: see ``PackInputs``.
     """
 
-    def __init__(self, algorithm_keys=FG_KEYS, **kwargs):
+    def __init__(self,
+                 algorithm_keys: Sequence[str] = FG_KEYS,
+                 **kwargs) -> None:
         super().__init__(algorithm_keys=(), **kwargs)
         self.fg_keys = tuple(algorithm_keys)
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         packed = super().transform(results)
         sample = packed['data_samples']
         for key in self.fg_keys:
