@@ -47,8 +47,9 @@ setup(
     long_description=long_description,
     long_description_content_type='text/markdown',
     license='Apache License 2.0',
-    packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs',
-                                    'experiments', 'experiments.*')),
+    packages=find_packages(
+        exclude=('configs', 'tools', 'tests', 'docs', 'experiments',
+                 'experiments.*')),
     include_package_data=True,
     python_requires='>=3.8',
     install_requires=INSTALL_REQUIRES,
