@@ -1,6 +1,9 @@
 """The GAP baseline of the FVE paper: pooled part features concatenated in
 crop order, zeros for missing parts (Korsch et al., Sec. 4.3 / Table 1
 "GAP", Table 2 "GAP (with CS-Parts)")."""
+from typing import Optional, Sequence, Tuple
+
+import torch
 from mmengine.model import BaseModule
 
 from mmfg.registry import MODELS
@@ -22,7 +25,9 @@ class GAPPartNeck(BaseModule):
     #: this neck takes: the whole set of an image's crops
     part_input = 'set'
 
-    def forward(self, feats, valid=None):
+    def forward(self,
+                feats: Sequence[torch.Tensor],
+                valid: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor]:
         maps, valid = part_maps(feats, valid, type(self).__name__)
         pooled = maps.mean(dim=(3, 4))  # (B, K, C)
         pooled = pooled * valid.to(pooled.dtype)[..., None]

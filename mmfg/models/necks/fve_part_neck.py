@@ -2,7 +2,7 @@
 of an image (Korsch et al., "End-to-end Learning of a Fisher Vector
 Encoding for Part Features in Fine-grained Recognition",
 Sec. 3.4 "Part Features from ConvMaps", Fig. 2)."""
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -12,7 +12,9 @@ from mmfg.utils import ConfigError
 from ..layers.fve import fve_feature_mask
 
 
-def part_maps(feats, valid, name):
+def part_maps(feats: Union[torch.Tensor, Sequence[torch.Tensor]],
+              valid: Optional[torch.Tensor],
+              name: str) -> Tuple[torch.Tensor, torch.Tensor]:
     """Check the set neck's input and return the last feature map
     ``(B, K, C, h, w)`` and ``valid (B, K)`` bool."""
     x = feats[-1] if isinstance(feats, (tuple, list)) else feats
@@ -85,7 +87,7 @@ class FVEPartNeck(BaseModule):
                  use_missing_parts: bool = False,
                  with_pooled: bool = True,
                  fve_cfg: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.feature_mask = feature_mask
@@ -123,7 +125,10 @@ class FVEPartNeck(BaseModule):
         mask = fve_feature_mask(x, exists) if self.feature_mask else exists
         return x, mask
 
-    def forward(self, feats, valid=None):
+    def forward(
+            self,
+            feats: Sequence[torch.Tensor],
+            valid: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, ...]:
         x, mask = self.local_features(feats, valid)
         fv = self.fve(x, mask)
         if not self.with_pooled:

@@ -8,6 +8,9 @@ hidden states of the top layer are aggregated by temporal soft attention
 (one shared linear score per hidden state, softmax over time, weighted sum)
 into one vector for the classification head.
 """
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
@@ -80,16 +83,16 @@ class RecurrentAttentionNeck(BaseModule):
     part_input = 'crop'
 
     def __init__(self,
-                 in_channels,
-                 hidden_channels=512,
-                 num_layers=2,
-                 num_steps=10,
-                 aggregation='attention',
-                 steps=None,
-                 step=-1,
-                 bias=True,
-                 dropout=0.,
-                 init_cfg=None):
+                 in_channels: int,
+                 hidden_channels: int = 512,
+                 num_layers: int = 2,
+                 num_steps: int = 10,
+                 aggregation: str = 'attention',
+                 steps: Optional[int] = None,
+                 step: int = -1,
+                 bias: bool = True,
+                 dropout: float = 0.,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         sizes = dict(
             in_channels=in_channels,
@@ -126,7 +129,7 @@ class RecurrentAttentionNeck(BaseModule):
             raise ConfigError(f'RecurrentAttentionNeck: step={t} must be -1 '
                               f'or in 1..num_steps={self.num_steps}')
 
-    def pool(self, x):
+    def pool(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, C, H, W)`` (global average pooled) or ``(B, C)`` ->
         ``(B, C)``."""
         if x.dim() == 4:
@@ -139,7 +142,7 @@ class RecurrentAttentionNeck(BaseModule):
                 'output width')
         return x
 
-    def step_states(self, x):
+    def step_states(self, x: torch.Tensor) -> torch.Tensor:
         """Hidden states of the top LSTM layer at every step.
 
         Args:
@@ -153,11 +156,15 @@ class RecurrentAttentionNeck(BaseModule):
         out, _ = self.lstm(seq)  # zero initial state
         return out
 
-    def attention_weights(self, states):
+    def attention_weights(self, states: torch.Tensor) -> torch.Tensor:
         """``(B, T, D)`` hidden states -> ``(B, T)`` softmax over time."""
         return self.attention(states).squeeze(-1).softmax(dim=1)
 
-    def aggregate(self, states, aggregation=None, steps=None, step=None):
+    def aggregate(self,
+                  states: torch.Tensor,
+                  aggregation: Optional[str] = None,
+                  steps: Optional[int] = None,
+                  step: Optional[int] = None) -> torch.Tensor:
         """Aggregate hidden states ``(B, T, D)`` (see ``aggregation``);
         the arguments override the neck's settings for this call."""
         how = aggregation or self.aggregation
@@ -178,7 +185,9 @@ class RecurrentAttentionNeck(BaseModule):
         raise ConfigError(f'RecurrentAttentionNeck: unknown aggregation '
                           f'{how!r}; choose from {AGGREGATIONS}')
 
-    def forward(self, inputs):
+    def forward(
+        self, inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
+    ) -> Tuple[torch.Tensor]:
         """``inputs``: a backbone output (tuple/list of tensors, the last
         used, or one tensor). Returns a 1-tuple (see the class)."""
         x = inputs[-1] if isinstance(inputs, (tuple, list)) else inputs
