@@ -43,3 +43,24 @@ def run_tool(args, cwd=REPO, env=None, timeout=900):
         capture_output=True,
         text=True,
         timeout=timeout)
+
+
+# Test lanes (markers registered in pytest.ini). Every test under
+# tests/test_configs/ is in the `configs` lane and every test under
+# tests/test_tools/ in the `tools` lane; tests elsewhere that launch a
+# tools/ or experiments/ script or train through the runner end to end
+# carry `pytestmark = pytest.mark.tools` (or the decorator) themselves.
+# Fast lane: python -m pytest tests -m "not slow and not configs and not tools"
+# .ci/run:   python -m pytest tests  (every lane but `slow`)
+LANE_FOLDERS = {'test_configs': 'configs', 'test_tools': 'tools'}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark each test by the folder it lives in, before ``-m`` selects."""
+    tests_dir = osp.dirname(osp.abspath(__file__))
+    for item in items:
+        rel = osp.relpath(str(item.path), tests_dir).split(os.sep)
+        lane = LANE_FOLDERS.get(rel[0])
+        if lane is not None:
+            item.add_marker(getattr(pytest.mark, lane))

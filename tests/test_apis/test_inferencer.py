@@ -183,6 +183,7 @@ def test_inferencer_runs_a_part_crop_pipeline():
     assert res['pred_class'] == FASHION_CLASSES[1]
 
 
+@pytest.mark.tools
 def test_image_demo_prints_the_top_classes(lenetfc_ckpt, tmp_path):
     img = grey_images()[2]
     path = str(tmp_path / 'img.png')

@@ -11,7 +11,8 @@ from experiments.focus_longer.steps import (collect_step_states,
                                             evaluate_variant, format_report,
                                             step_report, variant_scores)
 from mmfg.utils import ConfigError
-from ..test_models.test_focus_longer import batch, raw_batch, two_stream
+from ..test_models.test_classifiers.test_focus_longer import (batch, raw_batch,
+                                                              two_stream)
 
 
 def test_step_analysis_matches_the_model_and_the_neck():

@@ -33,6 +33,7 @@ def run_script(args, env):
         timeout=120)
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize(
     'args, env, missing, command',
     [(['experiments/proposals/run.sh', 'cam'
@@ -61,6 +62,7 @@ def test_missing_prerequisite_is_one_line(tmp_path, args, env, missing,
     assert git_status() == before  # no tracked file written
 
 
+@pytest.mark.tools
 def test_publish_copies_logs_and_results(tmp_path):
     # a stand-in repository: publish.sh works relative to its own place
     root = tmp_path / 'repo'

@@ -82,6 +82,7 @@ def test_attack_tables():
         report.attack_table(attack_result(), [3.], 1.)
 
 
+@pytest.mark.tools
 def test_report_over_seeds(tmp_path):
     write(tmp_path / 'attack_seed0' / 'attack.json', attack_result())
     for k in (0, 1, 2):
@@ -111,6 +112,7 @@ def test_report_over_seeds(tmp_path):
     assert labels == ['0 (full)', '1 (1/2)', '2 (1/4)']
 
 
+@pytest.mark.tools
 def test_empty_folder_is_an_error(tmp_path):
     proc = run_tool(
         [sys.executable, '-m', 'experiments.topdown.report',

@@ -81,6 +81,7 @@ def test_resize_keep_aspect():
     assert resize_keep_aspect(img, 28).shape == (28, 56, 3)
 
 
+@pytest.mark.tools
 def test_tool_writes_overlays_with_the_image_aspect(tmp_path):
     import cv2
     rng = np.random.default_rng(0)

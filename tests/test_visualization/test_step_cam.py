@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from mmfg.utils import ConfigError
-from ..test_models.test_focus_longer import batch, two_stream
+from ..test_models.test_classifiers.test_focus_longer import batch, two_stream
 
 pytest.importorskip('pytorch_grad_cam')
 

@@ -11,7 +11,7 @@ from mmengine.optim import build_optim_wrapper
 
 from mmfg.registry import MODELS
 from mmfg.utils import register_all_modules
-from ..conftest import REPO, run_tool
+from ...conftest import REPO, run_tool
 
 CFG = osp.join(REPO, 'configs', 'racnn')
 
@@ -173,6 +173,7 @@ def test_table2_frozen_variant_keeps_categorisation_layers():
         assert changed != frozen, n
 
 
+@pytest.mark.tools
 def test_torchvision_checkpoint_converts_and_loads(tmp_path):
     """A torchvision-layout AlexNet/GoogLeNet state dict, converted, loads
     into the mmfg configs' backbones with no missing key."""
@@ -210,6 +211,7 @@ def test_torchvision_checkpoint_converts_and_loads(tmp_path):
                 assert k.startswith('classifier.6'), k
 
 
+@pytest.mark.tools
 def test_converted_googlenet_gives_torchvision_logits(tmp_path):
     """torchvision's ImageNet GoogLeNet expects ``transform_input=True``
     (inputs near [-1, 1]); the mmfg configs feed ImageNet mean/std-normalised

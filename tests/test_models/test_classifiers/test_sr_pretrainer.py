@@ -17,7 +17,7 @@ from mmengine.structures import BaseDataElement
 from mmfg.engine import FGRunner, checkpoint_safe_globals
 from mmfg.registry import METRICS, MODELS
 from mmfg.utils import ConfigError, register_all_modules
-from ..conftest import REPO
+from ...conftest import REPO
 
 CFG = osp.join(REPO, 'configs', 'racnn')
 GREY_CFG = osp.join(CFG, 'srcnn-pretrain_grey-lr8_fashion-mnist.py')
@@ -182,6 +182,7 @@ def trained(tmp_path_factory):
     return runner, metrics, tmp_path
 
 
+@pytest.mark.tools
 def test_runner_training_beats_bicubic(trained):
     """12 images x 16 patches, 6 epochs of 12 iterations. From the std-0.001
     init the SR output equals bicubic (measured with lr 0: mse_ratio 1.000,
@@ -196,6 +197,7 @@ def test_runner_training_beats_bicubic(trained):
     assert np.mean(losses[-12:]) < 0.9 * np.mean(losses[:12])
 
 
+@pytest.mark.tools
 def test_runner_checkpoint_loads_into_racnn(trained):
     runner, _, tmp_path = trained
     ckpt = osp.join(runner.work_dir, 'epoch_6.pth')
