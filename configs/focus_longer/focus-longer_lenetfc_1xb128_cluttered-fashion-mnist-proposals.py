@@ -1,6 +1,6 @@
 # Focus-Longer on Cluttered Fashion-MNIST with WEAKLY SUPERVISED patches:
-# the top box of the proposal files made by the proposals stage (issue 12,
-# configs/proposals: classifier CAM boxes -> MMDetection RPN -> N boxes per
+# the top box of the proposal files made by the proposals stage
+# (configs/proposals: classifier CAM boxes -> MMDetection RPN -> N boxes per
 # image) instead of the ground-truth box of
 # focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-gtbox.py. Same model,
 # sizes and schedule. CPU budget: the proposal file covers the FIRST 10,000

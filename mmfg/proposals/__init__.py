@@ -1,4 +1,4 @@
-"""Weakly supervised part / patch proposals (issue 12; DESIGN.md Sec. 4):
+"""Weakly supervised part / patch proposals:
 CAM boxes and CS-parts from a trained classifier, COCO pseudo-box files an
 MMDetection detector trains on, proposal-file writing, CorLoc / recall.
 

@@ -1,9 +1,8 @@
 """Classification-specific parts (CS-parts; Korsch, Bodesheim & Denzler,
 "Classification-Specific Parts for Improving Fine-Grained Visual
 Categorization", GCPR 2019), from the public description of the method
-summarised in DESIGN.md section 4 (the paper itself is not in this
-project's seeds, so no section numbers are cited; clean-room: no
-reference code).
+(no section numbers are cited: the paper is not among this project's
+references; clean-room: no reference code).
 
 1. Pooled features ``f (D,)`` of a fine-tuned classifier.
 2. A sparse linear SVM on them (L1 penalty, ``C = 0.1``; scikit-learn

@@ -1,5 +1,5 @@
 """Proposals of a trained MMDetection detector (RPN / Faster R-CNN) for
-every image of an mmfg dataset (issue 12): the stage after the detector is
+every image of an mmfg dataset: the stage after the detector is
 trained on the pseudo boxes. Used by ``tools/proposals/generate.py``.
 
 Images are the dataset's ORIGINAL images (``dataset.pipeline`` unused);

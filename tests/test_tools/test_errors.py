@@ -1,6 +1,6 @@
 """Every common mistake ends the real tool (a subprocess) with one
 ``error: ...`` line saying what is wrong, where and how to fix it, and exit
-status 1 (issue 17; see docs/troubleshooting.md). ``test_bad_input.py``
+status 1 (see docs/troubleshooting.md). ``test_bad_input.py``
 holds the earlier ones (missing files, unknown registry type, --amp)."""
 import os
 import os.path as osp

@@ -1,6 +1,6 @@
 """N proposals per image of a dataset split from a trained MMDetection
 detector (RPN / Faster R-CNN), written as an mmfg proposal file (v2) keyed
-by the dataset's image keys (issue 12).
+by the dataset's image keys.
 
     python tools/proposals/generate.py DET_CONFIG DET_CKPT \
         --dataset-config CFG --split {train,test} --out FILE.json \

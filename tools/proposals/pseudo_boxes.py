@@ -1,5 +1,5 @@
 """Weakly supervised pseudo boxes of a dataset split from a trained
-classifier (issue 12): CAM boxes or CS-parts of the PREDICTED class, as a
+classifier: CAM boxes or CS-parts of the PREDICTED class, as a
 COCO json (class-agnostic category ``part``) that mmdet's CocoDataset
 trains a detector on, and optionally as an mmfg proposal file.
 

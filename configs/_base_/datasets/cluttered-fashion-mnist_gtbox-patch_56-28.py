@@ -4,7 +4,7 @@
 # (PartCrops source='gt_bboxes') and resized to 28x28 for the local stream.
 # 56 / 28 mirrors Focus-Longer's 448 global / 224 patch: the patch has a
 # quarter of the global input's pixels. The ground-truth box is an ORACLE
-# stand-in for the weakly supervised patch proposals (issue 12), which do
+# stand-in for the weakly supervised patch proposals (configs/proposals), which do
 # not exist yet: swap in source='proposals' + the dataset's proposal_file.
 _base_ = './cluttered-fashion-mnist_bs128_112.py'
 

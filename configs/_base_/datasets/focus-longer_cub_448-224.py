@@ -3,7 +3,7 @@
 # from the 448 image and resized to 224x224.
 # PATCH SOURCE: the paper's CUB patches are prototype-activation boxes
 # (ProtoPNet-style, 10 per image); ours will come from the weakly supervised
-# proposals stage (issue 12), which has not produced proposal files yet.
+# proposals stage (configs/proposals), which has not produced proposal files yet.
 # Until then the patch is the GROUND-TRUTH object box (an oracle the paper
 # does not use). With a proposal file: PartCrops(source='proposals',
 # num_parts=10) and dataset proposal_file='data/proposals/<file>'.

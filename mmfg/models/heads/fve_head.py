@@ -1,7 +1,8 @@
 """The part-stream head of the FVE model: a linear classifier on the Fisher
 vector and an auxiliary linear classifier on the pooled part features
-(Korsch et al., Sec. 4.5; the auxiliary head and its weight schedule are
-from the public description of the authors' scripts, DESIGN.md section 4).
+(Korsch et al., Sec. 4.5; the auxiliary head and its weight schedule follow
+the authors' public training scripts, github.com/cvjena/fve_layer: facts
+only, no code).
 """
 from typing import List, Optional, Sequence
 

@@ -48,10 +48,11 @@ class FVEPartNeck(BaseModule):
        norm is >= the mean norm of the image's remaining features are kept
        (:func:`~mmfg.models.layers.fve_feature_mask`, detached norms).
 
-    The kept features are encoded by an :class:`~mmfg.models.layers.FVELayer`
-    (its GMM is updated in training mode, Sec. 3.2). The second output is
-    the pooled part feature for the auxiliary classifier (DESIGN.md: "aux
-    linear head on pooled part features"): each valid part's ConvMap is
+    The kept features are encoded by an
+    :class:`~mmfg.models.layers.FVELayer` (its GMM is updated in training
+    mode, Sec. 3.2). The second output is the pooled part feature for the
+    auxiliary classifier (the authors' public scripts: an auxiliary linear
+    head on pooled part features): each valid part's ConvMap is
     global-average pooled and the pooled vectors are averaged over the
     image's valid parts (an order-invariant pooling, our choice; zeros for
     an image without valid parts).

@@ -9,8 +9,8 @@ pixel-centre coordinates, bilinearly: exactly what a half-pixel bilinear
 resize (OpenCV ``INTER_LINEAR``, ``mmcv.imresize``) of the crop
 ``img[y1:y2, x1:x2]`` computes for integer boxes, except on the crop's
 border, where RoIAlign reads the image's true neighbours and the resize of
-a cut-out crop repeats its edge (DESIGN.md Sec. 4: "RoIAlign equals a
-bilinear crop only with aligned=True, sampling_ratio=1"). Other settings
+a cut-out crop repeats its edge: RoIAlign equals a bilinear crop only
+with aligned=True, sampling_ratio=1. Other settings
 average several points per bin (an area-like resize) or shift by half a
 pixel.
 """
