@@ -18,7 +18,7 @@ Example (the committed preview of Cluttered Fashion-MNIST; CONFIG =
 configs/cluttered_fashion_mnist/lenetfc_1xb128_cluttered-fashion-mnist.py)::
 
     python tools/visualization/browse_dataset.py CONFIG --phase test \
-        -n 12 --ncols 6 --out configs/cluttered_fashion_mnist/preview.png
+        -n 12 --ncols 6 --out work_dirs/cluttered_fashion_mnist/preview.png
 """
 import argparse
 import copy
