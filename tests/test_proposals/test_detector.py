@@ -1,6 +1,7 @@
 """mmfg.proposals.detector: the detector's test pipeline on in-memory
 images and the --pad-split entries (the whole loop runs in
-tests/test_tools/test_proposals_tools.py through tools/proposals/generate.py)."""
+tests/test_tools/test_proposals_tools.py through
+tools/proposals/generate.py)."""
 import numpy as np
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
