@@ -297,6 +297,22 @@ def check_resume_checkpoint(checkpoint, path):
             f'from these weights use --cfg-options load_from={path}')
 
 
+def config_as_text(checkpoint: dict) -> dict:
+    """Make the config stored in a checkpoint inert text.
+
+    MMEngine's ``Runner.resume`` executes ``checkpoint['meta']['config']``
+    with ``Config.fromstring`` (to read a ``gpu_ids`` key that neither
+    MMEngine 0.10 nor mmpretrain writes): a crafted checkpoint would run its
+    Python on ``--resume``. The text is moved to ``meta['config_text']``
+    (kept for a user to read, never executed) so that nothing downstream
+    parses it. Returns the same dict.
+    """
+    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    if isinstance(meta, dict) and 'config' in meta:
+        meta['config_text'] = meta.pop('config')
+    return checkpoint
+
+
 def check_pretrained_files(cfg):
     """Raise :class:`CheckpointError` naming the config key of a local
     pretrained file (``model...init_cfg.checkpoint``) that cannot be loaded

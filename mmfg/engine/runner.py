@@ -29,7 +29,7 @@ from mmfg.datasets.transforms.loading import (skip_bad_images_in,
 from mmfg.registry import RUNNERS
 from .checkpoint import (check_checkpoint_fits, check_pretrained_files,
                          check_resume_checkpoint, checkpoint_safe_globals,
-                         read_checkpoint)
+                         config_as_text, read_checkpoint)
 from .checkpoint_files import (find_resumable_checkpoint, is_local,
                                remove_partial_files, save_atomically)
 from .config_diagnosis import explain_config_errors, explains_config_errors
@@ -117,14 +117,16 @@ class FGRunner(Runner):
         """MMEngine's, reading the file with :func:`read_checkpoint` (clear
         errors for truncated/corrupt/foreign files) and checking with
         :func:`check_checkpoint_fits` that it holds this model's weights
-        (all of them, with their shapes, when testing or resuming)."""
+        (all of them, with their shapes, when testing or resuming). The
+        config stored in the file is returned as text only
+        (:func:`config_as_text`), so ``--resume`` never executes it."""
         if not is_local(filename) or not osp.isfile(filename):
             if is_local(filename):
                 raise FileNotFoundError(
                     f'checkpoint {filename} does not exist')
             with checkpoint_safe_globals():
-                return super().load_checkpoint(filename, map_location, strict,
-                                               revise_keys)
+                return config_as_text(super().load_checkpoint(
+                    filename, map_location, strict, revise_keys))
         checkpoint = read_checkpoint(filename, map_location=map_location)
         if self._resuming:
             check_resume_checkpoint(checkpoint, filename)
@@ -141,7 +143,8 @@ class FGRunner(Runner):
             model, checkpoint, strict, revise_keys=revise_keys)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
-        return checkpoint
+        # the stored config is text, never code (Runner.resume would exec it)
+        return config_as_text(checkpoint)
 
     def resume(self, *args, **kwargs):
         self._resuming = True

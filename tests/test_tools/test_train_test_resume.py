@@ -173,3 +173,29 @@ train_dataloader['dataset']['pipeline'] = {{_base_.test_pipeline}}
             r0[key], single[key], rtol=1e-4, atol=1e-5, msg=key)
     # validation ran on both ranks and was collected
     assert re.search(r'Epoch\(val\) \[1\].*accuracy/top1', log)
+
+
+def test_resume_never_executes_the_config_stored_in_the_checkpoint(
+        straight_run, tmp_path):
+    """MMEngine's Runner.resume runs ``Config.fromstring`` on
+    ``meta['config']``: a checkpoint whose stored config is Python code must
+    not run it (the marker file stays absent) and resumes as usual."""
+    marker = tmp_path / 'marker'
+    ckpt = load_state(straight_run[0] / 'work' / 'epoch_1.pth')
+    ckpt['meta']['config'] = (f"x = open({str(marker)!r}, 'w').write('ran')\n"
+                              'gpu_ids = [0, 1, 2]\n')
+    crafted = tmp_path / 'crafted.pth'
+    torch.save(ckpt, crafted)
+    cfg = small_config(tmp_path, 'resume.py', max_epochs=2, num_workers=0)
+    proc = run_tool([
+        TRAIN, cfg, '--work-dir',
+        str(tmp_path / 'w'), '--resume',
+        str(crafted)
+    ])
+    assert_ok(proc)
+    assert not marker.exists(), 'the stored config was executed'
+    assert 'resumed epoch: 1' in proc.stdout + proc.stderr
+    # the text is kept, inert, in the new run's view of the checkpoint
+    from mmfg.engine.checkpoint import config_as_text
+    meta = config_as_text(load_state(crafted))['meta']
+    assert 'config' not in meta and 'write' in meta['config_text']
