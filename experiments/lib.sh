@@ -18,3 +18,38 @@ copy_log() {  # RUN_DIR DEST: the run's newest training log
     mkdir -p "$(dirname "$2")"
     cat "$(ls -t "$1"/2*/2*.log | head -1)" > "$2"
 }
+
+seed_sweep() {  # CONFIG_DIR: train configs/CONFIG_DIR/<name>.py for every name in
+    # $CONFIGS and seed in $SEEDS (seeds outer, so that an interrupted sweep has
+    # whole seeds) into $WORK/<name>_seed<N>; finished runs ($EPOCHS epochs)
+    # are skipped, interrupted ones resume (--resume); each run's log is copied
+    # to $LOGS/<name>_seed<N>.log; then the table of the final test accuracies.
+    # Uses SEEDS, CONFIGS, WORK, LOGS, PY, EPOCHS and LOCK (a file held with
+    # flock around every run; unset or empty = no lock).
+    local locked=() start seed name dir resume
+    if [ -n "${LOCK:-}" ]; then
+        locked=(flock "$LOCK")
+    fi
+    mkdir -p "$LOGS"
+    start=$(date +%s)
+    for seed in $SEEDS; do
+        for name in $CONFIGS; do
+            dir="$WORK/${name}_seed${seed}"
+            if finished "$dir" "$EPOCHS"; then
+                echo "[skip] $dir finished"
+            else
+                resume=()
+                if [ -f "$dir/last_checkpoint" ]; then
+                    resume=(--resume)
+                fi
+                echo "[$(( ($(date +%s) - start) / 60 )) min] training $name seed $seed"
+                "${locked[@]}" $PY tools/train.py "configs/$1/${name}.py" \
+                    --work-dir "$dir" "${resume[@]}" \
+                    --cfg-options randomness.seed="$seed"
+            fi
+            cat "$dir"/2*/2*.log > "$LOGS/${name}_seed${seed}.log"
+        done
+    done
+    echo "[$(( ($(date +%s) - start) / 60 )) min] done"
+    $PY tools/analysis_tools/collect_results.py "$WORK"
+}

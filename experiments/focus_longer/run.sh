@@ -25,29 +25,4 @@ PY=${PYTHON:-python}
 LOCK=${LOCK-/tmp/mmfg-heavy.lock}
 EPOCHS=2  # the configs' train_cfg.max_epochs
 
-locked=()
-if [ -n "$LOCK" ]; then
-    locked=(flock "$LOCK")
-fi
-mkdir -p "$LOGS"
-start=$(date +%s)
-for seed in $SEEDS; do
-    for name in $CONFIGS; do
-        dir="$WORK/${name}_seed${seed}"
-        if finished "$dir" "$EPOCHS"; then
-            echo "[skip] $dir finished"
-        else
-            resume=()
-            if [ -f "$dir/last_checkpoint" ]; then
-                resume=(--resume)
-            fi
-            echo "[$(( ($(date +%s) - start) / 60 )) min] training $name seed $seed"
-            "${locked[@]}" $PY tools/train.py "configs/focus_longer/${name}.py" \
-                --work-dir "$dir" "${resume[@]}" \
-                --cfg-options randomness.seed="$seed"
-        fi
-        cat "$dir"/2*/2*.log > "$LOGS/${name}_seed${seed}.log"
-    done
-done
-echo "[$(( ($(date +%s) - start) / 60 )) min] done"
-$PY tools/analysis_tools/collect_results.py "$WORK"
+seed_sweep focus_longer
