@@ -64,6 +64,11 @@ FORMAT_DOC = ('{"version": 2, "box_format": "xyxy", "proposals": '
 #: how boxes may exceed their image size (float rounding), in pixels
 SIZE_TOLERANCE = 1e-3
 EMPTY_POLICIES = ('keep', 'whole_image', 'error')
+#: data-item keys a dataset adds with a version-2 file: the ``(h, w)`` the
+#: file gives for the image, and the file (checked against the decoded
+#: image by :func:`check_proposal_size`)
+PROPOSAL_SIZE_KEY = 'proposal_image_size'
+PROPOSAL_FILE_KEY = 'proposal_file'
 
 
 def _file_format(path):
@@ -287,7 +292,43 @@ def _apply_empty_policy(props, sizes, empty, path):
     return props
 
 
-def load_proposal_file(path, img_keys=None, backend_args=None, empty='keep'):
+def check_proposal_size(results, decoded_hw):
+    """Refuse an image whose decoded ``(h, w)`` differs from the size the
+    proposal file gives for it (``results[PROPOSAL_SIZE_KEY]``, set by a
+    dataset given a version-2 file): its boxes were made on another image
+    (a resized or re-encoded copy, another release) and would be cropped in
+    the wrong place.
+
+    Raises:
+        DataError: naming the proposal file, the image and both sizes.
+    """
+    size = results.get(PROPOSAL_SIZE_KEY)
+    if size is None:
+        return
+    h, w = (int(v) for v in decoded_hw[:2])
+    fh, fw = size
+    if abs(fh - h) <= SIZE_TOLERANCE and abs(fw - w) <= SIZE_TOLERANCE:
+        return
+    image = results.get('img_path') or results.get('img_key')
+    hint = ''
+    if abs(fh - w) <= SIZE_TOLERANCE and abs(fw - h) <= SIZE_TOLERANCE:
+        hint = (' (height and width swapped: the file may have been made '
+                'without applying the image\'s EXIF orientation, which the '
+                'decoder applies)')
+    raise DataError(
+        f'proposal file {results.get(PROPOSAL_FILE_KEY)}: image_sizes gives '
+        f'[h, w] = [{fh:g}, {fw:g}] for image {image}, but the decoded image '
+        f'is [{h}, {w}]{hint}; its boxes refer to another image and would be '
+        'cropped in the wrong place. Make the proposal file again from these '
+        'images (tools/proposals/generate.py) or give the dataset the file '
+        'made for them')
+
+
+def load_proposal_file(path,
+                       img_keys=None,
+                       backend_args=None,
+                       empty='keep',
+                       return_sizes=False):
     """Load and validate a proposal file.
 
     Args:
@@ -300,10 +341,12 @@ def load_proposal_file(path, img_keys=None, backend_args=None, empty='keep'):
         empty (str): what an image with no boxes gets: ``'keep'`` (default,
             ``(0, 5)``), ``'whole_image'`` (the box of the whole image,
             score 0; version-2 files) or ``'error'``.
+        return_sizes (bool): also return the image sizes.
 
     Returns:
         dict[str, np.ndarray]: key -> np.float32 ``(N, 5)`` boxes
-        ``x1, y1, x2, y2, score``.
+        ``x1, y1, x2, y2, score``; with ``return_sizes``, a tuple of that
+        and ``{key: (h, w)}`` (None for a version-1 file).
 
     Raises:
         FileNotFoundError: the file does not exist.
@@ -312,7 +355,7 @@ def load_proposal_file(path, img_keys=None, backend_args=None, empty='keep'):
     props, sizes = read_proposal_file(path, backend_args)
     props = _apply_empty_policy(props, sizes, empty, path)
     if img_keys is None:
-        return props
+        return (props, sizes) if return_sizes else props
     missing = [k for k in img_keys if _norm_key(k) not in props]
     if missing and len(missing) == len(img_keys) and img_keys:
         raise DataError(
@@ -330,7 +373,12 @@ def load_proposal_file(path, img_keys=None, backend_args=None, empty='keep'):
             f'the {len(img_keys)} images of the dataset, e.g. '
             f'{missing[:3]}. Keys must be image paths relative to the '
             f'dataset\'s data_root; the file has keys like {have}')
-    return {k: props[_norm_key(k)] for k in img_keys}
+    out = {k: props[_norm_key(k)] for k in img_keys}
+    if not return_sizes:
+        return out
+    if sizes is not None:
+        sizes = {k: sizes[_norm_key(k)] for k in img_keys}
+    return out, sizes
 
 
 def dump_proposal_file(path, proposals, image_sizes=None, backend_args=None):
