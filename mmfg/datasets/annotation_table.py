@@ -4,6 +4,8 @@ tables, FGVC-Aircraft lists) parsed with line numbers kept for errors.
 Files are read through :func:`mmengine.fileio.get_text`, so any storage
 backend of ``backend_args`` (local disk, S3/petrel, HTTP) works.
 """
+import posixpath
+
 import numpy as np
 from mmengine.fileio import get_text
 
@@ -100,18 +102,63 @@ class AnnotationTable:
             raise self.error(lineno, f'{what} {value!r} is not a number')
         return out
 
-    def by_key(self, col=0):
-        """``{fields[col]: (lineno, fields)}``; a repeated key is an
-        error."""
-        out = {}
+    def by_key(self, col=0, what='id', norm=None):
+        """``{fields[col]: (lineno, fields)}`` in file order; a repeated key
+        is an error naming both lines.
+
+        Args:
+            col (int): the key column.
+            what (str): what the key is, for the message (``'image id'``).
+            norm (callable, optional): compare keys after this (e.g.
+                :func:`norm_rel_path` for image paths); the dict keeps the
+                keys as written.
+        """
+        out, first = {}, {}
         for lineno, fields in self.rows:
             key = fields[col]
-            if key in out:
+            seen = key if norm is None else norm(key)
+            if seen in first:
                 raise self.error(
-                    lineno, f'id {key} appears again (first on '
-                    f'line {out[key][0]})')
+                    lineno, f'{what} {key} appears again (first on '
+                    f'line {first[seen]}); every entry must be listed once '
+                    '(a repeated line adds the image twice and can give it '
+                    'another line\'s label or split): remove one of the two '
+                    'lines')
+            first[seen] = lineno
             out[key] = (lineno, fields)
         return out
+
+
+def norm_rel_path(path):
+    """A relative image path as compared for repeats: ``/`` separators,
+    ``.`` and ``x/..`` segments removed (``a/./b.jpg`` = ``a/b.jpg``)."""
+    return posixpath.normpath(str(path).replace('\\', '/'))
+
+
+def first_repeat(values, norm=None):
+    """``(i, j, value)`` of the first value at index ``j`` equal to the one
+    at an earlier index ``i`` (compared after ``norm``), else None."""
+    seen = {}
+    for j, value in enumerate(values):
+        key = value if norm is None else norm(value)
+        if key in seen:
+            return seen[key], j, value
+        seen[key] = j
+    return None
+
+
+def box_problem(box):
+    """Why ``x1, y1, x2, y2`` is not a box in image pixels (non-finite,
+    a negative coordinate, ``x2 <= x1`` or ``y2 <= y1``), or None."""
+    box = [float(v) for v in box]
+    if not np.isfinite(box).all():
+        return f'box {box} has a non-finite value'
+    if min(box) < 0:
+        return (f'box {box} has a negative coordinate (boxes are pixels of '
+                'the image, >= 0)')
+    if box[2] <= box[0] or box[3] <= box[1]:
+        return f'box {box} is empty (x2 <= x1 or y2 <= y1)'
+    return None
 
 
 def lookup(mapping, key, path, what, owner=''):

@@ -41,9 +41,13 @@ from mmpretrain.datasets import BaseDataset
 from mmfg.utils import ConfigError, DataError
 from .annotation_table import AnnotationTable
 from .mat_files import load_mat
-from .proposals import EMPTY_POLICIES, load_proposal_file
+from .proposals import (EMPTY_POLICIES, PROPOSAL_FILE_KEY, PROPOSAL_SIZE_KEY,
+                        check_proposal_size, load_proposal_file)
 
 MISSING_IMAGE_POLICIES = ('error', 'skip')
+#: item key of an item's annotation source (``"<file>, line N"``), set by
+#: the loaders for messages and removed by :meth:`FGVCDataset._finish`
+SOURCE_KEY = '_source'
 
 
 def is_uri(path):
@@ -115,6 +119,12 @@ class FGVCDataset(BaseDataset):
             backend every annotation file is read with (e.g.
             ``dict(backend='petrel')``). Defaults to None (inferred from
             ``data_root``).
+        allow_paths_outside_root (bool): accept image (and annotation)
+            paths of the annotation files that lead outside ``data_root``.
+            Defaults to False: such a path (``../../etc/hostname``, an
+            absolute path, or a symbolic link inside ``data_root`` pointing
+            elsewhere; judged on the resolved paths of local data) is a
+            DataError naming the file, the line and the path.
         **kwargs: the rest of :class:`mmpretrain.datasets.BaseDataset`
             (``pipeline``, ``indices``, ``classes``, ``metainfo``, ...).
     """
@@ -138,6 +148,7 @@ class FGVCDataset(BaseDataset):
                  with_parts: Optional[bool] = None,
                  backend_args: Optional[dict] = None,
                  proposal_empty: str = 'keep',
+                 allow_paths_outside_root: bool = False,
                  **kwargs) -> None:
         name = type(self).__name__
         split = self.DEFAULT_SPLIT if split is None else split
@@ -160,6 +171,10 @@ class FGVCDataset(BaseDataset):
             raise ValueError(f'{name}: proposal_empty must be one of '
                              f'{list(EMPTY_POLICIES)}, got {proposal_empty!r}')
         self.proposal_empty = proposal_empty
+        self.allow_paths_outside_root = bool(allow_paths_outside_root)
+        self._real_dirs, self._real_root = {}, None
+        # annotation files read (named when a split turns out empty)
+        self._files_read = []
         self.split = split
         self.backend_args = backend_args
         self.proposal_file = (None if proposal_file is None else
@@ -190,6 +205,13 @@ class FGVCDataset(BaseDataset):
         raise NotImplementedError
 
     # --------------------------------------------------------------- files
+    def _note_file(self, path):
+        """Remember an annotation file read (for the empty-split
+        message)."""
+        if path not in self._files_read:
+            self._files_read.append(path)
+        return path
+
     def _path(self, rel):
         """``rel`` (``/``-separated, relative to data_root) as a path."""
         return rel_join(self.data_root, rel, backend_args=self.backend_args)
@@ -197,6 +219,7 @@ class FGVCDataset(BaseDataset):
     def _table(self, path, fmt, ncols, **kwargs):
         """An :class:`AnnotationTable` of ``path`` read with this dataset's
         backend (``kwargs``: ``maxsplit``, ``sep``, ``header``)."""
+        self._note_file(path)
         return AnnotationTable(
             path,
             fmt,
@@ -207,6 +230,7 @@ class FGVCDataset(BaseDataset):
 
     def _load_mat(self, path):
         """The ``.mat`` file ``path`` read with this dataset's backend."""
+        self._note_file(path)
         return load_mat(path, type(self).__name__, self.backend_args)
 
     def _isfile(self, path):
@@ -235,7 +259,7 @@ class FGVCDataset(BaseDataset):
         for rel in candidates:
             path = self._path(rel)
             if self._isfile(path):
-                return path
+                return self._note_file(path)
         missing = self._path(candidates[0])
         if len(candidates) > 1:
             missing += ' (or ' + ', '.join(candidates[1:]) + ')'
@@ -245,7 +269,7 @@ class FGVCDataset(BaseDataset):
         path = self._path(rel)
         if not self._isdir(path):
             raise self._not_found(path, 'image folder')
-        return path
+        return self._note_file(path)
 
     def _data_error(self, path, msg):
         return DataError(f'{type(self).__name__}: {path}: {msg}. '
@@ -284,19 +308,118 @@ class FGVCDataset(BaseDataset):
         ]
 
     def _finish(self, items):
-        """Check image files, attach proposals; returns the data list."""
+        """Check the list (not empty, every path inside data_root and
+        listed once), the image files, attach proposals; returns the data
+        list. Loaders may give an item ``SOURCE_KEY`` (``"<file>, line N"``)
+        for the messages; it is removed here."""
+        sources = [info.pop(SOURCE_KEY, None) for info in items]
+        if not items:
+            raise self._empty_split_error()
+        self._check_paths(items, sources)
         if self.check_files:
             items = self._check_image_files(items)
         if self.proposal_file is not None:
             keys = [self.proposal_key(info) for info in items]
-            proposals = load_proposal_file(
+            proposals, sizes = load_proposal_file(
                 self.proposal_file,
                 keys,
                 backend_args=self.backend_args,
-                empty=self.proposal_empty)
+                empty=self.proposal_empty,
+                return_sizes=True)
             for info, key in zip(items, keys):
                 info['proposals'] = proposals[key]
+                info[PROPOSAL_FILE_KEY] = self.proposal_file
+                if sizes is not None:
+                    info[PROPOSAL_SIZE_KEY] = sizes[key]
+                    if 'img' in info:  # in-memory images: check now
+                        check_proposal_size(info, info['img'].shape[:2])
         return items
+
+    # ----------------------------------------------------------- integrity
+    def _empty_split_error(self):
+        name = type(self).__name__
+        read = ', '.join(self._files_read) or self.data_root
+        return DataError(
+            f'{name}: split {self.split!r} has no images (read: {read}). '
+            'Check that these files are complete (not truncated or '
+            'emptied) and list images of this split, and that the split is '
+            f'the one meant (one of {list(self.SPLITS)}). '
+            f'{self._layout_msg()}')
+
+    def _resolve(self, path):
+        """Resolved local path (symbolic links followed; the real path of
+        each folder cached), or the normalised URI."""
+        if is_uri(path):
+            scheme, _, rest = str(path).partition('://')
+            return f'{scheme}://{posixpath.normpath(rest)}'
+        path = str(path)
+        if not osp.isabs(path):
+            path = osp.join(os.getcwd(), path)
+        # no lexical normalisation first: ``link/..`` is the parent of the
+        # link's target, which only realpath knows
+        folder, name = osp.split(path)
+        real = self._real_dirs.get(folder)
+        if real is None:
+            real = self._real_dirs[folder] = osp.realpath(folder)
+        if name in ('', '.', '..'):
+            return osp.realpath(path)
+        full = osp.join(real, name)
+        return osp.realpath(full) if osp.islink(full) else full
+
+    def _inside_root(self, resolved):
+        root = self._resolve_root()
+        if resolved == root:
+            return True
+        sep = '/' if is_uri(root) else os.sep
+        return resolved.startswith(root.rstrip(sep) + sep)
+
+    def _resolve_root(self):
+        if self._real_root is None:
+            root = self.data_root
+            self._real_root = (
+                self._resolve(root) if is_uri(root) else osp.realpath(root))
+        return self._real_root
+
+    def check_inside_root(self, path, where):
+        """``path`` resolved; a DataError naming ``where`` (the file and
+        line) when it leads outside data_root, unless the dataset has
+        ``allow_paths_outside_root=True``."""
+        resolved = self._resolve(path)
+        if not self.allow_paths_outside_root and \
+                not self._inside_root(resolved):
+            shown = osp.normpath(path) if not is_uri(path) else resolved
+            via = '' if resolved == shown else f' (it resolves to {resolved})'
+            raise DataError(
+                f'{type(self).__name__}: {where}: path {path} leads outside '
+                f'data_root {self.data_root}{via}; the annotation files must '
+                'name files inside the dataset folder. Fix that entry, or '
+                'pass allow_paths_outside_root=True to the dataset if the '
+                'files really live elsewhere')
+        return resolved
+
+    def _check_paths(self, items, sources):
+        """Every ``img_path`` inside data_root and listed once."""
+        self._real_dirs, self._real_root = {}, None
+        try:
+            first = {}
+            for i, info in enumerate(items):
+                path = info.get('img_path')
+                if path is None:
+                    continue
+                where = sources[i] or f'split {self.split!r}, item {i}'
+                resolved = self.check_inside_root(path, where)
+                if resolved in first:
+                    j = first[resolved]
+                    other = sources[j] or f'item {j}'
+                    raise DataError(
+                        f'{type(self).__name__}: image {path} is listed '
+                        f'twice for split {self.split!r}: {other} and '
+                        f'{where}; every image must be listed once (a '
+                        'repeat counts it twice and can give it another '
+                        'label): remove one of them')
+                first[resolved] = i
+        finally:
+            self._real_dirs = {}
 
     def _check_image_files(self, items):
         missing = [
@@ -308,6 +431,12 @@ class FGVCDataset(BaseDataset):
         name = type(self).__name__
         first = ', '.join(items[i]['img_path'] for i in missing[:3])
         if self.missing_images == 'skip':
+            if len(missing) == len(items):
+                raise FileNotFoundError(
+                    f'{name}: none of the {len(items)} images listed for '
+                    f'split {self.split!r} is on disk (missing_images='
+                    f'"skip" would leave no image), e.g. {first}. '
+                    f'{self._layout_msg()}')
             MMLogger.get_current_instance().warning(
                 f'{name}: skipping {len(missing)} of {len(items)} listed '
                 f'images of split {self.split!r} that are not on disk, '

@@ -2,7 +2,8 @@
 import numpy as np
 
 from mmfg.registry import DATASETS
-from .base_dataset import FGVCDataset, rel_join
+from .annotation_table import box_problem, norm_rel_path
+from .base_dataset import SOURCE_KEY, FGVCDataset, rel_join
 
 BOX_COLUMNS = ('bb_x1', 'bb_y1', 'bb_x2', 'bb_y2')
 #: values of a part coordinate that mean "part not annotated / not visible"
@@ -99,8 +100,9 @@ class Birdsnap(FGVCDataset):
         self._set_classes(names[s] for s in ids)
 
         test_tab = self._table(test_path, 'path', 1, maxsplit=0, header=True)
+        test_tab.by_key(0, 'image path', norm=norm_rel_path)
         test_paths = {
-            fields[0].strip(): lineno
+            norm_rel_path(fields[0].strip()): lineno
             for lineno, fields in test_tab.rows
         }
 
@@ -113,6 +115,7 @@ class Birdsnap(FGVCDataset):
         box_cols = (
             self._columns(images, BOX_COLUMNS) if self.with_bbox else None)
         part_cols = self._part_columns(images) if self.with_parts else None
+        images.by_key(path_col, 'image path', norm=norm_rel_path)
 
         items = []
         listed = set()
@@ -122,8 +125,8 @@ class Birdsnap(FGVCDataset):
                     lineno, f'{len(fields)} fields but the '
                     f'header has {len(images.header)}')
             rel = fields[path_col]
-            listed.add(rel)
-            if (rel in test_paths) != (self.split == 'test'):
+            listed.add(norm_rel_path(rel))
+            if (norm_rel_path(rel) in test_paths) != (self.split == 'test'):
                 continue
             sid = images.int(lineno, fields[sp_col], 'species_id')
             if sid not in index:
@@ -134,13 +137,15 @@ class Birdsnap(FGVCDataset):
                 img_path=rel_join(
                     img_dir, rel, backend_args=self.backend_args),
                 gt_label=index[sid])
+            info[SOURCE_KEY] = f'{images_path}, line {lineno}'
             if box_cols is not None:
                 box = [
                     images.float(lineno, fields[c], n)
                     for c, n in zip(box_cols, BOX_COLUMNS)
                 ]
-                if box[2] <= box[0] or box[3] <= box[1]:
-                    raise images.error(lineno, f'empty box {box}')
+                problem = box_problem(box)
+                if problem:
+                    raise images.error(lineno, problem)
                 info['gt_bboxes'] = np.array([box], dtype=np.float32)
             if part_cols is not None:
                 info['gt_keypoints'] = self._parts(images, lineno, fields,

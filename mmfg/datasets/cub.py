@@ -4,8 +4,8 @@ import numpy as np
 from mmpretrain.datasets import CUB as _MMPretrainCUB
 
 from mmfg.registry import DATASETS
-from .annotation_table import lookup, xywh_to_xyxy
-from .base_dataset import FGVCDataset, rel_join
+from .annotation_table import lookup, norm_rel_path, xywh_to_xyxy
+from .base_dataset import SOURCE_KEY, FGVCDataset, rel_join
 
 
 def read_parts_table(dataset, rel_names, rel_locs, image_ids):
@@ -57,12 +57,17 @@ def read_parts_table(dataset, rel_names, rel_locs, image_ids):
         if visible not in (0, 1):
             raise locs_tab.error(lineno, f'visible flag {vis!r} is not 0 or '
                                  '1')
+        x, y = locs_tab.float(lineno, x, 'x'), locs_tab.float(lineno, y, 'y')
+        if visible and (x < 0 or y < 0):
+            # as a box with a negative origin (read_boxes_xywh)
+            raise locs_tab.error(
+                lineno, f'part {part_id} of image {img_id} is visible at a '
+                f'negative position ({x:g}, {y:g}); part locations are '
+                'pixels of the image, >= 0 (a part not seen has visible 0)')
         arr = parts.get(img_id)
         if arr is None:
             arr = parts[img_id] = np.zeros((num_parts, 3), np.float32)
-        arr[row] = (locs_tab.float(lineno, x,
-                                   'x'), locs_tab.float(lineno, y,
-                                                        'y'), visible)
+        arr[row] = (x, y, visible)
     for img_id in image_ids:
         if img_id not in parts:
             parts[img_id] = np.zeros((num_parts, 3), np.float32)
@@ -71,7 +76,8 @@ def read_parts_table(dataset, rel_names, rel_locs, image_ids):
 
 def items_with_boxes_and_parts(dataset, selected, img_dir):
     """Data list of CUB-style datasets (CUB, NABirds): ``selected`` is a
-    list of ``(image_id, relative path, label)``; boxes come from
+    list of ``(image_id, relative path, label, source)`` (source: the
+    ``"<file>, line N"`` listing the image); boxes come from
     ``bounding_boxes.txt`` (``gt_bboxes`` (1, 4)) and parts from
     ``parts/part_locs.txt`` (``gt_keypoints`` (1, P, 3)) when the dataset
     asks for them."""
@@ -84,10 +90,11 @@ def items_with_boxes_and_parts(dataset, selected, img_dir):
         _, parts = read_parts_table(dataset, 'parts/parts.txt',
                                     'parts/part_locs.txt', ids)
     items = []
-    for img_id, rel, label in selected:
+    for img_id, rel, label, source in selected:
         info = dict(
             img_path=rel_join(img_dir, rel, backend_args=dataset.backend_args),
             gt_label=label)
+        info[SOURCE_KEY] = source
         if boxes is not None:
             info['gt_bboxes'] = boxes[img_id][None]
         if parts is not None:
@@ -206,6 +213,10 @@ class CUB(FGVCDataset, _MMPretrainCUB):
         splits = split_tab.by_key()
         want = '1' if self.split == 'train' else '0'
 
+        # each image id and each image once (a repeat would add an item
+        # with another line's label / split)
+        images_tab.by_key(0, 'image id')
+        images_tab.by_key(1, 'image path', norm=norm_rel_path)
         selected = []
         for lineno, (img_id, rel) in images_tab.rows:
             images_tab.int(lineno, img_id, 'image id')
@@ -224,6 +235,7 @@ class CUB(FGVCDataset, _MMPretrainCUB):
                 raise labels_tab.error(
                     l_line, f'class id {cid} is not in '
                     f'{classes_path} (1..{len(names)})')
-            selected.append((img_id, rel, class_ids[cid]))
+            selected.append(
+                (img_id, rel, class_ids[cid], f'{images_path}, line {lineno}'))
 
         return items_with_boxes_and_parts(self, selected, img_dir)

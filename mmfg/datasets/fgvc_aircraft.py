@@ -3,8 +3,8 @@ import numpy as np
 from mmpretrain.datasets import FGVCAircraft as _MMPretrainFGVCAircraft
 
 from mmfg.registry import DATASETS
-from .annotation_table import lookup
-from .base_dataset import FGVCDataset
+from .annotation_table import box_problem, lookup
+from .base_dataset import SOURCE_KEY, FGVCDataset
 
 
 @DATASETS.register_module()
@@ -75,6 +75,10 @@ class FGVCAircraft(FGVCDataset, _MMPretrainFGVCAircraft):
         self._set_classes(names)
 
         table = self._table(list_path, '<image_name> <variant>', 2, maxsplit=1)
+        # each image once, and never in both a training list and the test
+        # list (a repeat adds it twice, possibly with another label)
+        table.by_key(0, 'image')
+        self._check_disjoint(table, list_path)
         selected = []
         for lineno, (img, variant) in table.rows:
             variant = variant.strip()
@@ -82,7 +86,7 @@ class FGVCAircraft(FGVCDataset, _MMPretrainFGVCAircraft):
                 raise table.error(
                     lineno, f'variant {variant!r} is not in '
                     f'{variants_path}')
-            selected.append((img, index[variant]))
+            selected.append((img, index[variant], lineno))
 
         boxes = None
         if self.with_bbox:
@@ -93,9 +97,10 @@ class FGVCAircraft(FGVCDataset, _MMPretrainFGVCAircraft):
             boxes = box_tab.by_key()
 
         items = []
-        for img, label in selected:
+        for img, label, lineno in selected:
             info = dict(
                 img_path=self._path(f'data/images/{img}.jpg'), gt_label=label)
+            info[SOURCE_KEY] = f'{list_path}, line {lineno}'
             if boxes is not None:
                 lineno, fields = lookup(boxes, img, box_path, 'image', owner)
                 box = [
@@ -103,8 +108,28 @@ class FGVCAircraft(FGVCDataset, _MMPretrainFGVCAircraft):
                     for v, n in zip(fields[1:], ('xmin', 'ymin', 'xmax',
                                                  'ymax'))
                 ]
-                if box[2] <= box[0] or box[3] <= box[1]:
-                    raise box_tab.error(lineno, f'empty box {box}')
+                problem = box_problem(box)
+                if problem:
+                    raise box_tab.error(lineno, problem)
                 info['gt_bboxes'] = np.array([box], dtype=np.float32)
             items.append(info)
         return items
+
+    def _check_disjoint(self, table, list_path):
+        """Refuse an image of this split's list that the list of the other
+        side (test vs. train/val/trainval) has too (a test image in
+        training)."""
+        other = 'trainval' if self.split == 'test' else 'test'
+        other_path = self._path(f'data/images_variant_{other}.txt')
+        if not self._isfile(other_path):
+            return
+        other_rows = self._table(
+            other_path, '<image_name> <variant>', 2,
+            maxsplit=1).by_key(0, 'image')
+        for lineno, fields in table.rows:
+            hit = other_rows.get(fields[0])
+            if hit is not None:
+                raise table.error(
+                    lineno, f'image {fields[0]} is also in {other_path} '
+                    f'(line {hit[0]}): an image must not be in both a '
+                    'training and the test split; remove one of the lines')

@@ -2,7 +2,8 @@
 from mmpretrain.datasets import Flowers102 as _MMPretrainFlowers102
 
 from mmfg.registry import DATASETS
-from .base_dataset import FGVCDataset
+from .annotation_table import first_repeat
+from .base_dataset import SOURCE_KEY, FGVCDataset
 from .mat_files import mat_list, mat_var
 
 
@@ -71,20 +72,49 @@ class Flowers102(FGVCDataset, _MMPretrainFlowers102):
         labels = self._int_vector(
             self._load_mat(labels_path), 'labels', labels_path)
         setid = self._load_mat(split_path)
-        ids = []
+        # every image number once over trnid, valid and tstid: a repeat
+        # adds an image twice, or puts a test image into training
+        # (the split's own lists must exist; the others are checked when
+        # present)
+        own = self.SPLIT_KEYS[self.split]
+        lists = {
+            key: self._int_vector(setid, key, split_path)
+            for key in own + tuple(
+                k for k in ('trnid', 'valid', 'tstid')
+                if k not in own and k in setid)
+        }
+        where = [(key, i) for key, ids in lists.items()
+                 for i in range(len(ids))]
+        rep = first_repeat([n for ids in lists.values() for n in ids])
+        if rep is not None:
+            order = ('trnid', 'valid', 'tstid')
+            (k1, i1), (k2, i2) = sorted((where[rep[0]], where[rep[1]]),
+                                        key=lambda p:
+                                        (order.index(p[0]), p[1]))
+            raise self._data_error(
+                split_path, f'image number {rep[2]} is listed twice, as '
+                f'{k1}[{i1 + 1}] and {k2}[{i2 + 1}]; every image must be in '
+                'one split once (a repeat counts it twice or puts a test '
+                'image into training)')
+        ids, sources = [], []
         for key in self.SPLIT_KEYS[self.split]:
-            ids += self._int_vector(setid, key, split_path)
+            ids += lists[key]
+            sources += [
+                f'{split_path}, {key}[{i + 1}]'
+                for i in range(len(lists[key]))
+            ]
         self._set_classes(f'flower_{k:03d}'
                           for k in range(1,
                                          max(labels, default=0) + 1))
         items = []
-        for n in ids:
+        for n, source in zip(ids, sources):
             if n > len(labels):
                 raise self._data_error(
                     split_path, f'image number {n} is beyond the '
                     f'{len(labels)} labels of {labels_path}')
-            items.append(
-                dict(
-                    img_path=self._path(f'jpg/image_{n:05d}.jpg'),
-                    gt_label=labels[n - 1] - 1))
+            items.append({
+                'img_path': self._path(f'jpg/image_{n:05d}.jpg'),
+                'gt_label': labels[n - 1] - 1,
+                SOURCE_KEY: source
+            })
         return items

@@ -5,7 +5,8 @@ from mmengine.fileio import get_text
 
 from mmfg.registry import DATASETS
 from mmfg.utils import DataError
-from .base_dataset import FGVCDataset
+from .annotation_table import first_repeat, norm_rel_path
+from .base_dataset import SOURCE_KEY, FGVCDataset
 
 
 @DATASETS.register_module()
@@ -121,6 +122,15 @@ class INaturalist2018(FGVCDataset):
                     'a second annotation')
             label_of[ann['image_id']] = index[ann['category_id']]
 
+        for field, what in (('id', 'id'), ('file_name', 'file_name')):
+            rep = first_repeat([img[field] for img in images],
+                               norm=repr if field == 'id' else norm_rel_path)
+            if rep is not None:
+                raise self._data_error(
+                    path, f'images[{rep[0]}] and images[{rep[1]}] have the '
+                    f'same {what} {rep[2]!r}; every image must be listed '
+                    'once (a repeat counts it twice and can give it another '
+                    'label)')
         items = []
         folders = set()  # top-level image folders (train_val2018)
         for i, img in enumerate(images):
@@ -131,8 +141,11 @@ class INaturalist2018(FGVCDataset):
             rel = str(img['file_name'])
             if '/' in rel:
                 folders.add(rel.split('/')[0])
-            items.append(
-                dict(img_path=self._path(rel), gt_label=label_of[img['id']]))
+            items.append({
+                'img_path': self._path(rel),
+                'gt_label': label_of[img['id']],
+                SOURCE_KEY: f'{path}, images[{i}]'
+            })
         for folder in sorted(folders):
             self._require_dir(folder)
         return items

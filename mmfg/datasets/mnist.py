@@ -189,7 +189,7 @@ class _IdxDataset(FGVCDataset):
         for candidate in (name, name + '.gz'):
             path = self._path(candidate)
             if self._isfile(path):
-                return path
+                return self._note_file(path)
         layout = ', '.join(f for pair in SPLIT_FILES.values() for f in pair)
         where = (f'data_root {self.data_root} does not exist'
                  if not self._isdir(self.data_root) else

@@ -1,6 +1,6 @@
 """NABirds (555 visual categories of North American birds)."""
 from mmfg.registry import DATASETS
-from .annotation_table import lookup
+from .annotation_table import lookup, norm_rel_path
 from .base_dataset import FGVCDataset
 from .cub import items_with_boxes_and_parts
 
@@ -95,6 +95,10 @@ class NABirds(FGVCDataset):
                                 2)
         splits = split_tab.by_key()
         want = '1' if self.split == 'train' else '0'
+        # each image id and each image once (a repeat would add an item
+        # with another line's label / split)
+        images_tab.by_key(0, 'image id')
+        images_tab.by_key(1, 'image path', norm=norm_rel_path)
         selected = []
         for lineno, (img_id, rel) in images_tab.rows:
             s_line, (_, flag) = lookup(splits, img_id, split_path, 'image id',
@@ -106,6 +110,7 @@ class NABirds(FGVCDataset):
             if flag != want:
                 continue
             _, cid = lookup(labels, img_id, labels_path, 'image id', owner)
-            selected.append((img_id, rel, index[cid]))
+            selected.append(
+                (img_id, rel, index[cid], f'{images_path}, line {lineno}'))
 
         return items_with_boxes_and_parts(self, selected, img_dir)

@@ -3,7 +3,8 @@ import numpy as np
 from mmpretrain.datasets import StanfordCars as _MMPretrainStanfordCars
 
 from mmfg.registry import DATASETS
-from .base_dataset import FGVCDataset, rel_join
+from .annotation_table import box_problem, first_repeat, norm_rel_path
+from .base_dataset import SOURCE_KEY, FGVCDataset, rel_join
 from .mat_files import mat_list, mat_struct_records, mat_var
 
 BOX_FIELDS = ('bbox_x1', 'bbox_y1', 'bbox_x2', 'bbox_y2')
@@ -81,14 +82,27 @@ class StanfordCars(FGVCDataset, _MMPretrainStanfordCars):
         except ValueError as exc:
             raise self._data_error(path, f'malformed class_names ({exc})')
 
+    def _check_repeats(self, records, path, name_key):
+        """Each image once in ``records`` (a repeat adds it twice, possibly
+        with another label or split)."""
+        rep = first_repeat([str(r[name_key]) for r in records],
+                           norm=norm_rel_path)
+        if rep is not None:
+            i, j, name = rep
+            raise self._data_error(
+                path, f'annotations {i + 1} and {j + 1} both name image '
+                f'{name}; every image must be annotated once (a repeat counts '
+                'it twice and can give it another label or split)')
+
     def _items(self, records, path, img_dir, name_key, num_classes):
         items = []
         for i, rec in enumerate(records):
+            n = rec.get('_index', i) + 1  # the record's number in the file
             cls = rec['class']
             if not isinstance(cls, (int, float)) or cls != int(cls) \
                     or not 1 <= cls <= num_classes:
                 raise self._data_error(
-                    path, f'annotation {i + 1}: class {cls!r} is not in '
+                    path, f'annotation {n}: class {cls!r} is not in '
                     f'1..{num_classes}')
             info = dict(
                 img_path=rel_join(
@@ -96,13 +110,17 @@ class StanfordCars(FGVCDataset, _MMPretrainStanfordCars):
                     str(rec[name_key]),
                     backend_args=self.backend_args),
                 gt_label=int(cls) - 1)
+            info[SOURCE_KEY] = f'{path}, annotation {n}'
             if self.with_bbox:
                 box = [rec[k] for k in BOX_FIELDS]
-                if not all(isinstance(v, (int, float)) for v in box) or \
-                        box[2] <= box[0] or box[3] <= box[1]:
+                problem = (
+                    box_problem(box) if all(
+                        isinstance(v, (int, float))
+                        for v in box) else 'not 4 numbers')
+                if problem:
                     raise self._data_error(
-                        path, f'annotation {i + 1} ({rec[name_key]}): bad '
-                        f'box {dict(zip(BOX_FIELDS, box))}')
+                        path, f'annotation {n} ({rec[name_key]}): bad '
+                        f'box {dict(zip(BOX_FIELDS, box))}: {problem}')
                 info['gt_bboxes'] = np.array([box], dtype=np.float32)
             items.append(info)
         return items
@@ -130,6 +148,7 @@ class StanfordCars(FGVCDataset, _MMPretrainStanfordCars):
         fields = ('class', 'fname') + (BOX_FIELDS if self.with_bbox else ())
         records = mat_struct_records(
             mat_var(mat, 'annotations', path, owner), fields, path, owner)
+        self._check_repeats(records, path, 'fname')
         return self._items(records, path, img_dir, 'fname', len(names))
 
     def _load_all_in_one(self):
@@ -148,6 +167,10 @@ class StanfordCars(FGVCDataset, _MMPretrainStanfordCars):
                 raise self._data_error(
                     path, f'annotation {i + 1}: test flag '
                     f'{rec["test"]!r} is not 0 or 1')
+        # over both splits: an image in both is a test image in training
+        self._check_repeats(records, path, 'relative_im_path')
+        for i, rec in enumerate(records):
+            rec['_index'] = i
         records = [r for r in records if r['test'] == want]
         if records:
             self._require_dir(

@@ -6,7 +6,8 @@ from mmengine.fileio import get
 
 from mmfg.registry import DATASETS
 from mmfg.utils import DataError
-from .base_dataset import FGVCDataset, rel_join
+from .annotation_table import box_problem, first_repeat, norm_rel_path
+from .base_dataset import SOURCE_KEY, FGVCDataset, rel_join
 from .mat_files import mat_list, mat_var
 
 
@@ -34,9 +35,9 @@ def read_voc_boxes(path, owner='', backend_args=None):
             raise DataError(f'{prefix}{path}: <object> {i + 1} has no valid '
                             '<bndbox> with numeric <xmin> <ymin> <xmax> '
                             '<ymax>') from None
-        if box[2] <= box[0] or box[3] <= box[1]:
-            raise DataError(f'{prefix}{path}: <object> {i + 1} has an empty '
-                            f'box {box}')
+        problem = box_problem(box)
+        if problem:
+            raise DataError(f'{prefix}{path}: <object> {i + 1}: {problem}')
         boxes.append(box)
     if not boxes:
         raise DataError(f'{prefix}{path} has no <object><bndbox>')
@@ -159,13 +160,22 @@ class StanfordDogs(FGVCDataset):
             breed_name(folders.get(k, f'class_{k}'))
             for k in range(1, num_classes + 1))
 
+        rep = first_repeat([f for f, _, _ in rows], norm=norm_rel_path)
+        if rep is not None:
+            raise self._data_error(
+                path, f'entries {rep[0] + 1} and {rep[1] + 1} of file_list '
+                f'both name image {rep[2]}; every image must be listed once '
+                '(a repeat counts it twice and can give it another label)')
         items = []
-        for f, a, lab in rows:
+        for i, (f, a, lab) in enumerate(rows):
             info = dict(
                 img_path=rel_join(img_dir, f, backend_args=args),
                 gt_label=lab - 1)
+            info[SOURCE_KEY] = f'{path}, entry {i + 1}'
             if ann_dir is not None:
                 xml = rel_join(ann_dir, a, backend_args=args)
+                self.check_inside_root(
+                    xml, f'{path}, entry {i + 1} of annotation_list')
                 if not self._isfile(xml):
                     raise self._not_found(xml, 'annotation file')
                 info['gt_bboxes'] = read_voc_boxes(xml, owner, args)

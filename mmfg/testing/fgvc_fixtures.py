@@ -803,18 +803,25 @@ def make_fixture(dataset_type, root, **kwargs):
     return FIXTURES[dataset_type](root, **kwargs)
 
 
-def make_proposal_file(path, dataset, seed=0, max_boxes=4):
+def make_proposal_file(path, dataset, seed=0, max_boxes=4, sizes=None):
     """Write a valid proposal file for every item of a built ``dataset``.
 
     Image ``i`` gets ``i % (max_boxes + 1)`` random boxes inside the image
     (so some images have none). Returns ``{key: float32 (N, 5)}`` as
     written.
+
+    Args:
+        sizes (str, optional): None (default): a version-1 file;
+            ``'true'``: version 2 with each image's real ``[h, w]``;
+            ``'doubled'``: version 2 with ``[2h, 2w]`` (as for boxes made on
+            an image twice the size: a file that does not fit the images).
     """
+    assert sizes in (None, 'true', 'doubled'), sizes
     from PIL import Image
 
     from mmfg.datasets.proposals import dump_proposal_file
     rng = np.random.default_rng(seed)
-    proposals = {}
+    proposals, image_sizes = {}, {}
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         if 'img' in info:
@@ -826,8 +833,9 @@ def make_proposal_file(path, dataset, seed=0, max_boxes=4):
         for _ in range(i % (max_boxes + 1)):
             x1, y1, x2, y2 = _box(rng, w, h)
             boxes.append([x1, y1, x2, y2, round(float(rng.random()), 4)])
-        proposals[dataset.proposal_key(info)] = np.array(boxes,
-                                                         np.float32).reshape(
-                                                             -1, 5)
-    dump_proposal_file(path, proposals)
+        key = dataset.proposal_key(info)
+        proposals[key] = np.array(boxes, np.float32).reshape(-1, 5)
+        scale = 2 if sizes == 'doubled' else 1
+        image_sizes[key] = (h * scale, w * scale)
+    dump_proposal_file(path, proposals, None if sizes is None else image_sizes)
     return proposals

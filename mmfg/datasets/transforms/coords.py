@@ -115,3 +115,88 @@ def clip_to_image(results, fields=COORD_FIELDS):
 def has_coords(results, fields=COORD_FIELDS):
     """Whether ``results`` holds any of the coordinate ``fields``."""
     return any(results.get(k) is not None for k in fields)
+
+
+#: how far (pixels) a ground-truth box or visible part may reach past the
+#: right / bottom edge of the decoded image: annotations in 1-based pixel
+#: indices (Stanford Cars, FGVC-Aircraft, VOC XML) end at ``w`` or ``h``,
+#: one more than the 0-based last pixel
+ANNOTATION_TOLERANCE = 1.
+#: the same for proposal boxes (float rounding only, as for ``image_sizes``)
+PROPOSAL_TOLERANCE = 1e-3
+
+
+def check_inside_decoded(results, dataset_name=None):
+    """Check the annotations of a freshly decoded image against it.
+
+    ``results['img']`` must be the image as decoded (before any geometric
+    transform). Refused, each with a DataError naming the image, the
+    field, the entry, its values and the decoded size: the ``image_sizes``
+    of a version-2 proposal file that differ from the decoded size (see
+    :func:`mmfg.datasets.proposals.check_proposal_size`), a proposal box or
+    a ground-truth box that leaves the image, and a *visible* part
+    (``gt_keypoints``) outside it. This is the treatment boxes outside
+    ``image_sizes`` get when a proposal file is read; without it such an
+    annotation is clipped into a blank or misplaced crop silently.
+    Tolerances: ``ANNOTATION_TOLERANCE`` for ground truth,
+    ``PROPOSAL_TOLERANCE`` for proposals.
+    """
+    from mmfg.datasets.proposals import PROPOSAL_FILE_KEY, check_proposal_size
+    from mmfg.utils import DataError
+    img = results.get('img')
+    if img is None:
+        return results
+    h, w = img.shape[:2]
+    check_proposal_size(results, (h, w))
+    image = results.get('img_path') or results.get('img_key')
+    of = f' of dataset {dataset_name}' if dataset_name else ''
+    size = f'[h, w] = [{h}, {w}]'
+
+    def outside_boxes(boxes, tol):
+        b = np.asarray(boxes, dtype=np.float64).reshape(-1, boxes.shape[-1])
+        bad = ((b[:, :4] < -tol).any(axis=1) | (b[:, 2] > w + tol) |
+               (b[:, 3] > h + tol))
+        return int(np.argmax(bad)) if bad.any() else None, b
+
+    props = results.get('proposals')
+    if props is not None and len(props):
+        i, b = outside_boxes(props, PROPOSAL_TOLERANCE)
+        if i is not None:
+            raise DataError(
+                f'proposal file {results.get(PROPOSAL_FILE_KEY)}: box {i} '
+                f'{b[i].tolist()} of image {image} is outside the decoded '
+                f'image of size {size}; the boxes were made on another '
+                'image (a resized copy?). Make the proposal file again from '
+                'these images (tools/proposals/generate.py)')
+    boxes = results.get('gt_bboxes')
+    if boxes is not None and len(boxes):
+        i, b = outside_boxes(np.asarray(boxes), ANNOTATION_TOLERANCE)
+        if i is not None:
+            raise DataError(
+                f'gt_bboxes of image {image}{of}: box {i} {b[i].tolist()} '
+                f'is outside the decoded image of size {size}; the '
+                'annotation does not fit this image file (a resized or '
+                'replaced image, or the line of another image): fix the '
+                'box in the annotation file or the image')
+    pts = results.get('gt_keypoints')
+    if pts is not None:
+        pts = np.asarray(pts, dtype=np.float64)
+        if pts.ndim >= 2 and pts.shape[-1] >= 3 and pts.size:
+            flat = pts.reshape(-1, pts.shape[-1])
+            bad = (flat[:, 2] > 0) & ((flat[:, 0] < -ANNOTATION_TOLERANCE) |
+                                      (flat[:, 1] < -ANNOTATION_TOLERANCE) |
+                                      (flat[:, 0] > w + ANNOTATION_TOLERANCE) |
+                                      (flat[:, 1] > h + ANNOTATION_TOLERANCE))
+            if bad.any():
+                k = int(np.argmax(bad))
+                part = k % pts.shape[-2]
+                raise DataError(
+                    f'gt_keypoints of image {image}{of}: part index {part} '
+                    "(0-based, in the order of the dataset's parts) is "
+                    f'visible at (x, y) = ({flat[k, 0]:g}, {flat[k, 1]:g}), '
+                    f'outside the decoded image of size {size}; the '
+                    'annotation does not fit this image file (a resized or '
+                    'replaced image, or the line of another image): fix the '
+                    'part location (or mark it invisible) in the annotation '
+                    'file, or the image')
+    return results

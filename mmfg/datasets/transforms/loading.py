@@ -13,6 +13,12 @@ the image instead (the dataset draws another one), counts it, and
 :class:`~mmfg.engine.BadImageReportHook` reports the count after every
 epoch. Validation and test sets never skip: their metrics would be
 computed on a different set of images.
+
+After decoding, the annotations of the item are checked against the decoded
+image (:func:`~mmfg.datasets.transforms.coords.check_inside_decoded`):
+``image_sizes`` of a version-2 proposal file that differ from it, and boxes
+or visible parts outside it, are a DataError (never skipped: the image is
+fine, its annotation is not).
 """
 import multiprocessing
 import os.path as osp
@@ -23,6 +29,7 @@ from mmengine.logging import print_log
 
 from mmfg.registry import TRANSFORMS
 from mmfg.utils.errors import DataError
+from .coords import check_inside_decoded
 
 
 @TRANSFORMS.register_module()
@@ -64,8 +71,12 @@ class LoadImageFromFile(_MMCVLoadImageFromFile):
         return 0 if self._skipped is None else self._skipped.value
 
     def transform(self, results: dict) -> Optional[dict]:
+        """Decode the image, then check the annotations against it
+        (:func:`~mmfg.datasets.transforms.coords.check_inside_decoded`:
+        proposal-file image sizes, boxes and visible parts outside the
+        image are refused, never skipped)."""
         try:
-            return super().transform(results)
+            out = super().transform(results)
         except AssertionError:
             reason = 'cannot be decoded as an image'
         except FileNotFoundError:
@@ -74,6 +85,10 @@ class LoadImageFromFile(_MMCVLoadImageFromFile):
         except Exception as exc:  # noqa: BLE001 - decoders raise many types
             reason = (f'cannot be read ({type(exc).__name__}: '
                       f'{" ".join(str(exc).split())[:200]})')
+        else:
+            if out is not None:
+                check_inside_decoded(out, self.dataset_name)
+            return out
         return self._bad_image(results.get('img_path'), reason)
 
     def _bad_image(self, path, reason, error=DataError):
