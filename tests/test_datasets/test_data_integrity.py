@@ -499,3 +499,35 @@ def test_version1_proposal_box_outside_the_decoded_image(tmp_path):
             rf'box 0 \[1.0, 1.0, {w + 10}.0, 5.0, 0.5\] of image '
             r'.* is outside the decoded image'):
         load(ds, 1)
+
+
+def test_annotation_tolerance_is_the_larger_of_1px_and_2_percent():
+    """A hand-drawn box or part a few pixels past the edge (within 2% of
+    the side) is accepted and later clipped; past that it is refused."""
+    from mmfg.datasets.transforms.coords import check_inside_decoded
+    img = np.zeros((100, 300, 3), np.uint8)  # tolerance x: 6 px, y: 2 px
+    ok = dict(
+        img=img,
+        img_path='a.jpg',
+        gt_bboxes=np.array([[-5., -1.5, 305.5, 101.9]], np.float32),
+        gt_keypoints=np.array([[[305., 101., 1.]]], np.float32))
+    check_inside_decoded(ok)
+    for boxes in ([[0., 0., 306.5, 50.]], [[0., -2.5, 10., 10.]]):
+        with pytest.raises(DataError, match='outside the decoded image'):
+            check_inside_decoded(
+                dict(
+                    img=img,
+                    img_path='a.jpg',
+                    gt_bboxes=np.array(boxes, np.float32)))
+    with pytest.raises(DataError, match='part index 0'):
+        check_inside_decoded(
+            dict(
+                img=img,
+                img_path='a.jpg',
+                gt_keypoints=np.array([[[10., 102.5, 1.]]], np.float32)))
+    # an invisible part far outside is not an error
+    check_inside_decoded(
+        dict(
+            img=img,
+            img_path='a.jpg',
+            gt_keypoints=np.array([[[900., 900., 0.]]], np.float32)))

@@ -117,11 +117,15 @@ def has_coords(results, fields=COORD_FIELDS):
     return any(results.get(k) is not None for k in fields)
 
 
-#: how far (pixels) a ground-truth box or visible part may reach past the
-#: right / bottom edge of the decoded image: annotations in 1-based pixel
-#: indices (Stanford Cars, FGVC-Aircraft, VOC XML) end at ``w`` or ``h``,
-#: one more than the 0-based last pixel
-ANNOTATION_TOLERANCE = 1.
+#: how far a ground-truth box or visible part may reach past the edges of
+#: the decoded image before it is refused, as (pixels, fraction of that
+#: side): the larger of the two. Annotations in 1-based pixel indices
+#: (Stanford Cars, FGVC-Aircraft, VOC XML) end at ``w`` or ``h``, one past
+#: the 0-based last pixel, and hand-drawn boxes of the public datasets
+#: overshoot by a few pixels; such annotations are clipped to the image
+#: (:func:`clip_to_image`). Beyond it the annotation belongs to another
+#: image (a resized or replaced file, the line of another image).
+ANNOTATION_TOLERANCE = (1., 0.02)
 #: the same for proposal boxes (float rounding only, as for ``image_sizes``)
 PROPOSAL_TOLERANCE = 1e-3
 
@@ -138,7 +142,8 @@ def check_inside_decoded(results, dataset_name=None):
     (``gt_keypoints``) outside it. This is the treatment boxes outside
     ``image_sizes`` get when a proposal file is read; without it such an
     annotation is clipped into a blank or misplaced crop silently.
-    Tolerances: ``ANNOTATION_TOLERANCE`` for ground truth,
+    Tolerances: ``ANNOTATION_TOLERANCE`` for ground truth (the larger of
+    1 px and 2% of the side; within it the annotation is clipped),
     ``PROPOSAL_TOLERANCE`` for proposals.
     """
     from mmfg.datasets.proposals import PROPOSAL_FILE_KEY, check_proposal_size
@@ -152,15 +157,19 @@ def check_inside_decoded(results, dataset_name=None):
     of = f' of dataset {dataset_name}' if dataset_name else ''
     size = f'[h, w] = [{h}, {w}]'
 
-    def outside_boxes(boxes, tol):
+    px, frac = ANNOTATION_TOLERANCE
+    tol_x, tol_y = max(px, frac * w), max(px, frac * h)
+
+    def outside_boxes(boxes, tx, ty):
         b = np.asarray(boxes, dtype=np.float64).reshape(-1, boxes.shape[-1])
-        bad = ((b[:, :4] < -tol).any(axis=1) | (b[:, 2] > w + tol) |
-               (b[:, 3] > h + tol))
+        bad = ((b[:, 0:4:2] < -tx).any(axis=1) |
+               (b[:, 1:4:2] < -ty).any(axis=1) | (b[:, 2] > w + tx) |
+               (b[:, 3] > h + ty))
         return int(np.argmax(bad)) if bad.any() else None, b
 
     props = results.get('proposals')
     if props is not None and len(props):
-        i, b = outside_boxes(props, PROPOSAL_TOLERANCE)
+        i, b = outside_boxes(props, PROPOSAL_TOLERANCE, PROPOSAL_TOLERANCE)
         if i is not None:
             raise DataError(
                 f'proposal file {results.get(PROPOSAL_FILE_KEY)}: box {i} '
@@ -170,7 +179,7 @@ def check_inside_decoded(results, dataset_name=None):
                 'these images (tools/proposals/generate.py)')
     boxes = results.get('gt_bboxes')
     if boxes is not None and len(boxes):
-        i, b = outside_boxes(np.asarray(boxes), ANNOTATION_TOLERANCE)
+        i, b = outside_boxes(np.asarray(boxes), tol_x, tol_y)
         if i is not None:
             raise DataError(
                 f'gt_bboxes of image {image}{of}: box {i} {b[i].tolist()} '
@@ -183,10 +192,10 @@ def check_inside_decoded(results, dataset_name=None):
         pts = np.asarray(pts, dtype=np.float64)
         if pts.ndim >= 2 and pts.shape[-1] >= 3 and pts.size:
             flat = pts.reshape(-1, pts.shape[-1])
-            bad = (flat[:, 2] > 0) & ((flat[:, 0] < -ANNOTATION_TOLERANCE) |
-                                      (flat[:, 1] < -ANNOTATION_TOLERANCE) |
-                                      (flat[:, 0] > w + ANNOTATION_TOLERANCE) |
-                                      (flat[:, 1] > h + ANNOTATION_TOLERANCE))
+            bad = (flat[:, 2] > 0) & ((flat[:, 0] < -tol_x) |
+                                      (flat[:, 1] < -tol_y) |
+                                      (flat[:, 0] > w + tol_x) |
+                                      (flat[:, 1] > h + tol_y))
             if bad.any():
                 k = int(np.argmax(bad))
                 part = k % pts.shape[-2]
