@@ -26,6 +26,11 @@ class TrainingError(RuntimeError):
     NaN/Inf, the disk is full)."""
 
 
-# the errors a tool reports in one line (a bug keeps its traceback)
-USER_ERRORS = (FileNotFoundError, NotADirectoryError, DataError, ConfigError,
+# The errors a tool reports in one line (a bug keeps its traceback). The
+# OSError subclasses are the files the user names: missing, a folder where
+# a file is expected (or the reverse), not readable/writable, already there.
+# :func:`mmfg.utils.clear_errors.is_user_error` adds a full or read-only
+# disk (plain ``OSError`` with ENOSPC/EDQUOT/EROFS/...).
+USER_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError,
+               PermissionError, FileExistsError, DataError, ConfigError,
                CheckpointError, TrainingError)
