@@ -8,12 +8,13 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 
-from mmfg.engine import (build_runner, explain_unknown_options,
-                         setup_distributed)
-from mmfg.utils import register_all_modules, run_with_clear_errors
+from mmfg.engine import build_runner, setup_distributed
+from mmfg.engine.config_checks import (CfgOptionsAction, check_config,
+                                       check_config_path, check_work_dir,
+                                       load_config, merge_cfg_options)
+from mmfg.utils import ConfigError, register_all_modules, run_with_clear_errors
 
 
 def parse_args(argv=None):
@@ -36,7 +37,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, e.g. test_dataloader.batch_size=32')
     parser.add_argument(
         '--launcher',
@@ -66,27 +67,53 @@ def merge_args(cfg, args):
         vis.wait_time = args.wait_time
         vis.out_dir = args.show_dir
         vis.interval = args.interval
-    if args.cfg_options is not None:
-        explain_unknown_options(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(cfg, args.cfg_options)
     for loader in ('test_dataloader', ):
         # torch refuses persistent workers without workers; e.g. after
         # --cfg-options train_dataloader.num_workers=0
-        if cfg.get(loader) and cfg[loader].get('num_workers', 0) == 0:
+        if isinstance(cfg.get(loader), dict) \
+                and cfg[loader].get('num_workers', 0) == 0:
             cfg[loader]['persistent_workers'] = False
     return cfg
 
 
+def check_checkpoint_path(path):
+    """The checkpoint argument names an existing file."""
+    if osp.isdir(path):
+        found = sorted(f for f in os.listdir(path) if f.endswith('.pth'))
+        hint = f' (it holds {", ".join(found[:3])})' if found else ''
+        raise IsADirectoryError(
+            f'checkpoint {path} is a folder, not a checkpoint file; give '
+            f'a .pth file{hint}')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint {path} does not exist')
+
+
+def check_out_path(out):
+    """``--out`` is a .pkl/.pickle path whose folder can take it."""
+    if not out.endswith(('.pkl', '.pickle')):
+        raise ConfigError(f'--out {out}: the predictions are written as a '
+                          'pickle; give a path ending with .pkl or .pickle')
+    if osp.isdir(out):
+        raise IsADirectoryError(f'--out {out} is a folder; give a file path '
+                                'ending with .pkl')
+    folder = osp.dirname(osp.abspath(out))
+    if not osp.isdir(folder):
+        raise FileNotFoundError(
+            f'--out {out}: its folder {folder} does not exist (or is not a '
+            'folder); create it first or choose another path')
+
+
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file {args.config} does not exist')
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
-    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
-        raise ValueError('--out must be a .pkl or .pickle file')
+    check_config_path(args.config)
+    check_checkpoint_path(args.checkpoint)
+    if args.out is not None:
+        check_out_path(args.out)
     register_all_modules()
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(load_config(args.config), args)
+    check_config(cfg, 'test')
+    check_work_dir(cfg.work_dir)
     cfg.launcher = args.launcher
     setup_distributed(cfg, args.launcher)
     runner = build_runner(cfg)

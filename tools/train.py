@@ -7,10 +7,10 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
-
-from mmfg.engine import (build_runner, explain_unknown_options,
-                         setup_distributed)
+from mmfg.engine import build_runner, setup_distributed
+from mmfg.engine.config_checks import (CfgOptionsAction, check_config,
+                                       check_work_dir, load_config,
+                                       merge_cfg_options)
 from mmfg.utils import ConfigError, register_all_modules, run_with_clear_errors
 
 
@@ -48,7 +48,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, e.g. '
         'train_dataloader.batch_size=32 model.head.num_classes=200')
     parser.add_argument(
@@ -86,6 +86,11 @@ def merge_args(cfg, args):
         cfg.resume = True
         cfg.load_from = None
     elif args.resume is not None:
+        if osp.isdir(args.resume):
+            raise IsADirectoryError(
+                f'--resume {args.resume} is a folder; give a checkpoint '
+                'file in it, or --resume without a value to resume from the '
+                'latest checkpoint of the work dir')
         if not osp.isfile(args.resume):
             raise FileNotFoundError(
                 f'--resume checkpoint {args.resume} does not exist; give an '
@@ -106,23 +111,22 @@ def merge_args(cfg, args):
             cfg[loader]['pin_memory'] = False
         if args.no_persistent_workers:
             cfg[loader]['persistent_workers'] = False
-    if args.cfg_options is not None:
-        explain_unknown_options(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(cfg, args.cfg_options)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         # torch refuses persistent workers without workers; e.g. after
         # --cfg-options train_dataloader.num_workers=0
-        if cfg.get(loader) and cfg[loader].get('num_workers', 0) == 0:
+        if isinstance(cfg.get(loader), dict) \
+                and cfg[loader].get('num_workers', 0) == 0:
             cfg[loader]['persistent_workers'] = False
     return cfg
 
 
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file {args.config} does not exist')
     register_all_modules()
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(load_config(args.config), args)
+    check_config(cfg, 'train')
+    check_work_dir(cfg.work_dir)
     cfg.launcher = args.launcher
     setup_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
