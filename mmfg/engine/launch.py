@@ -11,7 +11,10 @@ a ``ChildFailedError`` traceback. This wrapper runs torchrun
     are complete: run the same command with --resume to continue
 
 and exit status 1. A process that ended with status 1 has already printed
-its own ``error: ...`` line; then only a short note follows.
+its own ``error: ...`` line; then only a short note follows. A process that
+stopped on SIGINT/SIGTERM (status 130/143, :mod:`mmfg.engine.signals`)
+counts as killed by that signal; the launcher itself, stopped by a signal,
+exits with 128 + its number.
 
 Run it as a file (``python mmfg/engine/launch.py [torchrun args]``): it
 imports nothing but torch, so it does not load mmfg in the launcher.
@@ -26,6 +29,10 @@ if __name__ == '__main__' and sys.path and osp.abspath(
     # top-level modules
     sys.path.pop(0)
 
+# exit statuses of a training process that stopped on a signal
+# (mmfg.engine.signals): 128 + the signal number
+STOPPED = {130: 'SIGINT', 143: 'SIGTERM'}
+
 
 def describe_failure(exc, command='tools/train.py'):
     """The message for a ``ChildFailedError``: the process that failed
@@ -36,6 +43,8 @@ def describe_failure(exc, command='tools/train.py'):
 
     def signal_of(failure):
         code = getattr(failure, 'exitcode', None)
+        if code in STOPPED:  # stopped by mmfg's own handler of the signal
+            return STOPPED[code]
         if code is None or code >= 0:
             return None
         try:
@@ -81,7 +90,7 @@ def main(argv=None):
             'stopped. Checkpoints written so far are complete: run the same '
             'command with --resume to continue',
             file=sys.stderr)
-        sys.exit(1)
+        sys.exit(128 + int(exc.sigval))
 
 
 if __name__ == '__main__':

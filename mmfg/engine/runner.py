@@ -15,12 +15,24 @@ MMEngine's ``Runner``, wired to mmfg's checks (one concern per module):
   newest complete checkpoint (:mod:`.checkpoint_files`);
 * ``skip_bad_images = True`` (top-level config key) skips and counts
   undecodable training images (:mod:`mmfg.datasets.transforms.loading`,
-  :class:`~.hooks.BadImageReportHook`).
+  :class:`~.hooks.BadImageReportHook`);
+* ``--resume`` applies the config's optimizer and schedule settings and
+  names what changed, refuses another optimizer type and a run with
+  nothing left to train (:mod:`.resume_check`);
+* one training run per work dir (:mod:`.work_dir_lock`);
+* Ctrl-C and SIGTERM stop at once with one line (:mod:`.signals`);
+* a full disk leaves the log and ``scalars.json`` parseable
+  (:mod:`.log_files`).
 """
+import copy
+import os
 import os.path as osp
+import sys
 
 from mmengine.dist import is_main_process, master_only
 from mmengine.model import is_model_wrapper
+from mmengine.optim import OptimWrapper
+from mmengine.optim.scheduler import _ParamScheduler
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
@@ -34,6 +46,13 @@ from .checkpoint_files import (find_resumable_checkpoint, is_local,
                                remove_partial_files, save_atomically)
 from .config_diagnosis import explain_config_errors, explains_config_errors
 from .hooks import BadImageReportHook, ClassNumCheckHook, label_out_of_range
+from .log_files import guard_logger, guard_visualizer
+from .resume_check import (apply_config_on_resume, check_optimizer_state,
+                           check_something_to_train, flat_schedulers,
+                           schedulers_of, snapshot)
+from .signals import (StopTraining, deferred, end_child_processes,
+                      stop_on_signals)
+from .work_dir_lock import WorkDirLock
 
 
 @RUNNERS.register_module()
@@ -71,7 +90,36 @@ class FGRunner(Runner):
         tag_image_loaders(loader.dataset)
         return loader
 
+    def build_logger(self, *args, **kwargs):
+        """MMEngine's; its log file is written whole lines at a time (a
+        full disk: one error, the file parseable; :mod:`.log_files`)."""
+        return guard_logger(super().build_logger(*args, **kwargs))
+
+    def build_visualizer(self, *args, **kwargs):
+        """MMEngine's; ``scalars.json`` is appended whole lines at a time
+        (:mod:`.log_files`)."""
+        return guard_visualizer(super().build_visualizer(*args, **kwargs))
+
     def train(self):
+        """MMEngine's, holding the work dir's lock (rank 0;
+        :class:`WorkDirLock`), with SIGINT/SIGTERM stopping at once with
+        one line (:mod:`.signals`)."""
+        lock = None
+        if is_main_process():
+            lock = WorkDirLock(self.work_dir).acquire(self.logger)
+        try:
+            with stop_on_signals(
+                    immediate='TORCHELASTIC_RUN_ID' in os.environ,
+                    cleanup=[lock.release] if lock else []):
+                try:
+                    return self._train()
+                except StopTraining as stop:
+                    self._stop(stop)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _train(self):
         if self.cfg.get('skip_bad_images', False) and skip_bad_images_in(
                 self._train_dataloader):
             self.register_hook(BadImageReportHook())
@@ -82,6 +130,23 @@ class FGRunner(Runner):
             if err is None:
                 raise
             raise err from None
+
+    def _stop(self, stop):
+        """End the data workers, say how to continue (one line), exit with
+        128 + the signal."""
+        end_child_processes()
+        latest = find_resumable_checkpoint(self.work_dir)
+        where = (f'the checkpoints in {self.work_dir} are complete; run '
+                 'the same command with --resume to continue from '
+                 f'{latest}' if latest else
+                 'no checkpoint was written yet; run the same command to '
+                 'start again')
+        print(
+            f'stopped by {stop.name} in epoch {self.epoch + 1} '
+            f'(iteration {self.iter + 1}); {where}',
+            file=sys.stderr,
+            flush=True)
+        raise SystemExit(stop.exit_status)
 
     def test(self):
         # the checkpoint of tools/test.py must be this model's, entirely
@@ -130,6 +195,7 @@ class FGRunner(Runner):
         checkpoint = read_checkpoint(filename, map_location=map_location)
         if self._resuming:
             check_resume_checkpoint(checkpoint, filename)
+            self._check_resume_state(checkpoint, filename)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(
             self.model) else self.model
@@ -146,13 +212,51 @@ class FGRunner(Runner):
         # the stored config is text, never code (Runner.resume would exec it)
         return config_as_text(checkpoint)
 
-    def resume(self, *args, **kwargs):
+    def _built_for_training(self):
+        schedulers = self.param_schedulers
+        return isinstance(self.optim_wrapper, OptimWrapper) and all(
+            isinstance(s, _ParamScheduler)
+            for s in flat_schedulers(schedulers))
+
+    def _check_resume_state(self, checkpoint, filename):
+        """Before ``Runner.resume`` loads it: refuse an optimizer state of
+        another type (:func:`check_optimizer_state`); keep the checkpoint's
+        param scheduler states to compare with the config's."""
+        self._saved_schedulers = None
+        if not self._built_for_training():
+            return
+        check_optimizer_state(self.optim_wrapper, checkpoint.get('optimizer'),
+                              filename)
+        saved = checkpoint.get('param_schedulers')
+        if isinstance(saved, dict) and isinstance(self.param_schedulers, dict):
+            saved = [
+                st for name in self.param_schedulers
+                for st in saved.get(name, [])
+            ]
+        if isinstance(saved, list):
+            self._saved_schedulers = copy.deepcopy(saved)
+
+    def resume(self, filename, *args, **kwargs):
+        """MMEngine's (never executing the config text of the file), then
+        :mod:`.resume_check`: a run with nothing left to train is refused,
+        and the config's optimizer/schedule settings apply (one warning
+        names what changed from the checkpoint)."""
         self._resuming = True
+        self._saved_schedulers = None
+        fresh = snapshot(self) if self._built_for_training() else None
         try:
             with checkpoint_safe_globals():
-                return super().resume(*args, **kwargs)
+                super().resume(filename, *args, **kwargs)
         finally:
             self._resuming = False
+        if self._train_loop is not None and not isinstance(
+                self._train_loop, dict):
+            check_something_to_train(self, filename)
+        if fresh is not None and schedulers_of(self) is not None:
+            line = apply_config_on_resume(self, fresh, filename,
+                                          self._saved_schedulers)
+            if line:
+                self.logger.warning(line)
 
     def _init_model_weights(self):
         """MMEngine's; a pretrained file (``init_cfg=dict(type='Pretrained',
@@ -190,11 +294,12 @@ class FGRunner(Runner):
             and (backend_args or {}).get('backend', 'local') == 'local')
         if not local:
             return save(filename)
-        save_atomically(
-            save,
-            out_dir,
-            filename,
-            previous=self.message_hub.get_info('last_ckpt'))
+        with deferred():  # a stop signal waits for a complete file
+            save_atomically(
+                save,
+                out_dir,
+                filename,
+                previous=self.message_hub.get_info('last_ckpt'))
 
 
 __all__ = ['FGRunner']

@@ -4,7 +4,9 @@ atomically and only after the checkpoint it names is complete
 (:meth:`mmfg.engine.FGRunner.save_checkpoint` writes to a temporary name and
 renames), and a checkpoint beyond ``max_keep_ckpts`` is removed only after
 its successor is on disk, so a kill at any moment leaves a complete
-checkpoint to resume from.
+checkpoint to resume from. A stop signal (Ctrl-C, SIGTERM) that arrives
+while a checkpoint and ``last_checkpoint`` are written waits until both are
+(:func:`mmfg.engine.signals.deferred`).
 """
 import os.path as osp
 
@@ -13,6 +15,7 @@ from mmengine.hooks import CheckpointHook as _MMEngineCheckpointHook
 
 from mmfg.registry import HOOKS
 from ..checkpoint_files import atomic_write_text
+from ..signals import deferred
 
 
 @HOOKS.register_module()
@@ -21,6 +24,10 @@ class CheckpointHook(_MMEngineCheckpointHook):
     module docstring); same arguments."""
 
     def _save_checkpoint_with_step(self, runner, step, meta):
+        with deferred():
+            self._save_and_rotate(runner, step, meta)
+
+    def _save_and_rotate(self, runner, step, meta):
         stale = None
         if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and
                                             self.keep_ckpt_ids[-1] == step):

@@ -62,4 +62,7 @@ class CheckInvalidLossHook(Hook):
             f'the learning rate (optim_wrapper.optimizer.lr{lr}), add '
             'gradient clipping (optim_wrapper.clip_grad=dict(max_norm=...)) '
             'or check the data for NaN/Inf values, then resume from the '
-            'last checkpoint before it diverged (--resume FILE)')
+            'last checkpoint before it diverged with the new settings '
+            '(--resume FILE --cfg-options optim_wrapper.optimizer.lr=...: '
+            'on --resume the config\'s optimizer and schedule settings '
+            'replace the checkpoint\'s)')
