@@ -5,56 +5,140 @@ corrupt, of the wrong kind or of another model (:func:`read_checkpoint`,
 
 Since torch 2.6 ``torch.load`` defaults to ``weights_only=True`` and refuses
 any pickled global it does not know. A checkpoint written by an MMEngine
-runner holds a few: the message hub's ``HistoryBuffer`` (whose state also
-names its statistics methods through ``getattr``) and numpy scalars/arrays
-(``runtime_info``). Pretrained weights (``init_cfg=dict(type='Pretrained')``)
-are plain tensors and need none of them.
+runner holds a few: the message hub's ``HistoryBuffer`` (whose pickled state
+also names its statistics methods as ``getattr(HistoryBuffer, 'mean')``) and
+numpy scalars/arrays (``runtime_info``). Pretrained weights
+(``init_cfg=dict(type='Pretrained')``) are plain tensors and need none of
+them.
 
-So we do NOT switch ``weights_only`` off, and we do not widen the allow-list
-for every load: :func:`mmengine_checkpoint_globals` is allowed only inside
-:class:`mmfg.engine.FGRunner`'s own ``load_checkpoint``/``resume`` (the
-``load_from`` / ``--resume`` checkpoint the user names for this run). A
-pretrained file from the internet is still loaded with torch's strict
-default.
+We do NOT switch ``weights_only`` off, and the allow-list
+(:func:`mmengine_checkpoint_globals`) holds nothing that can call code or
+plant it:
+
+* ``mmengine.logging.history_buffer.HistoryBuffer`` is read by
+  :class:`_HistoryBufferData`, whose ``__setstate__`` accepts exactly the
+  data of a history buffer (``max_length``, two numeric 1-D arrays of equal
+  length, the four default statistics names) and only then becomes a real
+  ``HistoryBuffer`` (MMEngine's own ``__setstate__`` puts any attribute on
+  the object and any callable into the class-wide statistics table: a
+  crafted file planted ``__deepcopy__`` callables that ran when
+  ``MessageHub.load_state_dict`` copied them on ``--resume``);
+* ``builtins.getattr`` is :func:`_statistic_method`, which answers only
+  ``getattr(HistoryBuffer, 'min' | 'max' | 'mean' | 'current')``;
+* ``numpy.dtype``, ``numpy[._]core.multiarray._reconstruct`` and ``scalar``
+  are the data-only wrappers of :mod:`mmfg.utils.safe_pickle` (numeric, bool
+  and string dtypes, plain ndarrays); the dtype classes are there only so
+  that torch lets numpy's ``__setstate__`` fill a dtype.
+
+Anything else is refused by torch before it is called, and a file that
+needs it is a :class:`~mmfg.utils.errors.CheckpointError` naming it.
+Every mmfg entry point reads checkpoints so (:func:`read_checkpoint`, the
+runner's ``load_from``/``--resume``, ``tools/test.py``, the inferencer and
+demo, ``tools/misc/publish_model.py``, the model converters).
 """
-import builtins
 import os.path as osp
+import pickle
 import re
 
 import numpy as np
 import torch
 
+from mmfg.utils import safe_pickle
 from mmfg.utils.errors import CheckpointError
 from .config_diagnosis import find_key_paths, get_key_path
 
-try:  # numpy >= 2
-    from numpy._core import multiarray as _np_multiarray
-except ImportError:  # numpy 1.x
-    from numpy.core import multiarray as _np_multiarray
+HISTORY_BUFFER = 'mmengine.logging.history_buffer.HistoryBuffer'
+#: the statistics a saved ``HistoryBuffer`` names (MMEngine's defaults)
+STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def _refuse(what):
+    return safe_pickle.UnsafePickleError(
+        what, 'not the data of an MMEngine '
+        'checkpoint')
+
+
+class _HistoryBufferData:
+    """What ``HistoryBuffer`` in a checkpoint is unpickled as: an empty
+    object whose ``__setstate__`` takes only a history buffer's data and
+    then makes it a real ``mmengine.logging.HistoryBuffer``."""
+
+    def __init__(self, *args, **kwargs):
+        raise _refuse(f'a call of {HISTORY_BUFFER}')
+
+    def __setstate__(self, state):
+        from mmengine.logging import HistoryBuffer
+
+        if not isinstance(state, dict):
+            raise _refuse(f'{HISTORY_BUFFER} state of type '
+                          f'{type(state).__name__}')
+        extra = set(state) - {
+            'max_length', '_log_history', '_count_history',
+            'statistics_methods'
+        }
+        if extra:
+            raise _refuse(f'{HISTORY_BUFFER} with attributes '
+                          f'{sorted(map(str, extra))}')
+        max_length = state.get('max_length')
+        if type(max_length) is not int or max_length < 1:
+            raise _refuse(f'{HISTORY_BUFFER}.max_length {max_length!r}')
+        arrays = [state.get('_log_history'), state.get('_count_history')]
+        for arr in arrays:
+            if type(arr) is not np.ndarray or arr.ndim != 1 or \
+                    arr.dtype.kind not in 'biuf':
+                raise _refuse(f'{HISTORY_BUFFER} history {type(arr).__name__}'
+                              f' {getattr(arr, "dtype", "")}')
+        if len(arrays[0]) != len(arrays[1]):
+            raise _refuse(f'{HISTORY_BUFFER} histories of unequal length')
+        methods = state.get('statistics_methods', {})
+        if not isinstance(methods, dict) or any(
+                name not in STATISTICS
+                or func is not getattr(HistoryBuffer, name)
+                for name, func in methods.items()):
+            raise _refuse(f'{HISTORY_BUFFER} statistics methods')
+        self.__dict__.clear()
+        self.__dict__.update(
+            max_length=max_length,
+            _log_history=arrays[0],
+            _count_history=arrays[1])
+        self.__class__ = HistoryBuffer
+        HistoryBuffer._set_default_statistics(self)
+
+
+def _statistic_method(owner, name):
+    """``builtins.getattr`` in a checkpoint: only
+    ``getattr(HistoryBuffer, <default statistics name>)``."""
+    from mmengine.logging import HistoryBuffer
+
+    if owner is not _HistoryBufferData or name not in STATISTICS:
+        raise _refuse(f'builtins.getattr of {getattr(owner, "__name__", "?")}'
+                      f'.{name}')
+    return getattr(HistoryBuffer, name)
 
 
 def mmengine_checkpoint_globals():
-    """The globals an MMEngine training checkpoint needs besides tensors.
+    """The globals an MMEngine training checkpoint needs besides tensors,
+    each a data-only stand-in (see the module docstring).
 
     Returns:
-        list: classes/functions for ``torch.serialization.safe_globals``.
+        list: entries for ``torch.serialization.safe_globals``: ``(object,
+        'module.qualname')`` pairs and the numpy dtype classes.
     """
-    from mmengine.logging import HistoryBuffer
-
     dtypes = [
-        type(np.dtype(t)) for t in ('bool', 'int8', 'int16', 'int32', 'int64',
-                                    'uint8', 'float16', 'float32', 'float64')
+        type(np.dtype(t))
+        for t in ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
+                  'uint32', 'uint64', 'float16', 'float32', 'float64',
+                  'complex64', 'complex128')
     ]
-    return [
-        HistoryBuffer,
-        # HistoryBuffer.__getstate__ stores getattr(HistoryBuffer, 'min') etc.
-        builtins.getattr,
-        np.dtype,
-        np.ndarray,
-        _np_multiarray.scalar,
-        _np_multiarray._reconstruct,
-        *dtypes,
-    ]
+    names = [(_HistoryBufferData, HISTORY_BUFFER),
+             (_statistic_method, 'builtins.getattr'),
+             (safe_pickle._dtype, 'numpy.dtype'),
+             (np.ndarray, 'numpy.ndarray')]
+    for core in ('numpy.core', 'numpy._core'):
+        names += [(safe_pickle._reconstruct,
+                   f'{core}.multiarray._reconstruct'),
+                  (safe_pickle._scalar, f'{core}.multiarray.scalar')]
+    return names + dtypes
 
 
 def checkpoint_safe_globals():
@@ -76,18 +160,48 @@ def _first_line(exc, limit=200):
     return f'{type(exc).__name__}: {text[:limit]}'
 
 
+def refused_global(exc):
+    """What torch's ``weights_only`` unpickler (with the allow-list of this
+    module) refused in ``exc``: ``'the global posix.system'``, what a
+    stand-in refused (``'builtins.getattr of ndarray.tofile (...)'``), or
+    None when ``exc`` is no such refusal."""
+    text = str(exc)
+    found = re.search(r'GLOBAL (\S+) was not an allowed global', text) or \
+        re.search(r'GLOBAL (\S+) whose module \S+ is blocked', text)
+    if found:
+        return f'the global {found.group(1)}'
+    found = re.search(r'refused to unpickle ([^\n]+)', text)
+    if found:
+        return found.group(1).strip()
+    found = re.search(
+        r'(Trying to call reduce for unrecognized function [^\n]+|'
+        r'Can only (?:build|create new object)[^\n]+)', text)
+    return found.group(1).strip()[:200] if found else None
+
+
+def _load(path, map_location, allow_training_state):
+    """``torch.load`` with ``weights_only=True`` (explicitly: torch < 2.6
+    defaults to False) and, for training state, the allow-list."""
+    if allow_training_state:
+        with checkpoint_safe_globals():
+            return torch.load(
+                path, map_location=map_location, weights_only=True)
+    return torch.load(path, map_location=map_location, weights_only=True)
+
+
 def read_checkpoint(path, map_location='cpu', allow_training_state=True):
     """``torch.load`` a local checkpoint (``weights_only=True``, with the
-    MMEngine allow-list when ``allow_training_state``).
+    data-only MMEngine allow-list when ``allow_training_state``): a file
+    that needs any other global is refused before anything of it runs.
 
     Raises:
         FileNotFoundError: no such file.
         CheckpointError: the file is empty, truncated, corrupt, not a
-            PyTorch file, or (without ``allow_training_state``) holds
+            PyTorch file, holds Python objects that are not data (naming
+            the refused global), or (without ``allow_training_state``) holds
             training state rather than plain weights; the message names the
             file and what it holds.
     """
-    import pickle
     import zipfile
 
     if not osp.isfile(path):
@@ -107,10 +221,7 @@ def read_checkpoint(path, map_location='cpu', allow_training_state=True):
             'run was killed, or copied incompletely; use an earlier '
             'checkpoint or copy it again')
     try:
-        if allow_training_state:
-            with checkpoint_safe_globals():
-                return torch.load(path, map_location=map_location)
-        return torch.load(path, map_location=map_location)
+        return _load(path, map_location, allow_training_state)
     except pickle.UnpicklingError as exc:
         if not allow_training_state and is_training_checkpoint(path):
             raise CheckpointError(
@@ -118,10 +229,20 @@ def read_checkpoint(path, map_location='cpu', allow_training_state=True):
                 f'{describe_checkpoint_file(path)}, not plain weights; '
                 'torch (weights_only=True) refuses its training state when '
                 'it is loaded as pretrained weights (init_cfg). Start from '
-                f'it with load_from={path!r} (--cfg-options load_from=...), '
-                f'continue that run with --resume {path}, or keep its '
-                'weights only: python tools/misc/publish_model.py '
-                f'{path} weights.pth, and give that file') from None
+                f'it with load_from={path!r} (--cfg-options load_from=...) '
+                f'or continue that run with --resume {path} (both read its '
+                'training state as data only), or keep its weights only: '
+                f'python tools/misc/publish_model.py {path} weights.pth, '
+                'and give that file') from None
+        refused = refused_global(exc)
+        if refused:
+            raise CheckpointError(
+                f'checkpoint {path} holds Python objects that are not data: '
+                f'{refused}. mmfg does not unpickle them, since that could '
+                'run code; use a checkpoint written by tools/train.py, or, '
+                'only for a file you trust, load it yourself and save its '
+                'plain state dict (torch.save(model.state_dict(), ...))'
+            ) from None
         if head[:2] != b'PK':
             raise CheckpointError(
                 f'checkpoint {path} is not a PyTorch checkpoint (not a '
@@ -147,8 +268,7 @@ def is_training_checkpoint(path):
     """Whether ``path`` loads with the MMEngine allow-list and holds
     ``meta`` and ``state_dict`` (a checkpoint written by a runner)."""
     try:
-        with checkpoint_safe_globals():
-            ckpt = torch.load(path, map_location='cpu')
+        ckpt = _load(path, 'cpu', True)
     except Exception:  # noqa: BLE001 - any failure: not one
         return False
     return isinstance(ckpt, dict) and 'meta' in ckpt and 'state_dict' in ckpt
@@ -215,8 +335,7 @@ def describe_checkpoint(checkpoint):
 
 def describe_checkpoint_file(path):
     try:
-        with checkpoint_safe_globals():
-            return describe_checkpoint(torch.load(path, map_location='cpu'))
+        return describe_checkpoint(_load(path, 'cpu', True))
     except Exception:  # noqa: BLE001
         return 'unreadable'
 
@@ -326,3 +445,72 @@ def check_pretrained_files(cfg):
                 read_checkpoint(file, allow_training_state=False)
             except CheckpointError as exc:
                 raise CheckpointError(f'{path}: {exc}') from None
+
+
+def _plain_meta(meta):
+    """The scalars of ``meta`` that a weights file keeps (str keys; int,
+    float, bool, str or None values; ``dataset_meta['classes']`` when it is
+    a list of str)."""
+    out = {}
+    for key, value in (meta or {}).items():
+        if not isinstance(key, str):
+            continue
+        if value is None or type(value) in (int, float, bool, str):
+            out[key] = value
+        elif key == 'dataset_meta' and isinstance(value, dict):
+            classes = value.get('classes')
+            if isinstance(classes, (list, tuple)) and classes and all(
+                    type(c) is str for c in classes):
+                out[key] = dict(classes=list(classes))
+    return out
+
+
+def write_weights_file(dst, state_dict, meta=None):
+    """Write ``{'state_dict': ..., 'meta': ...}`` that torch's strict
+    ``weights_only=True`` loads (no allow-list), rebuilt from data only:
+    str keys and plain ``torch.Tensor`` values (detached, tensor subclasses
+    and parameter attributes dropped), ``meta`` through :func:`_plain_meta`.
+
+    The file is written under a temporary name in ``dst``'s folder, loaded
+    back with ``weights_only=True`` and only then renamed to ``dst``; on any
+    failure nothing is left behind (an existing ``dst`` stays as it was).
+
+    Returns:
+        dict: the state dict written.
+
+    Raises:
+        CheckpointError: a key is not a str or a value not a tensor.
+        OSError: the file cannot be written (e.g. a full disk).
+    """
+    import os
+    import tempfile
+
+    state = {}
+    for key, value in state_dict.items():
+        if not isinstance(key, str) or not isinstance(value, torch.Tensor):
+            raise CheckpointError(
+                f'cannot write {dst}: weight {key!r} is a '
+                f'{type(value).__name__} (expected str names and tensors)')
+        tensor = value.detach()
+        if type(tensor) is not torch.Tensor:
+            tensor = tensor.as_subclass(torch.Tensor)
+        state[key] = tensor
+    folder = osp.dirname(osp.abspath(dst))
+    os.makedirs(folder, exist_ok=True)
+    if osp.isdir(dst):
+        raise IsADirectoryError(f'{dst} is a folder; give the name of the '
+                                'file to write')
+    fd, tmp = tempfile.mkstemp(
+        prefix=f'.{osp.basename(dst)}.', suffix='.tmp', dir=folder)
+    os.close(fd)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 -> a normal file
+        torch.save(dict(state_dict=state, meta=_plain_meta(meta)), tmp)
+        torch.load(tmp, map_location='cpu', weights_only=True)
+        os.replace(tmp, dst)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+    return state
