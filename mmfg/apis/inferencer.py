@@ -1,5 +1,6 @@
 """Image classification inference with an mmfg config's own test pipeline."""
 import copy
+import os.path as osp
 from os import PathLike
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
@@ -10,7 +11,7 @@ from mmengine.dataset import Compose, default_collate
 from mmengine.model import BaseModel
 from mmpretrain.apis import ImageClassificationInferencer
 
-from mmfg.utils.errors import ConfigError
+from mmfg.utils.errors import ConfigError, DataError
 from .model import check_file, init_model, load_weights
 
 InputType = Union[str, PathLike, np.ndarray]
@@ -165,12 +166,30 @@ class FGInferencer(ImageClassificationInferencer):
                             f'got {type(input_).__name__}')
         path = str(input_)
         check_file(path, 'image')
+        size = osp.getsize(path)
+        with open(path, 'rb') as f:  # a PermissionError names the file
+            head = f.read(8)
+        if size == 0:
+            raise DataError(f'image {path} is empty (0 bytes); give an image '
+                            'file (PNG, JPEG, ...)')
+        # the dataset loader's messages speak of annotations and
+        # skip_bad_images; here the user named the file
+        try:
+            if self.file_loader is not None:
+                results = self.file_loader(dict(img_path=path))
+            else:
+                results = mmcv.imread(path,
+                                      'grayscale' if self.grey else 'color')
+        except Exception:  # noqa: BLE001 - decoders raise many types
+            results = None
+        if results is None:
+            raise DataError(
+                f'image {path} ({size} bytes, starting {head!r}) is not an '
+                'image file that can be decoded; give an image file (PNG, '
+                'JPEG, ...)')
         if self.file_loader is not None:
-            return self.file_loader(dict(img_path=path))
-        img = mmcv.imread(path, 'grayscale' if self.grey else 'color')
-        if img is None:
-            raise ConfigError(f'image {path} could not be decoded; give a '
-                              'PNG/JPEG file')
+            return results
+        img = results
         return dict(
             img=img,
             img_path=path,

@@ -67,30 +67,35 @@ def dataset_classes(
 def load_weights(model: nn.Module,
                  checkpoint: str,
                  config_name: str = 'the config') -> dict:
-    """Load ``checkpoint`` into ``model`` strictly, on the CPU, through
-    :func:`mmfg.engine.checkpoint_safe_globals` (torch keeps
-    ``weights_only=True``).
+    """Load ``checkpoint`` into ``model`` strictly, on the CPU. The file is
+    read as data only by :func:`mmfg.engine.read_checkpoint` (torch's
+    ``weights_only=True`` with mmfg's data-only allow-list): a file holding
+    anything else is refused before any of it runs.
 
     Returns:
         dict: the loaded checkpoint (``meta`` etc.).
 
     Raises:
         FileNotFoundError: no such file.
+        CheckpointError: the file is empty, truncated, corrupt, not a
+            checkpoint, or holds Python objects that are not data.
         ConfigError: the state dict does not fit the model.
     """
-    from mmengine.runner import load_checkpoint
+    from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-    from mmfg.engine import checkpoint_safe_globals
+    from mmfg.engine.checkpoint import (describe_checkpoint, read_checkpoint,
+                                        state_dict_of)
+    from mmfg.utils.errors import CheckpointError
 
     check_file(checkpoint, 'checkpoint')
+    loaded = read_checkpoint(checkpoint, map_location='cpu')
+    if state_dict_of(loaded) is None:
+        raise CheckpointError(
+            f'checkpoint {checkpoint} holds {describe_checkpoint(loaded)}; '
+            f'expected the weights of the model of {config_name}')
     try:
-        with checkpoint_safe_globals():
-            return load_checkpoint(
-                model,
-                checkpoint,
-                map_location='cpu',
-                strict=True,
-                logger='silent')
+        return _load_checkpoint_to_model(
+            model, loaded, strict=True, logger='silent')
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()
         detail = ' '.join(first[:3])[:400]
@@ -109,7 +114,8 @@ def init_model(config: Union[str, PathLike, 'Config'],
     ``_dataset_meta`` are set for mmpretrain's inferencers), but built in
     mmfg's registry scope (mmpretrain's forces its own, which does not know
     mmfg's types) and with the checkpoint loaded strictly by
-    :func:`load_weights` (mmfg's allow-list, torch's ``weights_only=True``).
+    :func:`load_weights` (read as data only: torch's ``weights_only=True``
+    with mmfg's data-only allow-list).
 
     Args:
         config (str | Config): config file or object.
@@ -142,7 +148,9 @@ def init_model(config: Union[str, PathLike, 'Config'],
     meta = {}
     if checkpoint is not None:
         ckpt = load_weights(model, checkpoint, name)
-        meta = (ckpt.get('meta') or {}).get('dataset_meta') or {}
+        meta = ckpt.get('meta')
+        meta = meta.get('dataset_meta') if isinstance(meta, dict) else None
+        meta = meta if isinstance(meta, dict) else {}
     classes = meta.get('classes') or dataset_classes(cfg)
     model.dataset_meta = dict(meta, classes=classes) if classes else {}
     model.cfg = model._config = cfg

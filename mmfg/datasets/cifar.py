@@ -1,5 +1,9 @@
-"""CIFAR-10 from the python-pickle batches, read strictly by ``split``."""
-import pickle
+"""CIFAR-10 from the python-pickle batches, read strictly by ``split``.
+
+The batches are pickles; they are read as data only
+(:func:`mmfg.utils.safe_pickle.load_data_pickle`: dicts, lists, bytes,
+numbers and numpy arrays), so a crafted batch file cannot run code.
+"""
 import posixpath
 
 import numpy as np
@@ -7,6 +11,8 @@ from mmengine.fileio import get
 from mmpretrain.datasets import CIFAR10 as _MMPretrainCIFAR10
 
 from mmfg.registry import DATASETS
+from mmfg.utils.errors import DataError
+from mmfg.utils.safe_pickle import load_data_pickle
 from .base_dataset import FGVCDataset
 
 TRAIN_BATCHES = tuple(f'data_batch_{i}' for i in range(1, 6))
@@ -74,7 +80,16 @@ class CIFAR10(FGVCDataset, _MMPretrainCIFAR10):
         path = self._require_file(rel)
         try:
             raw = get(path, backend_args=self.backend_args)
-            content = _str_keys(pickle.loads(raw, encoding='latin1'))
+            content = _str_keys(
+                load_data_pickle(
+                    raw,
+                    path,
+                    what='CIFAR-10 batch file',
+                    fix='The official batches hold only dicts, lists, bytes '
+                    'and numpy arrays: extract cifar-10-python.tar.gz again',
+                    encoding='latin1'))
+        except DataError:
+            raise
         except Exception as exc:  # noqa: BLE001 - unpickling raises anything
             raise self._data_error(
                 path, f'cannot be unpickled '

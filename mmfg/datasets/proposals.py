@@ -48,7 +48,7 @@ import os
 import os.path as osp
 
 import numpy as np
-from mmengine.fileio import dump, isfile, load
+from mmengine.fileio import dump, get, isfile, load
 
 from mmfg.utils import DataError
 
@@ -234,6 +234,24 @@ def _norm_key(key):
     return key
 
 
+def _load_content(path, fmt, backend_args=None):
+    """JSON through :mod:`mmengine.fileio`; a pickle as data only
+    (:func:`mmfg.utils.safe_pickle.load_data_pickle`: builtin containers,
+    scalars and numpy arrays; any other global is refused, so a crafted
+    file cannot run code)."""
+    if fmt != 'pickle':
+        return load(path, file_format=fmt, backend_args=backend_args)
+    from mmfg.utils.safe_pickle import load_data_pickle
+    return load_data_pickle(
+        get(path, backend_args=backend_args),
+        path,
+        what='proposal file',
+        fix='A proposal file holds only image paths, boxes and sizes: '
+        'write it as JSON (a .json path) with mmfg.datasets.proposals.'
+        'dump_proposal_file (a pickle you made yourself and trust: load it '
+        'with pickle and write it again so)')
+
+
 def read_proposal_file(path, backend_args=None):
     """Read and validate a proposal file of any version.
 
@@ -254,7 +272,9 @@ def read_proposal_file(path, backend_args=None):
             f'{FORMAT_DOC}')
     fmt = _file_format(path)
     try:
-        content = load(path, file_format=fmt, backend_args=backend_args)
+        content = _load_content(path, fmt, backend_args)
+    except DataError:
+        raise
     except Exception as exc:  # noqa: BLE001 - json/pickle raise many types
         raise _error(
             path, f'cannot be read as {fmt} '

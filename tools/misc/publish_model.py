@@ -4,30 +4,38 @@ small ``meta``). The result loads with torch's safe ``weights_only=True``
 full MMEngine training checkpoint (optimizer, message hub).
 
     python tools/misc/publish_model.py work_dirs/x/epoch_5.pth out.pth
+
+The source is read as data only (:func:`mmfg.engine.read_checkpoint`: a
+file holding anything but tensors, numbers and the message hub's data is
+refused in one line); the output is rebuilt from its tensors and a few
+plain ``meta`` values (:func:`mmfg.engine.checkpoint.write_weights_file`),
+checked to load with ``weights_only=True`` and only then moved to its
+name, so a failure leaves no output behind.
 """
 import argparse
 import os.path as osp
 
-import torch
-
-from mmfg.engine import checkpoint_safe_globals
 from mmfg.utils import run_with_clear_errors
+
+#: the ``meta`` entries a published file keeps
+META_KEYS = ('epoch', 'iter', 'seed', 'mmengine_version', 'dataset_meta')
 
 
 def publish(src, dst):
-    if not osp.isfile(src):
-        raise FileNotFoundError(f'checkpoint {src} does not exist')
-    with checkpoint_safe_globals():
-        ckpt = torch.load(src, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt)
-    meta = {
-        k: v
-        for k, v in ckpt.get('meta', {}).items()
-        if k in ('epoch', 'iter', 'seed', 'mmengine_version')
-    }
+    from mmfg.engine.checkpoint import (describe_checkpoint, read_checkpoint,
+                                        state_dict_of, write_weights_file)
+    from mmfg.utils import CheckpointError
+
+    ckpt = read_checkpoint(src)
+    state = state_dict_of(ckpt)
+    if state is None:
+        raise CheckpointError(
+            f'checkpoint {src} holds {describe_checkpoint(ckpt)}; expected '
+            'model weights (a .pth written by tools/train.py)')
+    meta = ckpt.get('meta') if isinstance(ckpt.get('meta'), dict) else {}
+    meta = {k: meta[k] for k in META_KEYS if k in meta}
     meta['source'] = osp.basename(src)
-    torch.save(dict(state_dict=state, meta=meta), dst)
-    torch.load(dst, map_location='cpu', weights_only=True)  # must be safe
+    write_weights_file(dst, state, meta)
     return dst
 
 

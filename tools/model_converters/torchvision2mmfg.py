@@ -9,29 +9,34 @@ the MMPretrain classifier layout that mmfg configs load: every key gets the
         googlenet-1378be20.pth \
         checkpoints/googlenet_in1k_torchvision2mmfg.pth --drop fc. aux1. aux2.
 
-(Download the torchvision files on a machine with internet access.)
+(Download the torchvision files on a machine with internet access.) The
+source is read as data only (:func:`mmfg.engine.read_checkpoint`; anything
+else is refused in one line) and the output is written by
+:func:`mmfg.engine.checkpoint.write_weights_file` (tensors only, checked,
+then moved to its name: a failure leaves no output behind).
 """
 import argparse
-import os
 import os.path as osp
-
-import torch
 
 from mmfg.utils import run_with_clear_errors
 
 
 def convert(src, dst, drop=()):
-    if not osp.isfile(src):
-        raise FileNotFoundError(f'checkpoint {src} does not exist')
-    state = torch.load(src, map_location='cpu', weights_only=True)
-    state = state.get('state_dict', state)
+    from mmfg.engine.checkpoint import (describe_checkpoint, read_checkpoint,
+                                        state_dict_of, write_weights_file)
+    from mmfg.utils import CheckpointError
+
+    ckpt = read_checkpoint(src)
+    state = state_dict_of(ckpt)
+    if state is None:
+        raise CheckpointError(
+            f'checkpoint {src} holds {describe_checkpoint(ckpt)}; expected '
+            'the state dict of a torchvision model ({name: tensor})')
     out = {
         f'backbone.{k}': v
         for k, v in state.items() if not k.startswith(tuple(drop))
     }
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    torch.save(dict(state_dict=out, meta=dict(source=osp.basename(src))), dst)
-    return out
+    return write_weights_file(dst, out, dict(source=osp.basename(src)))
 
 
 def main(argv=None):

@@ -4,8 +4,9 @@
         [--split test] [--num-images N] [--nums 1 4 10] [--iou 0.5]
 
 The file is loaded as a dataset of ``CFG`` (``test_dataloader``) loads it
-(all validation on load applies); boxes and true boxes are compared in
-original-image pixels.
+(all validation on load applies; a ``.pkl`` file is read as data only and
+read first, before the dataset is built); boxes and true boxes are compared
+in original-image pixels.
 """
 import argparse
 import json
@@ -27,12 +28,13 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from mmfg.apis.model import load_config
-    from mmfg.datasets.proposals import load_proposal_file
+    from mmfg.datasets.proposals import load_proposal_file, read_proposal_file
     from mmfg.proposals import localization_scores
     from mmfg.proposals.runner import build_split
     from mmfg.utils import DataError, register_all_modules
 
     register_all_modules()
+    read_proposal_file(args.proposal_file)  # its own errors first
     dataset = build_split(
         load_config(args.dataset_config), args.split, args.num_images)
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
