@@ -80,3 +80,25 @@ def test_check_checkpoint_fits():
         check_checkpoint_fits(model, wrong, 'x.pth', strict=True)
     with pytest.raises(CheckpointError, match='no model weights'):
         check_checkpoint_fits(model, {'optimizer': {}}, 'x.pth')
+
+
+def test_temporary_names_are_per_process(tmp_path):
+    """Two processes saving the same checkpoint name never share a
+    temporary file; --resume removes a dead process's temporary files but
+    not a live one's."""
+    import subprocess
+
+    from mmfg.engine.checkpoint_files import remove_partial_files
+    path = str(tmp_path / 'epoch_1.pth')
+    assert tmp_name(path) == str(tmp_path / f'.epoch_1.pth.{os.getpid()}.tmp')
+    dead = subprocess.Popen(['true'])
+    dead.wait()
+    live = tmp_path / f'.epoch_1.pth.{os.getppid()}.tmp'
+    stale = [
+        tmp_path / f'.epoch_1.pth.{dead.pid}.tmp',
+        tmp_path / '.epoch_1.pth.tmp'
+    ]
+    for p in stale + [live]:
+        p.write_bytes(b'x')
+    remove_partial_files(str(tmp_path))
+    assert live.exists() and not any(p.exists() for p in stale)

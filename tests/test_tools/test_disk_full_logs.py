@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from ..conftest import run_tool
+from ..conftest import REPO, run_tool
 from .test_bad_input import error_line
 from .test_errors import TRAIN, tiny_config
 
@@ -67,7 +67,7 @@ def test_disk_fills_up_while_writing_the_log(tmp_path):
         "allow_failed_imports=False)\n"
         "custom_hooks = [dict(type='FileSizeLimitHook')]\n",
         env={
-            'PYTHONPATH': HERE,
+            'PYTHONPATH': REPO + os.pathsep + HERE,
             'MMFG_TEST_FSIZE': '1:2:100'
         })
     line = error_line(proc)
@@ -96,7 +96,7 @@ def test_disk_full_while_saving_a_checkpoint(tmp_path):
         "allow_failed_imports=False)\n"
         "custom_hooks = [dict(type='FileSizeLimitHook')]\n",
         env={
-            'PYTHONPATH': HERE,
+            'PYTHONPATH': REPO + os.pathsep + HERE,
             'MMFG_TEST_DEVFULL_SAVE': '1'
         })
     work = tmp_path / 'work'
