@@ -1,7 +1,10 @@
 """Proposal files: part/patch boxes per image, loaded by any mmfg dataset.
 
 Format (version 2; version 1 files still load), JSON (``.json``) or pickle
-(``.pkl`` / ``.pickle``), read and written through :mod:`mmengine.fileio`::
+(``.pkl`` / ``.pickle``), read and written through :mod:`mmengine.fileio`.
+A pickle is read as data only (:mod:`mmfg.utils.safe_pickle`: builtin
+containers and scalars, numpy arrays; a file naming anything else is
+refused, so it cannot run code)::
 
     {
       "version": 2,

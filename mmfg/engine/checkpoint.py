@@ -36,6 +36,7 @@ Every mmfg entry point reads checkpoints so (:func:`read_checkpoint`, the
 runner's ``load_from``/``--resume``, ``tools/test.py``, the inferencer and
 demo, ``tools/misc/publish_model.py``, the model converters).
 """
+import functools
 import os.path as osp
 import pickle
 import re
@@ -141,15 +142,34 @@ def mmengine_checkpoint_globals():
     return names + dtypes
 
 
+@functools.lru_cache(maxsize=None)
+def _named_globals_supported():
+    """Whether this torch takes ``(object, 'module.qualname')`` entries in
+    its allow-list (torch >= 2.6); probed, not read from the version."""
+    try:
+        from torch import _weights_only_unpickler as unpickler
+        with torch.serialization.safe_globals([(_HistoryBufferData,
+                                                'mmfg.probe')]):
+            allowed = unpickler._get_user_allowed_globals()
+        return allowed.get('mmfg.probe') is _HistoryBufferData
+    except Exception:  # noqa: BLE001 - an older torch fails in any way
+        return False
+
+
 def checkpoint_safe_globals():
     """Context manager allowing :func:`mmengine_checkpoint_globals` in
-    ``torch.load(weights_only=True)``; a no-op on torch < 2.4 (which has no
-    allow-list and does not default to ``weights_only``)."""
+    ``torch.load(weights_only=True)``. A torch without named entries
+    (< 2.6) gets the numpy dtype classes only: training state is then
+    refused (naming ``HistoryBuffer``) rather than read unchecked; torch <
+    2.4 has no allow-list (a no-op)."""
     safe_globals = getattr(torch.serialization, 'safe_globals', None)
     if safe_globals is None:
         import contextlib
         return contextlib.nullcontext()
-    return safe_globals(mmengine_checkpoint_globals())
+    entries = mmengine_checkpoint_globals()
+    if not _named_globals_supported():
+        entries = [e for e in entries if not isinstance(e, tuple)]
+    return safe_globals(entries)
 
 
 # --------------------------------------------------------------------------
