@@ -36,6 +36,7 @@ Every mmfg entry point reads checkpoints so (:func:`read_checkpoint`, the
 runner's ``load_from``/``--resume``, ``tools/test.py``, the inferencer and
 demo, ``tools/misc/publish_model.py``, the model converters).
 """
+import collections
 import functools
 import os.path as osp
 import pickle
@@ -489,7 +490,9 @@ def write_weights_file(dst, state_dict, meta=None):
     """Write ``{'state_dict': ..., 'meta': ...}`` that torch's strict
     ``weights_only=True`` loads (no allow-list), rebuilt from data only:
     str keys and plain ``torch.Tensor`` values (detached, tensor subclasses
-    and parameter attributes dropped), ``meta`` through :func:`_plain_meta`.
+    and parameter attributes dropped; the state dict's ``_metadata`` module
+    versions kept when they are plain data), ``meta`` through
+    :func:`_plain_meta`.
 
     The file is written under a temporary name in ``dst``'s folder, loaded
     back with ``weights_only=True`` and only then renamed to ``dst``; on any
@@ -505,7 +508,7 @@ def write_weights_file(dst, state_dict, meta=None):
     import os
     import tempfile
 
-    state = {}
+    state = collections.OrderedDict()
     for key, value in state_dict.items():
         if not isinstance(key, str) or not isinstance(value, torch.Tensor):
             raise CheckpointError(
@@ -515,6 +518,14 @@ def write_weights_file(dst, state_dict, meta=None):
         if type(tensor) is not torch.Tensor:
             tensor = tensor.as_subclass(torch.Tensor)
         state[key] = tensor
+    versions = getattr(state_dict, '_metadata', None)
+    if isinstance(versions, dict) and all(
+            isinstance(k, str) and isinstance(v, dict) and all(
+                isinstance(n, str) and type(x) in (int, type(None))
+                for n, x in v.items()) for k, v in versions.items()):
+        # the module versions torch's load_state_dict reads (data only)
+        state._metadata = collections.OrderedDict(
+            (k, dict(v)) for k, v in versions.items())
     folder = osp.dirname(osp.abspath(dst))
     os.makedirs(folder, exist_ok=True)
     if osp.isdir(dst):

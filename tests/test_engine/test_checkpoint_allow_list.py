@@ -144,8 +144,10 @@ def test_write_weights_file_keeps_data_only_and_leaves_nothing_on_failure(
     dst = tmp_path / 'out' / 'w.pth'
     param = torch.nn.Parameter(torch.ones(2))
     param.planted = 'attribute'
+    state = torch.nn.BatchNorm1d(2).state_dict()  # has module versions
+    state['w'] = param
     write_weights_file(
-        str(dst), {'w': param},
+        str(dst), state,
         dict(
             epoch=3,
             seed=None,
@@ -153,6 +155,8 @@ def test_write_weights_file_keeps_data_only_and_leaves_nothing_on_failure(
             dataset_meta=dict(classes=['a', 'b'], other=object())))
     out = torch.load(dst, map_location='cpu', weights_only=True)
     assert type(out['state_dict']['w']) is torch.Tensor
+    assert not hasattr(out['state_dict']['w'], 'planted')
+    assert out['state_dict']._metadata == {'': {'version': 2}}
     assert out['meta'] == dict(
         epoch=3, seed=None, dataset_meta=dict(classes=['a', 'b']))
     with pytest.raises(CheckpointError, match="weight 'x' is a str"):
