@@ -25,6 +25,7 @@ MMEngine's ``Runner``, wired to mmfg's checks (one concern per module):
   (:mod:`.log_files`).
 """
 import copy
+import logging
 import os
 import os.path as osp
 import sys
@@ -50,8 +51,8 @@ from .log_files import guard_logger, guard_visualizer
 from .resume_check import (apply_config_on_resume, check_optimizer_state,
                            check_something_to_train, flat_schedulers,
                            schedulers_of, snapshot)
-from .signals import (StopTraining, deferred, end_child_processes,
-                      stop_on_signals)
+from .signals import (StopCheckHook, StopTraining, deferred,
+                      end_child_processes, stop_on_signals, stop_requested)
 from .work_dir_lock import WorkDirLock
 
 
@@ -111,10 +112,16 @@ class FGRunner(Runner):
             with stop_on_signals(
                     immediate='TORCHELASTIC_RUN_ID' in os.environ,
                     cleanup=[lock.release] if lock else []):
+                if not any(isinstance(h, StopCheckHook) for h in self.hooks):
+                    self.register_hook(StopCheckHook())
                 try:
                     return self._train()
                 except StopTraining as stop:
-                    self._stop(stop)
+                    self._stop(stop, lock)
+                except Exception:
+                    if stop_requested() is None:
+                        raise
+                    self._stop(StopTraining(stop_requested()), lock)
         finally:
             if lock is not None:
                 lock.release()
@@ -131,9 +138,10 @@ class FGRunner(Runner):
                 raise
             raise err from None
 
-    def _stop(self, stop):
-        """End the data workers, say how to continue (one line), exit with
-        128 + the signal."""
+    def _stop(self, stop, lock=None):
+        """End the data workers, say how to continue (one line), close the
+        logs, release the lock and exit with 128 + the signal at once (the
+        interpreter's own teardown of torch & co. takes over a second)."""
         end_child_processes()
         latest = find_resumable_checkpoint(self.work_dir)
         where = (f'the checkpoints in {self.work_dir} are complete; run '
@@ -146,7 +154,15 @@ class FGRunner(Runner):
             f'(iteration {self.iter + 1}); {where}',
             file=sys.stderr,
             flush=True)
-        raise SystemExit(stop.exit_status)
+        for close in (self.visualizer.close, logging.shutdown,
+                      sys.stdout.flush, sys.stderr.flush):
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - exiting anyway
+                pass
+        if lock is not None:
+            lock.release()
+        os._exit(stop.exit_status)
 
     def test(self):
         # the checkpoint of tools/test.py must be this model's, entirely

@@ -10,7 +10,11 @@ continue, and exits with status 128 + the signal number (130, 143).
 
 A signal that arrives while a checkpoint is being written is held until the
 file is complete (:func:`deferred`); a second signal while stopping ends
-the process at once. Forked DataLoader workers inherit the handler: there
+the process at once. Where Python swallows the exception (a signal handled
+inside a ``__del__`` or an at-fork callback), :class:`StopCheckHook` raises
+it again at the next iteration, and an error that the stop causes (a
+DataLoader whose workers were ended) counts as the stop
+(:func:`stop_requested`). Forked DataLoader workers inherit the handler: there
 it raises ``KeyboardInterrupt``, on which a worker ends quietly.
 """
 import contextlib
@@ -20,6 +24,8 @@ import signal
 import sys
 import threading
 import time
+
+from mmengine.hooks import Hook
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 NAMES = {signal.SIGINT: 'SIGINT (Ctrl-C)', signal.SIGTERM: 'SIGTERM'}
@@ -44,12 +50,13 @@ class StopTraining(BaseException):
 
 _state = dict(
     active=False,
-    stopping=False,
+    stopping=None,
     critical=0,
     pending=None,
     pid=None,
     immediate=False,
-    cleanup=())
+    cleanup=(),
+    unraisablehook=None)
 
 
 def _exit_now(signum):
@@ -70,10 +77,48 @@ def _exit_now(signum):
 
 
 def _stop(signum):
-    _state['stopping'] = True
+    _state['stopping'] = signum
     if _state['immediate']:
         _exit_now(signum)  # a process of torchrun, which reports it
+    # the workers first: unwinding runs the DataLoader's shutdown, which
+    # waits seconds for workers that the signal interrupted
+    end_child_processes()
     raise StopTraining(signum)
+
+
+def stop_requested():
+    """The signal that is stopping the run (None when none): training code
+    that fails after it (e.g. a DataLoader whose workers were ended) is
+    part of the stop, not an error."""
+    return _state['stopping'] if _state['active'] else None
+
+
+def raise_if_stopping():
+    """Raise :class:`StopTraining` when a stop signal came but its
+    exception was swallowed (a signal handled in a ``__del__`` or an
+    at-fork callback, whose exceptions Python ignores)."""
+    if _state['active'] and _state['stopping'] and not _state['critical']:
+        raise StopTraining(_state['stopping'])
+
+
+class StopCheckHook(Hook):
+    """Calls :func:`raise_if_stopping` around every iteration
+    (:class:`~mmfg.engine.FGRunner` adds it while training)."""
+
+    priority = 'HIGHEST'
+
+    def _check(self, *args, **kwargs):
+        raise_if_stopping()
+
+    before_train_iter = after_train_iter = _check
+    before_val_iter = after_val_iter = _check
+    before_train_epoch = after_train_epoch = _check
+
+
+def _unraisable(unraisable):
+    if isinstance(unraisable.exc_value, StopTraining):
+        return  # the stop goes on (StopCheckHook), quietly
+    _state['unraisablehook'](unraisable)
 
 
 def _handler(signum, frame):
@@ -103,18 +148,21 @@ def stop_on_signals(immediate=False, cleanup=()):
     previous = {s: signal.getsignal(s) for s in SIGNALS}
     _state.update(
         active=True,
-        stopping=False,
+        stopping=None,
         critical=0,
         pending=None,
         pid=os.getpid(),
         immediate=immediate,
         cleanup=tuple(cleanup))
+    _state['unraisablehook'] = sys.unraisablehook
+    sys.unraisablehook = _unraisable
     for s in SIGNALS:
         signal.signal(s, _handler)
     try:
         yield
     finally:
         _state.update(active=False, immediate=False, cleanup=())
+        sys.unraisablehook = _state['unraisablehook']
         for s, old in previous.items():
             signal.signal(s, old if old is not None else signal.SIG_DFL)
 
@@ -137,9 +185,11 @@ def deferred():
 
 def end_child_processes(timeout=1.0):
     """End this process's multiprocessing children (DataLoader workers)
-    now: SIGTERM, then SIGKILL after ``timeout`` seconds. The DataLoader's
-    SIGCHLD check is switched off first (it would report the workers'
-    deaths as an error)."""
+    now (SIGKILL: a worker holds nothing that needs saving, and one that
+    ends itself may wait on a queue nobody reads), waiting up to
+    ``timeout`` seconds for them. The DataLoader's SIGCHLD check is
+    switched off first (it would report the workers' deaths as an
+    error)."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     except (ValueError, OSError, AttributeError):
@@ -147,15 +197,12 @@ def end_child_processes(timeout=1.0):
     children = multiprocessing.active_children()
     for child in children:
         try:
-            child.terminate()
+            child.kill()
         except (OSError, ValueError, AttributeError):
             pass
     deadline = time.monotonic() + timeout
     for child in children:
-        child.join(max(0.0, deadline - time.monotonic()))
-        if child.is_alive():
-            try:
-                child.kill()
-                child.join(0.5)
-            except (OSError, ValueError, AttributeError):
-                pass
+        try:
+            child.join(max(0.0, deadline - time.monotonic()))
+        except (OSError, ValueError, AssertionError):
+            pass
