@@ -139,14 +139,21 @@ def check_optimizer_state(optim_wrapper, state, filename):
                 'paramwise_cfg of that run')
 
 
+def epoch_based(loop):
+    """Whether ``loop`` counts epochs (``IterBasedTrainLoop`` has a
+    ``max_epochs`` of 1 for compatibility only)."""
+    from mmengine.runner import IterBasedTrainLoop
+    return hasattr(loop,
+                   'max_epochs') and not isinstance(loop, IterBasedTrainLoop)
+
+
 def check_something_to_train(runner, filename):
     """Raise :class:`ConfigError` when the run resumed from ``filename`` has
     already reached ``max_epochs`` (``max_iters``): MMEngine would end at
     once, with status 0, having done nothing."""
     loop = runner.train_loop
-    max_epochs = getattr(loop, 'max_epochs', None)
-    by_epoch = max_epochs is not None and hasattr(loop, '_max_epochs')
-    if by_epoch:
+    if epoch_based(loop):
+        max_epochs = loop.max_epochs
         if runner.epoch < max_epochs:
             return
         done, limit, key = runner.epoch, max_epochs, 'max_epochs'
@@ -283,16 +290,18 @@ def changes(fresh, runner, saved_schedulers):
 def replay_schedules(runner, iters_per_epoch):
     """Step the param schedulers from their built state to the runner's
     iteration/epoch the way ``ParamSchedulerHook`` does (iteration-based
-    ones after every iteration, epoch-based ones after every epoch).
-    Schedulers driven by validation metrics (``ReduceOnPlateau``) are
-    left as the checkpoint has them."""
+    ones after every iteration, epoch-based ones after every epoch;
+    ``iters_per_epoch`` None: a loop without epochs, whose epoch-based
+    schedulers never step). Schedulers driven by validation metrics
+    (``ReduceOnPlateau``) are left as the checkpoint has them."""
     schedulers = [
         s for s in schedulers_of(runner)
         if not getattr(s, 'need_val_args', False)
     ]
     by_iter = [s for s in schedulers if not s.by_epoch]
     by_epoch = [s for s in schedulers if s.by_epoch]
-    n_iter, n_epoch = runner.iter, runner.epoch
+    n_iter = runner.iter
+    n_epoch = runner.epoch if iters_per_epoch is not None else 0
     with warnings.catch_warnings():
         # scheduler.step() before optimizer.step(): expected here
         warnings.simplefilter('ignore')
@@ -342,11 +351,12 @@ def apply_config_on_resume(runner, fresh, filename, saved_schedulers):
             continue
         scheduler.load_state_dict(copy.deepcopy(state))
     loader = getattr(runner.train_loop, 'dataloader', None)
-    try:
-        per_epoch = len(loader) if hasattr(runner.train_loop,
-                                           '_max_epochs') else None
-    except TypeError:
-        per_epoch = None
+    per_epoch = None
+    if epoch_based(runner.train_loop):
+        try:
+            per_epoch = len(loader)
+        except TypeError:
+            per_epoch = 0  # unknown: iterations, then epochs
     replay_schedules(runner, per_epoch)
     lrs = []
     for _, optimizer in optimizers_of(runner.optim_wrapper):
