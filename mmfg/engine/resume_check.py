@@ -71,23 +71,25 @@ def _hyper_names(cls):
     return {p for p in params if p not in ('self', 'params', 'defaults')}
 
 
+def _similarity(keys, cls):
+    names = _hyper_names(cls)
+    return len(keys & names) / max(1, len(keys | names))
+
+
 def _guess_type(keys):
     """The torch optimizer whose hyperparameters best match ``keys`` (a
-    parameter group of a checkpoint), or None."""
-    best = None
+    parameter group of a checkpoint) and its similarity (shared / all
+    names), or (None, 0)."""
+    best = (None, 0.0)
     for name in dir(torch.optim):
         cls = getattr(torch.optim, name)
-        if not (isinstance(cls, type) and issubclass(cls, torch.optim.
-                                                     Optimizer)) or \
-                cls is torch.optim.Optimizer:
+        if not (isinstance(cls, type) and issubclass(
+                cls, torch.optim.Optimizer)) or cls is torch.optim.Optimizer:
             continue
-        names = _hyper_names(cls)
-        if not keys <= names:
-            continue
-        score = len(names - keys)
-        if best is None or score < best[0]:
-            best = (score, cls.__name__)
-    return best[1] if best else None
+        score = _similarity(keys, cls)
+        if score > best[1]:
+            best = (cls, score)
+    return best
 
 
 def check_optimizer_state(optim_wrapper, state, filename):
@@ -105,7 +107,7 @@ def check_optimizer_state(optim_wrapper, state, filename):
         if not isinstance(groups, list):
             continue
         ours = type(optimizer)
-        accepted = _hyper_names(ours) | set(optimizer.param_groups[0])
+        accepted = _hyper_names(ours).union(*optimizer.param_groups)
         foreign = set()
         for group in groups:
             foreign |= {
@@ -119,16 +121,19 @@ def check_optimizer_state(optim_wrapper, state, filename):
                 for k in groups[0]
                 if k not in _NOT_HYPER and not k.startswith('initial_')
             }
-            theirs = _guess_type(keys) or 'another optimizer'
+            theirs, score = _guess_type(keys)
+            if theirs is None or issubclass(ours, theirs) or \
+                    score <= _similarity(keys, ours):
+                continue  # keys of another torch version, not another type
+            theirs = theirs.__name__
             raise CheckpointError(
                 f'--resume: checkpoint {filename} was trained with '
                 f'{theirs} (its {name}optimizer state holds '
                 f'{", ".join(sorted(foreign))}) but the config\'s '
                 f'optim_wrapper.{name}optimizer is {ours.__name__}; an '
                 'optimizer state cannot carry over to another type. Either '
-                f'{restart}, or set optim_wrapper.{name}optimizer.type='
-                f"'{theirs if theirs != 'another optimizer' else '...'}' to "
-                'continue the run')
+                f"{restart}, or set optim_wrapper.{name}optimizer.type="
+                f"'{theirs}' to continue the run")
         if len(groups) != len(optimizer.param_groups):
             raise CheckpointError(
                 f'--resume: checkpoint {filename} has {len(groups)} '
