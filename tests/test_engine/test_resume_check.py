@@ -14,6 +14,9 @@ from mmfg.engine.resume_check import (apply_config_on_resume,
                                       check_something_to_train, snapshot)
 from mmfg.utils.errors import CheckpointError, ConfigError
 
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Detected call of `scheduler.step")
+
 
 def build(lr=0.02, milestones=(3, 4), wd=1e-4, warmup=False):
     model = torch.nn.Linear(2, 2)

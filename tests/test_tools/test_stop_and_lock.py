@@ -23,13 +23,16 @@ LOCK = 'mmfg_train.lock'
 
 
 def long_config(tmp_path):
-    """The tiny config for 50 epochs, with 2 persistent data workers (alive
-    when the signal comes)."""
+    """The tiny config without an end (an epoch takes a fraction of a
+    second), 2 persistent data workers (alive when the signal comes), 2
+    checkpoints kept."""
     return tiny_config(
         tmp_path,
         extra='train_dataloader = dict(batch_size=32, num_workers=2, '
         'persistent_workers=True, dataset=dict(indices=128))\n'
-        'train_cfg = dict(max_epochs=50)\n')
+        'train_cfg = dict(max_epochs=100000)\n'
+        'default_hooks = dict(logger=dict(interval=1), '
+        'checkpoint=dict(max_keep_ckpts=2))\n')
 
 
 def start(cfg, work, *extra, name='run'):
@@ -97,7 +100,7 @@ def stop(proc, sig, group):
 
 def check_stopped(proc, took, err, workers, status, name, work):
     assert proc.returncode == status, err[-3000:]
-    assert took < 3, took
+    assert took < 2, took
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 1, err[-3000:]
     assert re.match(
@@ -118,14 +121,15 @@ def test_lock_stop_on_signals_and_stale_lock(tmp_path):
     try:
         wait_for(lambda: osp.exists(osp.join(work, 'last_checkpoint')), first)
         # a second run into the same work dir is refused, naming the owner
+        started = json.load(open(osp.join(work, LOCK)))['started']
         line = error_line(
             run_tool([TRAIN, cfg, '--work-dir', work, '--resume']))
+        assert first.poll() is None
         assert line == (
             f'error: work dir {work} is in use by the training run pid '
-            f'{first.pid} on host {socket.gethostname()} (started ' +
-            json.load(open(osp.join(work, LOCK)))['started'] +
-            f'); lock file {work}/{LOCK}. Wait for that run to finish or '
-            'stop it, or train into another --work-dir')
+            f'{first.pid} on host {socket.gethostname()} (started '
+            f'{started}); lock file {work}/{LOCK}. Wait for that run to '
+            'finish or stop it, or train into another --work-dir')
         # Ctrl-C in a terminal: SIGINT to the whole process group
         took, err, workers = stop(first, signal.SIGINT, group=True)
     finally:
