@@ -2,7 +2,6 @@
 ``error: ...`` line saying what is wrong, where and how to fix it, and exit
 status 1 (see docs/troubleshooting.md). ``test_bad_input.py``
 holds the earlier ones (missing files, unknown registry type, --amp)."""
-import os
 import os.path as osp
 
 import pytest
@@ -254,22 +253,6 @@ def test_nan_loss_stops_with_iteration_and_last_finite_loss(tmp_path):
     assert 'the last finite loss was' in line
     assert 'Lower the learning rate (optim_wrapper.optimizer.lr, now 1e+30)' \
         in line
-
-
-@pytest.mark.skipif(not os.access('/dev/full', os.W_OK), reason='no /dev/full')
-def test_disk_full_while_saving(tmp_path):
-    """The checkpoint's temporary file is a link to /dev/full, whose writes
-    fail with ENOSPC like a full disk."""
-    work = tmp_path / 'work'
-    work.mkdir()
-    os.symlink('/dev/full', work / '.epoch_1.pth.tmp')
-    proc = train(tmp_path)
-    line = error_line(proc)
-    assert line.startswith('error: out of disk space while saving '
-                           f'checkpoint {work}/epoch_1.pth (')
-    assert 'max_keep_ckpts' in line and '--resume' in line
-    assert not osp.exists(work / 'epoch_1.pth')
-    assert not osp.lexists(work / '.epoch_1.pth.tmp')
 
 
 def test_debug_shows_the_traceback(tmp_path):

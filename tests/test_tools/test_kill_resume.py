@@ -3,6 +3,7 @@
 SIGKILLed mid-iteration, mid-validation, mid-checkpoint-save and at random
 moments, resumed with ``--resume``, and end with the same weights and
 optimizer state as an uninterrupted run with the same seed."""
+import glob
 import os
 import os.path as osp
 import random
@@ -109,7 +110,8 @@ def test_killed_mid_iteration_validation_and_save(straight, tmp_path):
     # the half-written file is under a temporary name, never epoch_3.pth;
     # epoch_2.pth (max_keep_ckpts=1) is still there
     assert not osp.exists(work / 'epoch_3.pth')
-    assert osp.isfile(work / '.epoch_3.pth.tmp')
+    # (temporary names are per process: .epoch_3.pth.<pid>.tmp)
+    assert glob.glob(str(work / '.epoch_3.pth.*.tmp'))
     assert (work / 'last_checkpoint').read_text().endswith('epoch_2.pth')
     assert osp.isfile(work / 'epoch_2.pth')
 
@@ -117,7 +119,7 @@ def test_killed_mid_iteration_validation_and_save(straight, tmp_path):
     proc = run_tool(base + ['--resume'], env=env())
     assert proc.returncode == 0, log_of(proc)
     assert 'resumed epoch: 2, iter: 8' in proc.stdout + proc.stderr
-    assert not osp.exists(work / '.epoch_3.pth.tmp')
+    assert not glob.glob(str(work / '.epoch_3.pth*.tmp'))
     assert not osp.exists(work / 'epoch_2.pth')  # rotated after epoch 3
     assert_same_run(straight, work / 'epoch_3.pth')
 
