@@ -30,12 +30,14 @@ import os
 import os.path as osp
 import sys
 
+import torch
 from mmengine.dist import is_main_process, master_only
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
 from mmengine.optim.scheduler import _ParamScheduler
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from mmengine.utils import digit_version
 
 from mmfg.datasets.transforms.loading import (skip_bad_images_in,
                                               tag_image_loaders)
@@ -54,6 +56,10 @@ from .resume_check import (apply_config_on_resume, check_optimizer_state,
 from .signals import (StopCheckHook, StopTraining, deferred,
                       end_child_processes, stop_on_signals, stop_requested)
 from .work_dir_lock import WorkDirLock
+
+#: torch >= 2.6 loads with ``weights_only=True`` by default
+TORCH_LOADS_WEIGHTS_ONLY = digit_version(
+    torch.__version__.split('+')[0]) >= digit_version('2.6.0')
 
 
 @RUNNERS.register_module()
@@ -277,7 +283,14 @@ class FGRunner(Runner):
     def _init_model_weights(self):
         """MMEngine's; a pretrained file (``init_cfg=dict(type='Pretrained',
         checkpoint=...)``) that cannot be loaded is named, with what it
-        holds (e.g. a training checkpoint where weights are expected)."""
+        holds (e.g. a training checkpoint where weights are expected).
+
+        Before torch 2.6, ``torch.load`` (which MMEngine calls) unpickles
+        without restriction: local pretrained files are then read as data
+        first (:func:`check_pretrained_files`), so a crafted file is refused
+        before MMEngine loads it."""
+        if not TORCH_LOADS_WEIGHTS_ONLY:
+            check_pretrained_files(self.cfg)
         try:
             return super()._init_model_weights()
         except Exception:

@@ -163,3 +163,34 @@ def test_write_weights_file_keeps_data_only_and_leaves_nothing_on_failure(
         write_weights_file(str(tmp_path / 'bad.pth'), {'x': 'text'})
     assert sorted(p.name for p in tmp_path.iterdir()) == ['out']
     assert osp.isfile(dst) and len(list((tmp_path / 'out').iterdir())) == 1
+
+
+def test_pretrained_file_is_read_as_data_before_mmengine_on_old_torch(
+        tmp_path, monkeypatch):
+    """Before torch 2.6 MMEngine's ``torch.load`` of an ``init_cfg``
+    pretrained file unpickles without restriction: FGRunner reads the file
+    as data first and refuses a crafted one before MMEngine is called."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from mmfg.engine import runner as runner_mod
+    marker = tmp_path / 'marker'
+    crafted = tmp_path / 'pretrained.pth'
+    torch.save({'w': ReducePayload(marker)}, crafted)
+    called = []
+    monkeypatch.setattr(Runner, '_init_model_weights',
+                        lambda self: called.append(1))
+    runner = runner_mod.FGRunner.__new__(runner_mod.FGRunner)
+    runner.cfg = Config(
+        dict(
+            model=dict(
+                type='ImageClassifier',
+                init_cfg=dict(type='Pretrained', checkpoint=str(crafted)))))
+    monkeypatch.setattr(runner_mod, 'TORCH_LOADS_WEIGHTS_ONLY', False)
+    with pytest.raises(CheckpointError, match='model.init_cfg.checkpoint'):
+        runner._init_model_weights()
+    assert not called and not marker.exists()
+    # torch >= 2.6: MMEngine's own (weights_only) load is left to refuse it
+    monkeypatch.setattr(runner_mod, 'TORCH_LOADS_WEIGHTS_ONLY', True)
+    runner._init_model_weights()
+    assert called and not marker.exists()
