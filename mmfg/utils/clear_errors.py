@@ -109,9 +109,16 @@ def user_message(exc):
 
 def run_with_clear_errors(main, *args, **kwargs):
     """Call ``main(*args, **kwargs)``; turn user errors into a one-line
-    message and ``SystemExit(1)``."""
+    message and ``SystemExit(1)``; Ctrl-C outside a training loop (which
+    handles it itself, :mod:`mmfg.engine.signals`) ends with one line and
+    exit status 130 instead of a traceback."""
     try:
         return main(*args, **kwargs)
+    except KeyboardInterrupt:
+        if os.environ.get('MMFG_DEBUG'):
+            raise
+        print('stopped by SIGINT (Ctrl-C)', file=sys.stderr)
+        raise SystemExit(130) from None
     except Exception as exc:  # noqa: BLE001 - filtered below
         if os.environ.get('MMFG_DEBUG') or not is_user_error(exc):
             raise

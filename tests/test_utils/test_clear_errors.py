@@ -70,3 +70,22 @@ def test_run_with_clear_errors_prints_one_line(capsys):
     assert err[0] == ('error: No space left on device: /w/x.log; the disk '
                       'is full; free some space or choose a path on another '
                       'disk')
+
+
+def test_ctrl_c_outside_training_is_one_line_and_status_130(
+        capsys, monkeypatch):
+    """Ctrl-C while a tool builds its datasets/model (before the training
+    loop installs its own handler) ends with one line, exit status 130."""
+    from mmfg.utils import run_with_clear_errors
+    monkeypatch.delenv('MMFG_DEBUG', raising=False)
+
+    def main():
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as info:
+        run_with_clear_errors(main)
+    assert info.value.code == 130
+    assert capsys.readouterr().err == 'stopped by SIGINT (Ctrl-C)\n'
+    monkeypatch.setenv('MMFG_DEBUG', '1')
+    with pytest.raises(KeyboardInterrupt):
+        run_with_clear_errors(main)
