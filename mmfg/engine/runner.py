@@ -53,8 +53,9 @@ from .log_files import guard_logger, guard_visualizer
 from .resume_check import (apply_config_on_resume, check_optimizer_state,
                            check_something_to_train, flat_schedulers,
                            schedulers_of, snapshot)
-from .signals import (StopCheckHook, StopTraining, deferred,
-                      end_child_processes, stop_on_signals, stop_requested)
+from .signals import (StopCheckHook, StopTraining, await_launcher_stop,
+                      deferred, end_child_processes, peer_lost,
+                      stop_on_signals, stop_requested)
 from .work_dir_lock import WorkDirLock
 
 #: torch >= 2.6 loads with ``weights_only=True`` by default
@@ -115,8 +116,9 @@ class FGRunner(Runner):
         if is_main_process():
             lock = WorkDirLock(self.work_dir).acquire(self.logger)
         try:
+            immediate = 'TORCHELASTIC_RUN_ID' in os.environ
             with stop_on_signals(
-                    immediate='TORCHELASTIC_RUN_ID' in os.environ,
+                    immediate=immediate,
                     cleanup=[lock.release] if lock else []):
                 if not any(isinstance(h, StopCheckHook) for h in self.hooks):
                     self.register_hook(StopCheckHook())
@@ -124,8 +126,12 @@ class FGRunner(Runner):
                     return self._train()
                 except StopTraining as stop:
                     self._stop(stop, lock)
-                except Exception:
+                except Exception as exc:
                     if stop_requested() is None:
+                        if immediate and peer_lost(exc):
+                            # torchrun is about to stop this process and
+                            # report the one that died: no traceback here
+                            await_launcher_stop()
                         raise
                     self._stop(StopTraining(stop_requested()), lock)
         finally:

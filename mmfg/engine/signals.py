@@ -206,3 +206,35 @@ def end_child_processes(timeout=1.0):
             child.join(max(0.0, deadline - time.monotonic()))
         except (OSError, ValueError, AssertionError):
             pass
+
+
+#: what gloo/NCCL/the TCP store say when another process of the job died
+PEER_LOST = ('Connection reset by peer', 'Connection closed by peer',
+             'Broken pipe', 'NCCL communicator was aborted', 'Socket Timeout',
+             'recvValue failed')
+
+
+def peer_lost(exc):
+    """Whether ``exc`` (raised in a process of a torchrun job) says that
+    another process of the job went away mid-collective."""
+    return isinstance(exc, RuntimeError) and any(
+        text in str(exc) for text in PEER_LOST)
+
+
+def await_launcher_stop(timeout=5.0):
+    """In a process of a torchrun job whose peer died: wait for torchrun's
+    SIGTERM (the handler of :func:`stop_on_signals` with ``immediate`` then
+    exits quietly with 143, and the launcher names the process that died);
+    if none comes within ``timeout`` s, end the process with status 1 and
+    one line. Never returns."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+    print(
+        'error: another process of this distributed job went away '
+        '(its connection was lost); run the same command with --resume '
+        'to continue',
+        file=sys.stderr,
+        flush=True)
+    end_child_processes(0.5)
+    os._exit(1)

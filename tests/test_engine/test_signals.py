@@ -33,3 +33,29 @@ def test_signal_waits_for_the_checkpoint():
             done.append('not reached')
     assert done == ['saved']
     assert info.value.signum == signal.SIGTERM
+
+
+def test_peer_lost_ends_a_torchrun_process_with_one_line():
+    """A process of a torchrun job whose peer died (gloo: "Connection reset
+    by peer") waits for torchrun's SIGTERM and, if none comes, ends with
+    one line and status 1, never a traceback."""
+    import subprocess
+    import sys
+
+    from mmfg.engine.signals import peer_lost
+    assert peer_lost(
+        RuntimeError('[gloo/transport/tcp/pair.cc:538] Read error '
+                     '[127.0.0.1]:1436: Connection reset by peer'))
+    assert not peer_lost(RuntimeError('CUDA out of memory'))
+    assert not peer_lost(ValueError('Connection reset by peer'))
+    proc = subprocess.run([
+        sys.executable, '-c', 'from mmfg.engine.signals import '
+        'await_launcher_stop; await_launcher_stop(0.2)'
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith('error: another process of this '
+                                  'distributed job went away')
+    assert 'Traceback' not in proc.stderr

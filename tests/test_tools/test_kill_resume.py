@@ -183,10 +183,15 @@ def test_killed_at_random_moments(straight, tmp_path):
     for _ in range(2):
         codes.append(
             _train_until_killed(args + (['--resume'] if codes else []),
-                                rng.uniform(0.5, 6.0), env()))
+                                rng.uniform(0.3, 2.0), env()))
     assert KILLED in codes, codes  # at least one kill landed mid-run
+    finished = osp.isfile(work / 'epoch_3.pth')  # before a kill came
     proc = run_tool(args + ['--resume'], env=env())
-    assert proc.returncode == 0, log_of(proc)
+    if finished:
+        assert proc.returncode == 1, log_of(proc)
+        assert 'nothing left to train' in proc.stderr
+    else:
+        assert proc.returncode == 0, log_of(proc)
     assert_same_run(straight, work / 'epoch_3.pth')
 
 
