@@ -486,6 +486,25 @@ def _plain_meta(meta):
     return out
 
 
+def read_weights(path,
+                 expected='model weights (a .pth written by '
+                 'tools/train.py)'):
+    """:func:`read_checkpoint` (as data only) and its ``{name: tensor}``
+    weights: ``(checkpoint, state_dict)``.
+
+    Raises:
+        CheckpointError: the file holds no weights; the message says what it
+            holds and that ``expected`` was wanted.
+    """
+    checkpoint = read_checkpoint(path)
+    state = state_dict_of(checkpoint)
+    if state is None:
+        raise CheckpointError(
+            f'checkpoint {path} holds {describe_checkpoint(checkpoint)}; '
+            f'expected {expected}')
+    return checkpoint, state
+
+
 def write_weights_file(dst, state_dict, meta=None):
     """Write ``{'state_dict': ..., 'meta': ...}`` that torch's strict
     ``weights_only=True`` loads (no allow-list), rebuilt from data only:

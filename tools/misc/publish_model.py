@@ -22,16 +22,9 @@ META_KEYS = ('epoch', 'iter', 'seed', 'mmengine_version', 'dataset_meta')
 
 
 def publish(src, dst):
-    from mmfg.engine.checkpoint import (describe_checkpoint, read_checkpoint,
-                                        state_dict_of, write_weights_file)
-    from mmfg.utils import CheckpointError
+    from mmfg.engine.checkpoint import read_weights, write_weights_file
 
-    ckpt = read_checkpoint(src)
-    state = state_dict_of(ckpt)
-    if state is None:
-        raise CheckpointError(
-            f'checkpoint {src} holds {describe_checkpoint(ckpt)}; expected '
-            'model weights (a .pth written by tools/train.py)')
+    ckpt, state = read_weights(src)
     meta = ckpt.get('meta') if isinstance(ckpt.get('meta'), dict) else {}
     meta = {k: meta[k] for k in META_KEYS if k in meta}
     meta['source'] = osp.basename(src)

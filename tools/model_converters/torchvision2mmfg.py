@@ -22,16 +22,10 @@ from mmfg.utils import run_with_clear_errors
 
 
 def convert(src, dst, drop=()):
-    from mmfg.engine.checkpoint import (describe_checkpoint, read_checkpoint,
-                                        state_dict_of, write_weights_file)
-    from mmfg.utils import CheckpointError
+    from mmfg.engine.checkpoint import read_weights, write_weights_file
 
-    ckpt = read_checkpoint(src)
-    state = state_dict_of(ckpt)
-    if state is None:
-        raise CheckpointError(
-            f'checkpoint {src} holds {describe_checkpoint(ckpt)}; expected '
-            'the state dict of a torchvision model ({name: tensor})')
+    _, state = read_weights(
+        src, 'the state dict of a torchvision model ({name: tensor})')
     out = {
         f'backbone.{k}': v
         for k, v in state.items() if not k.startswith(tuple(drop))
