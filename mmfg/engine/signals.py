@@ -118,6 +118,11 @@ class StopCheckHook(Hook):
 def _unraisable(unraisable):
     if isinstance(unraisable.exc_value, StopTraining):
         return  # the stop goes on (StopCheckHook), quietly
+    if _state['stopping'] and 'ignored due to race condition' in str(
+            unraisable.exc_value):
+        # CPython's note for a SIGCHLD that came just before
+        # end_child_processes reset its handler: part of the stop
+        return
     _state['unraisablehook'](unraisable)
 
 
