@@ -67,6 +67,21 @@ def merge_args(cfg, args):
         vis.wait_time = args.wait_time
         vis.out_dir = args.show_dir
         vis.interval = args.interval
+        # readable pictures (enlarged image, boxes used, top-k panel) in
+        # place of MMPretrain's text over the raw input; a visualizer the
+        # config chose itself is kept
+        visualizer = dict(cfg.get('visualizer') or {})
+        upstream = ('UniversalVisualizer', 'mmpretrain.UniversalVisualizer')
+        if visualizer.get('type', upstream[0]) in upstream:
+            visualizer['type'] = 'mmfg.FGVisualizer'
+            # RoIAlign configs cut their crops from the first num_parts
+            # proposals: draw those
+            for pre in (cfg.get('model', {}).get('data_preprocessor'),
+                        cfg.get('data_preprocessor')):
+                if isinstance(pre, dict) and 'num_parts' in pre:
+                    visualizer.setdefault('max_proposals', pre['num_parts'])
+                    break
+            cfg.visualizer = visualizer
     merge_cfg_options(cfg, args.cfg_options)
     for loader in ('test_dataloader', ):
         # torch refuses persistent workers without workers; e.g. after
