@@ -1,6 +1,4 @@
 """Image classification inference with an mmfg config's own test pipeline."""
-import copy
-import os.path as osp
 from os import PathLike
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
@@ -12,11 +10,9 @@ from mmengine.model import BaseModel
 from mmpretrain.apis import ImageClassificationInferencer
 
 from mmfg.utils.errors import ConfigError, DataError
-from .model import check_file, init_model, load_weights
-
-InputType = Union[str, PathLike, np.ndarray]
-LOADERS = ('LoadImageFromFile', 'mmcv.LoadImageFromFile',
-           'mmpretrain.LoadImageFromFile')
+from .model import init_model, load_config, load_weights
+from .patch_sources import PatchSource
+from .test_pipeline import InputType, TestPipeline, check_classifier_config
 
 
 class FGInferencer(ImageClassificationInferencer):
@@ -33,8 +29,21 @@ class FGInferencer(ImageClassificationInferencer):
       data preprocessor consumes). A leading ``LoadImageFromFile`` loads
       image paths with the config's own arguments (colour type, backend);
       arrays skip it. Without one (in-memory datasets such as the idx
-      Fashion-MNIST) paths are read grey when the data preprocessor has one
-      mean value, else as BGR colour.
+      Fashion-MNIST) paths are read by :func:`mmfg.apis.image_io.read_image`
+      (any mode: grey, alpha, palette, CMYK, 16 bit), grey when the data
+      preprocessor has one mean value, else as BGR colour, and an image of
+      another size than the dataset's fixed one (28x28 Fashion-MNIST, the
+      112x112 cluttered canvas, 32x32 CIFAR) is first resized to it;
+    * part/patch models (a ``PartCrops`` or ``CropToBBox`` step, or the
+      ``RoIAlignFGDataPreprocessor``) get their boxes from ``patches``, a
+      patch source (:mod:`mmfg.apis.patch_sources`: a detector, CAM boxes or
+      CS-parts of a classifier, a proposal file, explicit boxes, the whole
+      image), run once per batch on the original images; the boxes go into
+      the fields the pipeline reads (``proposals``, ``gt_bboxes``; a
+      ``PartCrops`` on annotated parts takes the source's boxes in their
+      place), so the crops are cut exactly as in the dataset path. Such a
+      model called without a source raises a ConfigError naming the
+      sources.
 
     Arrays must be laid out as the pipeline's loader would give them:
     ``(H, W, 3)`` BGR uint8 for colour configs, ``(H, W)`` uint8 for grey
@@ -48,11 +57,20 @@ class FGInferencer(ImageClassificationInferencer):
         classes (Sequence[str], optional): class names; defaults to the
             model's ``dataset_meta['classes']``.
         cfg_options (dict, optional): config overrides.
+        patches (optional): the patch source of a part/patch model: a
+            :class:`~mmfg.apis.patch_sources.PatchSource`, a ``--patches``
+            token list (``['detector', CFG, CKPT]``), a dict
+            (``dict(type='cam', config=..., checkpoint=...)``), one box list
+            per image, or ``{image path: boxes}``; see
+            :func:`~mmfg.apis.patch_sources.build_patch_source`.
 
     Calling it with one image (path or array) or a list returns a list of
     dicts, one per image: ``pred_label`` (int), ``pred_score`` (float,
     softmax probability of that class), ``pred_scores`` (numpy ``(K,)``)
-    and ``pred_class`` (str, when the class names are known).
+    and ``pred_class`` (str, when the class names are known); part/patch
+    models add ``patch_boxes``, float32 ``(K, 5)`` ``x1, y1, x2, y2,
+    score`` in pixels of the original image: the boxes whose crops the
+    model saw, best first (``K`` <= the config's number of parts).
 
     Example:
         >>> from mmfg.apis import FGInferencer
@@ -63,12 +81,15 @@ class FGInferencer(ImageClassificationInferencer):
         'Shirt'
     """
 
-    def __init__(self,
-                 model: Union[str, PathLike, Config, BaseModel],
-                 pretrained: Optional[Union[str, PathLike]] = None,
-                 device: Union[str, torch.device] = 'cpu',
-                 classes: Optional[Sequence[str]] = None,
-                 cfg_options: Optional[dict] = None) -> None:
+    def __init__(
+            self,
+            model: Union[str, PathLike, Config, BaseModel],
+            pretrained: Optional[Union[str, PathLike]] = None,
+            device: Union[str, torch.device] = 'cpu',
+            classes: Optional[Sequence[str]] = None,
+            cfg_options: Optional[dict] = None,
+            patches: Union['PatchSource', dict, Sequence,
+                           None] = None) -> None:
         if isinstance(model, BaseModel):
             if getattr(model, 'cfg', None) is None:
                 raise ConfigError('FGInferencer needs the config of a built '
@@ -79,8 +100,9 @@ class FGInferencer(ImageClassificationInferencer):
                 load_weights(model, str(pretrained))
             model = model.to(device)
         else:
-            model = init_model(
-                model, pretrained, device=device, cfg_options=cfg_options)
+            cfg = load_config(model, cfg_options)
+            check_classifier_config(cfg)
+            model = init_model(cfg, pretrained, device=device)
         model.eval()
         self.config = model.cfg
         self.model = model
@@ -91,6 +113,15 @@ class FGInferencer(ImageClassificationInferencer):
             classes = (getattr(model, 'dataset_meta', None)
                        or {}).get('classes')
         self.classes = classes
+        self.patches = None
+        if patches is not None:
+            if not self.needs_patches:
+                raise ConfigError(
+                    'the model of this config cuts no part/patch crops (no '
+                    'PartCrops / CropToBBox step, no RoIAlign preprocessor); '
+                    'it takes no patch source: leave --patches out')
+            from .patch_sources import build_patch_source
+            self.patches = build_patch_source(patches, device=str(device))
 
     def __call__(self,
                  inputs: Union[InputType, Sequence[InputType]],
@@ -114,6 +145,14 @@ class FGInferencer(ImageClassificationInferencer):
         """
         from mmpretrain.utils import progress
 
+        if self.needs_patches and self.patches is None:
+            from .patch_sources import PATCHES_HELP
+            raise ConfigError(
+                'this config cuts part/patch crops from boxes '
+                f'({", ".join(sorted(self.patch_fields))}), which a new image '
+                f'does not have; give a patch source: {PATCHES_HELP}')
+        if hasattr(self.patches, 'reset'):
+            self.patches.reset()
         disabled = progress.disable_progress_bar
         progress.disable_progress_bar = disabled or not show_progress
         try:
@@ -125,82 +164,90 @@ class FGInferencer(ImageClassificationInferencer):
         finally:
             progress.disable_progress_bar = disabled
 
-    def _init_pipeline(self, cfg):
-        """The test pipeline without its leading file loader (kept in
-        ``self.file_loader`` for paths)."""
-        from mmfg.registry import TRANSFORMS
-        from mmfg.utils import register_all_modules
+    # ------------------------------------------------------------ pipeline
+    def _init_pipeline(self, cfg: Config) -> Compose:
+        """The config's test pipeline for new images
+        (:class:`~mmfg.apis.test_pipeline.TestPipeline`: leading file
+        loader kept apart, patch fields, the dataset's fixed size)."""
+        self.test_pipeline = TestPipeline(cfg)
+        self.grey = self.test_pipeline.grey
+        return Compose(self.test_pipeline.steps)
 
-        register_all_modules()
-        loader_cfg = cfg.get('test_dataloader') or cfg.get('val_dataloader')
-        if not loader_cfg or 'pipeline' not in loader_cfg.get('dataset', {}):
-            raise ConfigError('the config has no test_dataloader.dataset.'
-                              'pipeline; the inferencer runs the test '
-                              'pipeline: add one to the config')
-        steps = copy.deepcopy(list(loader_cfg['dataset']['pipeline']))
-        self.file_loader = None
-        if steps and steps[0].get('type') in LOADERS:
-            self.file_loader = TRANSFORMS.build(steps.pop(0))
-        # deterministic steps a dataset applies once when it is built
-        # (``pre_pipeline`` of the idx datasets) come first for new images
-        steps = copy.deepcopy(
-            list(loader_cfg['dataset'].get('pre_pipeline') or [])) + steps
-        pre = cfg.get('data_preprocessor') or cfg.model.get(
-            'data_preprocessor') or {}
-        mean = pre.get('mean')
-        self.grey = mean is not None and len(mean) == 1
-        return Compose([TRANSFORMS.build(t) for t in steps])
+    @property
+    def needs_patches(self) -> bool:
+        """Whether the config cuts part/patch crops from boxes (and so
+        needs a patch source for new images)."""
+        return self.test_pipeline.needs_patches
 
-    def _load(self, input_):
-        """A path or an array -> the pipeline's input dict."""
-        import mmcv
+    @property
+    def patch_fields(self) -> dict:
+        """See :attr:`TestPipeline.patch_fields`."""
+        return self.test_pipeline.patch_fields
 
-        if isinstance(input_, np.ndarray):
-            img = input_
-            if self.grey and img.ndim == 3 and img.shape[-1] == 3:
-                img = mmcv.bgr2gray(img)
-            return dict(
-                img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2])
-        if not isinstance(input_, (str, PathLike)):
-            raise TypeError('inputs must be image paths or numpy arrays, '
-                            f'got {type(input_).__name__}')
-        path = str(input_)
-        check_file(path, 'image')
-        size = osp.getsize(path)
-        with open(path, 'rb') as f:  # a PermissionError names the file
-            head = f.read(8)
-        if size == 0:
-            raise DataError(f'image {path} is empty (0 bytes); give an image '
-                            'file (PNG, JPEG, ...)')
-        # the dataset loader's messages speak of annotations and
-        # skip_bad_images; here the user named the file
-        try:
-            if self.file_loader is not None:
-                results = self.file_loader(dict(img_path=path))
-            else:
-                results = mmcv.imread(path,
-                                      'grayscale' if self.grey else 'color')
-        except Exception:  # noqa: BLE001 - decoders raise many types
-            results = None
-        if results is None:
+    def load_image(self, input_: InputType) -> np.ndarray:
+        """The decoded original image of a path or array: ``(H, W)`` grey
+        or ``(H, W, 3)`` BGR uint8, what the pipeline starts from."""
+        return self.test_pipeline.load_results(input_)['img']
+
+    def _set_patches(self, results: dict, boxes: np.ndarray, name) -> None:
+        """Put the patch source's boxes ``(N, 5)`` (original pixels, best
+        first) into the fields the pipeline / preprocessor reads."""
+        if 'gt_bboxes' in self.patch_fields and not len(boxes):
             raise DataError(
-                f'image {path} ({size} bytes, starting {head!r}) is not an '
-                'image file that can be decoded; give an image file (PNG, '
-                'JPEG, ...)')
-        if self.file_loader is not None:
-            return results
-        img = results
-        return dict(
-            img=img,
-            img_path=path,
-            img_shape=img.shape[:2],
-            ori_shape=img.shape[:2])
+                f'the patch source gave no box for image {name}; this '
+                'config crops every image to its box: use another source, '
+                'or --patches whole')
+        for field, k in self.patch_fields.items():
+            if field == 'proposals':
+                results[field] = boxes.copy()
+            else:
+                results[field] = boxes[:k, :4].copy()
+        results['patch_boxes'] = boxes[:self.test_pipeline.num_patches].copy()
+
+    def _prepare(self, chunk: Sequence[InputType], start: int) -> list:
+        """Load a chunk of inputs, add the patch source's boxes, run the
+        pipeline; returns the packed items."""
+        loaded = [self.test_pipeline.load_results(x) for x in chunk]
+        for i, res in enumerate(loaded):
+            res.setdefault('sample_idx', start + i)
+        if self.needs_patches:
+            images = [r['img'] for r in loaded]
+            paths = [r.get('img_path') for r in loaded]
+            boxes = self.patches(images, paths)
+            for i, (res, b) in enumerate(zip(loaded, boxes)):
+                self._set_patches(res, b, paths[i] or f'#{start + i}')
+        items = []
+        for res in loaded:
+            patch_boxes = res.pop('patch_boxes', None)
+            item, _ = self.test_pipeline.run_pipeline(res)
+            if patch_boxes is not None:
+                item['data_samples'].set_metainfo(
+                    dict(patch_boxes=patch_boxes))
+            items.append(item)
+        return items
 
     def preprocess(self,
                    inputs: Iterable[InputType],
                    batch_size: int = 1) -> Iterator[dict]:
         """Yield collated batches ``{'inputs': [...], 'data_samples':
-        [...]}`` for ``model.test_step``."""
-        pipeline = Compose([self._load, self.pipeline])
-        chunks = self._get_chunk_data(map(pipeline, inputs), batch_size)
-        yield from map(self.collate_fn, chunks)
+        [...]}`` for ``model.test_step``; the patch source (part / patch
+        models) runs once per batch."""
+        start = 0
+        for chunk in self._get_chunk_data(inputs, batch_size):
+            items = self._prepare(chunk, start)
+            start += len(chunk)
+            yield self.collate_fn(items)
+
+    def postprocess(self,
+                    preds: list,
+                    visualization: Optional[list] = None,
+                    return_datasamples: bool = False) -> list:
+        """The parent's dicts plus ``patch_boxes`` (part/patch models)."""
+        results = super().postprocess(preds, visualization, return_datasamples)
+        if return_datasamples:
+            return results
+        for res, sample in zip(results, preds):
+            boxes = sample.get('patch_boxes', None)
+            if boxes is not None:
+                res['patch_boxes'] = np.asarray(boxes, np.float32)
+        return results

@@ -136,6 +136,17 @@ class FGVCDataset(BaseDataset):
     CHECK_FILES = True
     HAS_BBOX = False
     HAS_PARTS = False
+    #: ``(h, w)`` of every image of a dataset whose images all have one size
+    #: (the in-memory idx / CIFAR datasets); None for image-file datasets
+    IMAGE_SIZE = None
+
+    @classmethod
+    def image_size_of(cls, ds_cfg: dict):
+        """``(h, w)`` of every image of the dataset built from ``ds_cfg``
+        (a dataset config dict), or None when images differ in size. The
+        inferencer resizes new images to it when the config's pipeline
+        expects the dataset's size without resizing."""
+        return cls.IMAGE_SIZE
 
     def __init__(self,
                  data_root: str,

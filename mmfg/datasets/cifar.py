@@ -64,6 +64,7 @@ class CIFAR10(FGVCDataset, _MMPretrainCIFAR10):
         **kwargs: see :class:`~mmfg.datasets.base_dataset.FGVCDataset`.
     """
     METAINFO = {}  # class names come from batches.meta
+    IMAGE_SIZE = (32, 32)
     SPLITS = ('train', 'test')
     CHECK_FILES = False
     LAYOUT = ('cifar-10-batches-py/{data_batch_1..data_batch_5, test_batch, '

@@ -95,6 +95,13 @@ class ClutteredFashionMNIST(_IdxDataset):
             to True.
     """
     METAINFO = {'classes': FASHIONMNIST_CATEGORIES}
+
+    @classmethod
+    def image_size_of(cls, ds_cfg: dict):
+        """``(S, S)``: the canvas (``canvas_size``, default 112)."""
+        size = int(ds_cfg.get('canvas_size', 112))
+        return (size, size)
+
     HAS_BBOX = True
     HAS_PARTS = True
     PART_NAMES = PART_NAMES

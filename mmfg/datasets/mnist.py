@@ -222,6 +222,7 @@ class _IdxDataset(FGVCDataset):
 class MNIST(_IdxDataset, _MMPretrainMNIST):
     """MNIST (10 digits) from its idx files; see the module docstring."""
     METAINFO = {'classes': MNIST_CATEGORIES}
+    IMAGE_SIZE = (28, 28)
     PREPARE_HINT = ('Download the four official *-ubyte.gz files of MNIST '
                     'into data_root.')
 
@@ -231,6 +232,7 @@ class FashionMNIST(_IdxDataset, _MMPretrainFashionMNIST):
     """Fashion-MNIST (10 clothing classes) from its idx files; see the
     module docstring."""
     METAINFO = {'classes': FASHIONMNIST_CATEGORIES}
+    IMAGE_SIZE = (28, 28)
     PREPARE_HINT = ('Run bash tools/setup.sh, or apt-get install '
                     'dataset-fashion-mnist && python '
                     'tools/dataset_converters/prepare_fashion_mnist.py')

@@ -229,6 +229,45 @@ class CSParts:
         self.svm.fit(np.asarray(features, np.float64), labels)
         return self
 
+    def save_svm(self, path: str) -> None:
+        """Write the fitted SVM (``coef_ (C', D)``, ``intercept_ (C',)``,
+        ``classes_ (C,)``) to ``path`` as a numpy ``.npz`` (numbers only:
+        loaded with ``allow_pickle=False``)."""
+        if self.svm is None:
+            raise ConfigError('CSParts.save_svm: fit the SVM first')
+        with open(path, 'wb') as f:
+            np.savez(
+                f,
+                coef=self.svm.coef_,
+                intercept=self.svm.intercept_,
+                classes=self.svm.classes_)
+
+    def load_svm(self, path: str) -> 'CSParts':
+        """Load an SVM written by :meth:`save_svm` (numeric arrays only,
+        ``allow_pickle=False``); returns self."""
+        from sklearn.svm import LinearSVC
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                coef, intercept, classes = (data['coef'], data['intercept'],
+                                            data['classes'])
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(
+                f'CS-parts SVM file {path} is not an .npz written by '
+                f'CSParts.save_svm (coef, intercept, classes): {exc}; '
+                'write it with tools/proposals/pseudo_boxes.py --method '
+                'cs-parts --save-svm') from None
+        if coef.ndim != 2 or intercept.shape != coef.shape[:1] or \
+                len(classes) < 2:
+            raise ConfigError(
+                f'CS-parts SVM file {path}: coef {coef.shape}, intercept '
+                f'{intercept.shape}, classes {classes.shape} do not make a '
+                'linear SVM (coef (C, D), intercept (C,), >= 2 classes)')
+        svm = LinearSVC(penalty='l1', dual=False, C=self.svm_c)
+        svm.coef_, svm.intercept_, svm.classes_ = coef, intercept, classes
+        svm.n_features_in_ = coef.shape[1]
+        self.svm = svm
+        return self
+
     @property
     def class_weights(self) -> np.ndarray:
         """``(num_classes, D)`` SVM weights (one row per class, also for

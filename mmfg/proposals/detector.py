@@ -13,7 +13,7 @@ num_boxes``; image size ``(h, w)``; true boxes ``(M, 4)`` (``M = 0`` when
 the dataset has none).
 """
 import time
-from typing import TYPE_CHECKING, Dict, Tuple
+from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
 
 import mmcv
 import numpy as np
@@ -45,16 +45,56 @@ def detector_pipeline(cfg: 'Config') -> Compose:
     return Compose(steps)
 
 
-def original_image(info: dict) -> np.ndarray:
-    """The original image ``(h, w, 3)`` of a data info (idx datasets hold
-    it in memory, the others have a file); grey images get 3 equal
-    channels (what the detector was trained on)."""
-    img = info.get('img')
-    if img is None:
-        img = mmcv.imread(info['img_path'])
+def as_colour(img: np.ndarray) -> np.ndarray:
+    """``img`` with 3 channels: a grey ``(h, w)`` or ``(h, w, 1)`` image
+    gets 3 equal channels (what the detector was trained on)."""
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[..., 0]
     if img.ndim == 2:
         img = np.repeat(img[..., None], 3, axis=2)
     return img
+
+
+def original_image(info: dict) -> np.ndarray:
+    """The original image ``(h, w, 3)`` of a data info (idx datasets hold
+    it in memory, the others have a file), grey made colour
+    (:func:`as_colour`)."""
+    img = info.get('img')
+    if img is None:
+        img = mmcv.imread(info['img_path'])
+    return as_colour(img)
+
+
+def detect_boxes(model: 'BaseModel',
+                 images: Sequence[np.ndarray],
+                 num_boxes: int = 10,
+                 nms_iou: float = 0.5) -> List[np.ndarray]:
+    """Boxes of ``model`` (an mmdet detector in eval mode) on a batch of
+    original images ``(h, w)`` grey or ``(h, w, 3)`` BGR uint8, one forward
+    pass: its test pipeline on the in-memory images, boxes clipped to the
+    image, degenerate ones dropped, ``mmcv.ops.nms`` keeps the
+    ``num_boxes`` best. Returns float32 ``(N, 5)`` per image in original
+    pixels, ``N <= num_boxes``, best first."""
+    if not len(images):
+        return []
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        pipeline = detector_pipeline(model.cfg)
+        items = [
+            pipeline(dict(img=as_colour(img), img_id=i))
+            for i, img in enumerate(images)
+        ]
+        with torch.no_grad():
+            results = model.test_step(pseudo_collate(items))
+    out = []
+    for img, res in zip(images, results):
+        inst = res.pred_instances
+        boxes = torch.cat([inst.bboxes, inst.scores[:, None]], 1).cpu()
+        h, w = img.shape[:2]
+        boxes[:, 0:4:2] = boxes[:, 0:4:2].clamp(0, w)
+        boxes[:, 1:4:2] = boxes[:, 1:4:2].clamp(0, h)
+        ok = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+        out.append(nms_boxes(boxes[ok], nms_iou, num_boxes).numpy())
+    return out
 
 
 def detector_proposals(model: 'BaseModel',
@@ -63,7 +103,9 @@ def detector_proposals(model: 'BaseModel',
                        nms_iou: float = 0.5,
                        batch_size: int = 64,
                        progress: bool = True) -> tuple:
-    """Run ``model`` (an mmdet detector in eval mode) over ``dataset``.
+    """Run ``model`` (an mmdet detector in eval mode) over ``dataset``
+    (:func:`detect_boxes` on its original images, ``batch_size`` at a
+    time).
 
     Returns:
         tuple: ``(proposals, sizes, gts, seconds)``: ``{key: (N, 5)}`` and
@@ -73,30 +115,20 @@ def detector_proposals(model: 'BaseModel',
     props, sizes, gts = {}, {}, []
     bar = ProgressBar(len(dataset)) if progress else None
     start = time.perf_counter()
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        pipeline = detector_pipeline(model.cfg)
-        for lo in range(0, len(dataset), batch_size):
-            items, keys = [], []
-            for i in range(lo, min(lo + batch_size, len(dataset))):
-                info = dataset.get_data_info(i)
-                img = original_image(info)
-                items.append(pipeline(dict(img=img, img_id=i)))
-                keys.append(dataset.proposal_key(info))
-                sizes[keys[-1]] = img.shape[:2]
-                gt = info.get('gt_bboxes')
-                gts.append(np.zeros((0, 4), np.float32) if gt is None else gt)
-            with torch.no_grad():
-                results = model.test_step(pseudo_collate(items))
-            for key, res in zip(keys, results):
-                inst = res.pred_instances
-                boxes = torch.cat([inst.bboxes, inst.scores[:, None]], 1)
-                h, w = sizes[key]
-                boxes[:, 0:4:2] = boxes[:, 0:4:2].clamp(0, w)
-                boxes[:, 1:4:2] = boxes[:, 1:4:2].clamp(0, h)
-                ok = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-                props[key] = nms_boxes(boxes[ok], nms_iou, num_boxes).numpy()
-            if bar is not None:
-                bar.update(len(keys))
+    for lo in range(0, len(dataset), batch_size):
+        images, keys = [], []
+        for i in range(lo, min(lo + batch_size, len(dataset))):
+            info = dataset.get_data_info(i)
+            images.append(original_image(info))
+            keys.append(dataset.proposal_key(info))
+            sizes[keys[-1]] = images[-1].shape[:2]
+            gt = info.get('gt_bboxes')
+            gts.append(np.zeros((0, 4), np.float32) if gt is None else gt)
+        for key, boxes in zip(keys,
+                              detect_boxes(model, images, num_boxes, nms_iou)):
+            props[key] = boxes
+        if bar is not None:
+            bar.update(len(keys))
     return props, sizes, gts, time.perf_counter() - start
 
 

@@ -18,8 +18,6 @@ import json
 import os
 import os.path as osp
 
-from mmengine.registry import DefaultScope
-
 from mmfg.utils import run_with_clear_errors
 
 
@@ -51,7 +49,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmfg.apis.model import load_config, load_weights
+    from mmfg.apis.model import load_config
+    from mmfg.apis.patch_sources import load_detector
     from mmfg.datasets.proposals import dump_proposal_file
     from mmfg.proposals import localization_scores
     from mmfg.proposals.detector import detector_proposals, empty_entries
@@ -62,15 +61,7 @@ def main(argv=None):
     dataset = build_split(
         load_config(args.dataset_config), args.split, args.num_images)
     dataset.pipeline = None  # original images from get_data_info
-    from mmdet.apis import init_detector
-    from mmdet.utils import register_all_modules as register_mmdet
-    register_mmdet(init_default_scope=False)
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        # weights loaded by mmfg (torch's weights_only=True with the
-        # allow-list MMEngine checkpoints need)
-        model = init_detector(args.det_config, None, device='cpu')
-        load_weights(model, args.det_checkpoint, args.det_config)
-        model.eval()
+    model = load_detector(args.det_config, args.det_checkpoint)
     props, sizes, gts, seconds = detector_proposals(
         model,
         dataset,

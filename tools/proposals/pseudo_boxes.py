@@ -56,6 +56,10 @@ def parse_args(argv=None):
         '--sigma', type=float, default=5., help='cs-parts: blur (px)')
     p.add_argument('--feature-layer', help='cs-parts: pooled layer')
     p.add_argument(
+        '--save-svm',
+        help='cs-parts: write the fitted SVM here (.npz), for '
+        'tools/inference.py --patches cs-parts CONFIG CKPT SVM')
+    p.add_argument(
         '--save-images',
         help='write the images as PNG under this folder (<key>.png), for a '
         'detector to train on')
@@ -121,6 +125,9 @@ def main(argv=None):
                      args.batch_size)
         nnz = (gen.class_weights != 0).sum(1)
         print(f'\nselected features per class: {nnz.tolist()}')
+        if args.save_svm:
+            gen.save_svm(args.save_svm)
+            print(f'SVM written to {args.save_svm}')
     dataset = build_split(cfg, args.split, args.num_images)
     start = time.perf_counter()
     records = run_generator(gen, model, dataset, args.batch_size)
