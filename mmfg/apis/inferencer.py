@@ -1,4 +1,6 @@
 """Image classification inference with an mmfg config's own test pipeline."""
+import os
+import os.path as osp
 from os import PathLike
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
@@ -251,3 +253,45 @@ class FGInferencer(ImageClassificationInferencer):
             if boxes is not None:
                 res['patch_boxes'] = np.asarray(boxes, np.float32)
         return results
+
+    def visualize(self,
+                  ori_inputs: list,
+                  preds: list,
+                  show: bool = False,
+                  wait_time: int = 0,
+                  resize: Optional[int] = None,
+                  rescale_factor: Optional[float] = None,
+                  draw_score: bool = True,
+                  show_dir: Optional[str] = None,
+                  topk: int = 5) -> Optional[list]:
+        """Readable pictures (:func:`mmfg.visualization.draw_prediction`):
+        the ORIGINAL image enlarged to a short side >= 448 px (or
+        ``resize``), the patch boxes used (part/patch models), the top-k
+        classes and scores. Written to ``show_dir/<image stem or index>.png``
+        and/or shown; returns the RGB pictures (None when neither)."""
+        import mmcv
+
+        from mmfg.visualization import draw_prediction
+        if not show and show_dir is None:
+            return None
+        pictures = []
+        for i, (input_, sample) in enumerate(zip(ori_inputs, preds)):
+            img = self.test_pipeline.load_results(input_)['img']
+            picture = draw_prediction(
+                img,
+                sample.pred_score,
+                classes=self.classes,
+                topk=topk,
+                boxes=sample.get('patch_boxes', None),
+                min_side=resize or 448,
+                show_scores=draw_score)
+            if show_dir is not None:
+                name = osp.splitext(osp.basename(str(input_)))[0] \
+                    if isinstance(input_, (str, PathLike)) else str(i)
+                os.makedirs(show_dir, exist_ok=True)
+                mmcv.imwrite(picture[..., ::-1],
+                             osp.join(show_dir, f'{name}.png'))
+            if show:
+                mmcv.imshow(picture[..., ::-1], wait_time=wait_time)
+            pictures.append(picture)
+        return pictures

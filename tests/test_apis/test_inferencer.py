@@ -15,8 +15,7 @@ from ..conftest import BASELINE_CFG, REPO, run_tool
 from .test_model import FASHION_CLASSES, runner_like_checkpoint
 
 DEMO = osp.join(REPO, 'demo', 'image_demo.py')
-# 28x28 input, no resize; works on batches of one (mmpretrain's LeNet5
-# squeezes its features and fails on a single image: batch >= 2 with it)
+# 28x28 input, no resize
 LENETFC_CFG = osp.join(REPO, 'configs', 'topdown',
                        'bu_lenetfc_fashion-mnist.py')
 
@@ -228,7 +227,7 @@ def test_inferencer_applies_the_dataset_pre_pipeline(tmp_path):
     raw = ds.get_data_info(0)
     from mmfg.datasets.mnist import read_idx
     imgs = read_idx(osp.join(root, 't10k-images-idx3-ubyte'))
-    # mmpretrain's LeNet5 squeezes the batch axis: predict 2 at once
+    # two images at once (one alone: test_patch_sources.py)
     got = inferencer([imgs[0], imgs[1]], batch_size=2, show_progress=False)
     model = inferencer.model
     batch = model.data_preprocessor(
@@ -243,3 +242,53 @@ def test_inferencer_applies_the_dataset_pre_pipeline(tmp_path):
             w.pred_score.detach().numpy(),
             rtol=1e-5,
             atol=1e-6)
+
+
+@pytest.mark.tools
+def test_image_demo_on_the_default_lenet5_and_a_part_model(tmp_path):
+    """The README's default model (LeNet-5, batch of one) and Focus-Longer
+    with CAM patches through demo/image_demo.py: the printed scores are the
+    inferencer's, the boxes are printed, a readable picture is written; a
+    part model without --patches is one error line."""
+    from .test_patch_sources import FL_PROPOSALS, GLOBAL, save_random
+    lenet = str(tmp_path / 'lenet5.pth')
+    save_random(BASELINE_CFG, lenet)
+    img = grey_images()[1]
+    path = str(tmp_path / 'shirt.png')
+    cv2.imwrite(path, img)
+    out = str(tmp_path / 'pic' / 'shirt.png')
+    proc = run_tool([DEMO, path, BASELINE_CFG, lenet, '--out-file', out])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (want, ) = FGInferencer(BASELINE_CFG, lenet)(img, show_progress=False)
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == f'{path}: top-5 of 10 classes'
+    best = lines[1].split(None, 3)
+    assert int(best[2]) == want['pred_label']
+    assert float(best[1]) == pytest.approx(want['pred_score'], abs=1e-4)
+    pic = cv2.imread(out)
+    assert min(pic.shape[:2]) >= 448
+    fl, glob_ckpt = str(tmp_path / 'fl.pth'), str(tmp_path / 'global.pth')
+    save_random(FL_PROPOSALS, fl)
+    save_random(GLOBAL, glob_ckpt)
+    canvas = np.zeros((112, 112), np.uint8)
+    canvas[40:68, 30:58] = grey_images(1)[0]
+    cpath = str(tmp_path / 'canvas.png')
+    cv2.imwrite(cpath, canvas)
+    proc = run_tool([
+        DEMO, cpath, FL_PROPOSALS, fl, '--patches', 'cam', GLOBAL, glob_ckpt,
+        '--topk', '2'
+    ])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (want, ) = FGInferencer(
+        FL_PROPOSALS, fl, patches=['cam', GLOBAL, glob_ckpt
+                                   ])(cpath, show_progress=False)
+    lines = proc.stdout.strip().splitlines()
+    assert int(lines[1].split()[2]) == want['pred_label']
+    assert lines[3].startswith('patch boxes (x1, y1, x2, y2, score; 1 used)')
+    box = [float(v) for v in lines[4].split()[1:5]]
+    np.testing.assert_allclose(box, want['patch_boxes'][0, :4], atol=0.06)
+    bad = run_tool([DEMO, cpath, FL_PROPOSALS, fl])
+    assert bad.returncode == 1
+    err = [ln for ln in bad.stderr.splitlines() if ln.startswith('error:')]
+    assert len(err) == 1 and '--patches' not in err[0] \
+        and 'give a patch source' in err[0], bad.stderr[-2000:]

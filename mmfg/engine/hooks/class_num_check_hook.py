@@ -162,7 +162,8 @@ def _output_width(model, dataset):
               torch.random.get_rng_state())
     was_training = model.training
     try:
-        # two samples: some models squeeze a batch of one (LeNet5)
+        # two samples: some models squeeze a batch of one (mmpretrain's
+        # LeNet5; mmfg registers one that does not)
         batch = pseudo_collate(
             [dataset[i] for i in range(min(2, len(dataset)))])
         model.eval()
