@@ -1,0 +1,12 @@
+# Focus-Longer on Stanford Dogs (paper Table 2: VGG19 77.2 -> 78.7), the
+# recipe of focus-longer_vgg19_cub.py with 120 classes, on WEAKLY SUPERVISED
+# patches: up to 10 proposals per image from the proposals stage
+# (configs/_base_/datasets/stanford-dogs_proposal-patches_448-224.py)
+# instead of the ground-truth dog boxes of focus-longer_vgg19_stanford-dogs.py.
+_base_ = [
+    '../_base_/models/focus-longer_vgg19.py',
+    '../_base_/datasets/stanford-dogs_proposal-patches_448-224.py',
+    '../_base_/schedules/sgd_lr1e-3_step-30-60_90e.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(head=dict(num_classes=120), local_head=dict(num_classes=120))
