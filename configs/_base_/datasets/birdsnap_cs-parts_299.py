@@ -2,7 +2,8 @@
 # highest score first), each cut from the original image and resized to
 # 299x299; an image with fewer boxes has missing parts (valid = False).
 # The proposal files come from the proposals stage (configs/proposals,
-# mmfg/datasets/proposals.py format), one per split; generate them first.
+# mmfg/datasets/proposals.py format), one per split:
+# work_dirs/proposals/birdsnap/cs-parts_{train,test}.json; generate them first.
 # Global image squashed to 299x299; no augmentation (the paper describes
 # none). Inputs in [-1, 1] (data_preprocessor of
 # configs/_base_/models/fve_inception-v3_birds.py).
@@ -27,7 +28,7 @@ train_dataloader = dict(
         split='train',
         with_bbox=False,
         with_parts=False,
-        proposal_file='data/proposals/cs-parts_birdsnap_train.json',
+        proposal_file='work_dirs/proposals/birdsnap/cs-parts_train.json',
         pipeline=pipeline))
 val_dataloader = dict(
     batch_size=16,
@@ -37,6 +38,6 @@ val_dataloader = dict(
         split='test',
         with_bbox=False,
         with_parts=False,
-        proposal_file='data/proposals/cs-parts_birdsnap_test.json',
+        proposal_file='work_dirs/proposals/birdsnap/cs-parts_test.json',
         pipeline=pipeline))
 test_dataloader = val_dataloader

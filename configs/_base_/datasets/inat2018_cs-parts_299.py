@@ -1,0 +1,41 @@
+# iNaturalist 2018 with CS-parts (Korsch et al. GCPR 2019; 4 boxes per image,
+# highest score first), each cut from the original image and resized to
+# 299x299; an image with fewer boxes has missing parts (valid = False).
+# iNaturalist 2018 has no part annotations: the parts are the proposals
+# stage's (configs/proposals; files in mmfg/datasets/proposals.py format,
+# one per split, work_dirs/proposals/inat2018/cs-parts_{train,val}.json;
+# generate them first).
+# Global image squashed to 299x299; no augmentation (the FVE paper describes
+# none). Inputs in [-1, 1] (data_preprocessor of
+# configs/_base_/models/fve_inception-v3_birds.py).
+_base_ = ['./cls_loaders.py']
+num_classes = 8142
+proposal_root = 'work_dirs/proposals/inat2018/'
+pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='PartCrops',
+        num_parts=4,
+        crop_size=299,
+        source='proposals',
+        part_order='ordered'),
+    dict(type='Resize', scale=(299, 299), keep_ratio=False),
+    dict(type='PackFGInputs'),
+]
+train_dataloader = dict(
+    batch_size=16,
+    dataset=dict(
+        type='INaturalist2018',
+        data_root='data/inaturalist2018',
+        split='train',
+        proposal_file=proposal_root + 'cs-parts_train.json',
+        pipeline=pipeline))
+val_dataloader = dict(
+    batch_size=16,
+    dataset=dict(
+        type='INaturalist2018',
+        data_root='data/inaturalist2018',
+        split='val',
+        proposal_file=proposal_root + 'cs-parts_val.json',
+        pipeline=pipeline))
+test_dataloader = val_dataloader

@@ -1,0 +1,43 @@
+# Stanford Cars with CS-parts (Korsch et al. GCPR 2019; 4 boxes per image,
+# highest score first), each cut from the original image and resized to
+# 299x299; an image with fewer boxes has missing parts (valid = False).
+# Stanford Cars has no part annotations: the parts are the proposals
+# stage's (configs/proposals; files in mmfg/datasets/proposals.py format,
+# one per split, work_dirs/proposals/stanford-cars/cs-parts_{train,test}.json;
+# generate them first).
+# Global image squashed to 299x299; no augmentation (the FVE paper describes
+# none). Inputs in [-1, 1] (data_preprocessor of
+# configs/_base_/models/fve_inception-v3_birds.py).
+_base_ = ['./cls_loaders.py']
+num_classes = 196
+proposal_root = 'work_dirs/proposals/stanford-cars/'
+pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='PartCrops',
+        num_parts=4,
+        crop_size=299,
+        source='proposals',
+        part_order='ordered'),
+    dict(type='Resize', scale=(299, 299), keep_ratio=False),
+    dict(type='PackFGInputs'),
+]
+train_dataloader = dict(
+    batch_size=16,
+    dataset=dict(
+        type='StanfordCars',
+        data_root='data/stanford_cars',
+        split='train',
+        with_bbox=False,
+        proposal_file=proposal_root + 'cs-parts_train.json',
+        pipeline=pipeline))
+val_dataloader = dict(
+    batch_size=16,
+    dataset=dict(
+        type='StanfordCars',
+        data_root='data/stanford_cars',
+        split='test',
+        with_bbox=False,
+        proposal_file=proposal_root + 'cs-parts_test.json',
+        pipeline=pipeline))
+test_dataloader = val_dataloader
