@@ -17,7 +17,7 @@ into the global stream's layer only. A local-only model (no global stream)
 has nothing to explain: refused with a :class:`~mmfg.utils.ConfigError`.
 """
 import contextlib
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -25,6 +25,9 @@ import torch
 import torch.nn as nn
 
 from mmfg.utils.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .inferencer import FGInferencer
 
 #: weight of the colour map in :func:`overlay_cam`
 CAM_ALPHA = 0.5
@@ -63,7 +66,7 @@ class InferencerCAM:
     """
 
     def __init__(self,
-                 inferencer,
+                 inferencer: 'FGInferencer',
                  method: str = 'gradcam',
                  target_layer: Optional[str] = None) -> None:
         from mmfg.visualization.cam import (ClassifierCAM,
@@ -100,7 +103,7 @@ class InferencerCAM:
             self.batches.append(output)
 
     @contextlib.contextmanager
-    def recording(self):
+    def recording(self) -> Iterator['InferencerCAM']:
         """Record the data preprocessor's outputs of the calls inside."""
         self.batches = []
         self._recording = True

@@ -22,11 +22,15 @@ import json
 import math
 import os
 import os.path as osp
-from typing import IO, List, Optional, Sequence
+from typing import IO, TYPE_CHECKING, List, Optional, Sequence
 
 import numpy as np
 
 from mmfg.utils.errors import ConfigError, DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .batch_cam import InferencerCAM
+    from .inferencer import FGInferencer
 
 #: the image file extensions listed (case-insensitive): those of
 #: mmpretrain's ``CustomDataset`` and mmfg's datasets, plus ``.tiff``,
@@ -255,7 +259,7 @@ class JSONWriter(PredictionWriter):
         self.file.write('\n]\n' if self.rows else ']\n')
 
 
-def to_builtin(value):
+def to_builtin(value: object) -> object:
     """numpy scalars/arrays (also inside dicts, lists, tuples) -> Python
     numbers and lists, for ``json``."""
     if isinstance(value, dict):
@@ -358,14 +362,14 @@ class FolderInference:
     """
 
     def __init__(self,
-                 inferencer,
+                 inferencer: 'FGInferencer',
                  paths: Sequence[str],
                  names: Sequence[str],
                  writer: PredictionWriter,
                  topk: int = 5,
                  batch_size: int = 16,
                  strict: bool = False,
-                 cam=None,
+                 cam: Optional['InferencerCAM'] = None,
                  cam_dir: Optional[str] = None,
                  show_dir: Optional[str] = None,
                  progress: bool = True) -> None:
