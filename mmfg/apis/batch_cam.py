@@ -84,8 +84,9 @@ class InferencerCAM:
         try:
             layer_name = target_layer or default_target_layer(model)
             layer = get_target_layer(model, layer_name)
-        except ConfigError as exc:
-            raise ConfigError(f'--cam-dir: {exc}') from None
+        except ConfigError as exc:  # the option is --cam-layer here
+            msg = str(exc).replace('--target-layer', '--cam-layer')
+            raise ConfigError(f'--cam-dir: {msg}') from None
         self.layer_name = layer_name
         self.net = _FixedExtras(model)
         self.cam = ClassifierCAM(self.net, target_layer=layer, method=method)

@@ -401,6 +401,10 @@ def test_cam_of_a_two_stream_model_holds_the_crops():
             batch['inputs'], targets=labels)
     for got, ref in zip(maps, want):
         np.testing.assert_allclose(got['cam'], ref.numpy(), atol=1e-5)
+    with pytest.raises(
+            ConfigError,
+            match="--cam-dir: --cam-layer 'backbone.nope' is not a module"):
+        InferencerCAM(inferencer, target_layer='backbone.nope')
     # a local-only model has no global layer to explain
     model.backbone = None
     with pytest.raises(
