@@ -1,0 +1,11 @@
+# The plain VGG-16 of RACNN (Cai et al.) on iNaturalist 2018 at 50x50: the
+# paper has no iNaturalist 2018 recipe, so this is its protocol (whole images
+# as for Flowers: no boxes, 50x50, up to 224; SGD lr 1e-3 with its per-layer
+# multipliers, 30 epochs) with 8142 classes.
+_base_ = [
+    '../_base_/models/vgg16.py',
+    '../_base_/datasets/inat2018_lr50_224.py',
+    '../_base_/schedules/sgd-layerwise_lr1e-3_step-20_30e_vgg.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(backbone=dict(num_classes=8142))
