@@ -1,0 +1,12 @@
+# BU (bottom-up baseline), ResNet18.
+# Lelekas et al., "Top-Down Networks", CVPR-W 2020.
+# Birdsnap: the paper has no fine-grained recipe; the ResNet18 recipe of the
+# other FGVC configs (whole images, 448 crops, 50 epochs) with 500 classes.
+_base_ = [
+    '../_base_/models/topdown_resnet18.py',
+    '../_base_/datasets/birdsnap_bs32_448.py',
+    '../_base_/schedules/sgd-nesterov_lr0.05_step-25-40_50e.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(
+    backbone=dict(mode='bu'), head=dict(num_classes=500, in_channels=512))
