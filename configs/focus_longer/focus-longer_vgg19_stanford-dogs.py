@@ -1,6 +1,7 @@
 # Focus-Longer on Stanford Dogs (paper Table 2: VGG19 77.2 -> 78.7), the
 # recipe of focus-longer_vgg19_cub.py with 120 classes; patches: the
-# ground-truth dog boxes until the proposals stage exists.
+# ground-truth dog boxes (an oracle; focus-longer_vgg19_stanford-dogs-
+# proposals.py uses the proposals stage's boxes).
 _base_ = [
     '../_base_/models/focus-longer_vgg19.py',
     '../_base_/datasets/focus-longer_stanford-dogs_448-224.py',

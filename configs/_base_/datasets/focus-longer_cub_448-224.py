@@ -2,11 +2,11 @@
 # squashed to 448x448 (no aspect ratio kept, no augmentation), the patch cut
 # from the 448 image and resized to 224x224.
 # PATCH SOURCE: the paper's CUB patches are prototype-activation boxes
-# (ProtoPNet-style, 10 per image); ours will come from the weakly supervised
-# proposals stage (configs/proposals), which has not produced proposal files yet.
-# Until then the patch is the GROUND-TRUTH object box (an oracle the paper
-# does not use). With a proposal file: PartCrops(source='proposals',
-# num_parts=10) and dataset proposal_file='data/proposals/<file>'.
+# (ProtoPNet-style, 10 per image). Here the patch is the GROUND-TRUTH object
+# box (an oracle the paper does not use); the weakly supervised patches of
+# the proposals stage (configs/proposals) are in
+# cub_proposal-patches_448-224.py (PartCrops(source='proposals',
+# num_parts=10) and the dataset's proposal_file).
 _base_ = './fgvc_bs32_448.py'
 dataset_type = 'CUB'
 data_root = 'data/CUB_200_2011'

@@ -1,9 +1,10 @@
 # Stanford Dogs for Focus-Longer (the public code's recipe, see
 # focus-longer_cub_448-224.py): squash to 448, patches at 224.
-# PATCH SOURCE: the authors had no Dogs patches in their release; ours will
-# come from the proposals stage (configs/proposals). Until then the patches are the
-# GROUND-TRUTH dog boxes (up to 4 per image: one drawn at random per
-# training step, their mean at test; an oracle the paper does not use).
+# PATCH SOURCE: the authors had no Dogs patches in their release. Here the
+# patches are the GROUND-TRUTH dog boxes (up to 4 per image: one drawn at
+# random per training step, their mean at test; an oracle the paper does not
+# use); the proposals stage's patches (configs/proposals) are in
+# stanford-dogs_proposal-patches_448-224.py.
 _base_ = './fgvc_bs32_448.py'
 dataset_type = 'StanfordDogs'
 data_root = 'data/stanford_dogs'

@@ -1,0 +1,11 @@
+# Focus-Longer on NABirds (no paper number for NABirds): the public recipe of
+# focus-longer_vgg19_cub.py with 555 classes, on WEAKLY SUPERVISED patches: up
+# to 10 proposals per image from the proposals stage
+# (configs/_base_/datasets/nabirds_proposal-patches_448-224.py).
+_base_ = [
+    '../_base_/models/focus-longer_vgg19.py',
+    '../_base_/datasets/nabirds_proposal-patches_448-224.py',
+    '../_base_/schedules/sgd_lr1e-3_step-30-60_90e.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(head=dict(num_classes=555), local_head=dict(num_classes=555))
