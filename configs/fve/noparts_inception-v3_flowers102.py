@@ -1,8 +1,8 @@
-# "No parts (baseline)" of the FVE paper on Oxford Flowers-102 (the paper has no
-# Oxford Flowers-102 number; its birds recipe with 102 classes): the global
-# InceptionV3 stream alone, same input (299x299, [-1, 1]) and schedule
-# (RMSProp 1e-4, x0.1 at 20 / 40 of 60 epochs, batch 16 x 4 accumulated).
-# Needs no proposal file: the classifier the proposals stage starts from
+# "No parts (baseline)" of the FVE paper on Oxford Flowers-102 (the paper has
+# no Oxford Flowers-102 number; its birds recipe with 102 classes): the global
+# InceptionV3 stream alone, same input (299x299, [-1, 1]) and schedule (RMSProp
+# 1e-4, x0.1 at 20 / 40 of 60 epochs, batch 16 x 4 accumulated). Needs no
+# proposal file: the classifier the proposals stage starts from
 # (tools/proposals/chain.sh flowers102).
 _base_ = [
     '../_base_/models/fve_inception-v3_birds.py',

@@ -1,12 +1,11 @@
 # Oxford Flowers-102 with CS-parts (Korsch et al. GCPR 2019; 4 boxes per image,
 # highest score first), each cut from the original image and resized to
-# 299x299; an image with fewer boxes has missing parts (valid = False).
-# Oxford Flowers-102 has no part annotations: the parts are the proposals
-# stage's (configs/proposals; files in mmfg/datasets/proposals.py format,
-# one per split, work_dirs/proposals/flowers102/cs-parts_{trainval,test}.json;
-# generate them first).
-# Global image squashed to 299x299; no augmentation (the FVE paper describes
-# none). Inputs in [-1, 1] (data_preprocessor of
+# 299x299; an image with fewer boxes has missing parts (valid = False). Oxford
+# Flowers-102 has no part annotations: the parts are the proposals stage's
+# (configs/proposals; files in mmfg/datasets/proposals.py format, one per
+# split, work_dirs/proposals/flowers102/cs-parts_{trainval,test}.json; generate
+# them first). Global image squashed to 299x299; no augmentation (the FVE paper
+# describes none). Inputs in [-1, 1] (data_preprocessor of
 # configs/_base_/models/fve_inception-v3_birds.py).
 _base_ = ['./cls_loaders.py']
 num_classes = 102
