@@ -238,7 +238,14 @@ class FGInferencer(ImageClassificationInferencer):
         for chunk in self._get_chunk_data(inputs, batch_size):
             items = self._prepare(chunk, start)
             start += len(chunk)
-            yield self.collate_fn(items)
+            # pipelines without a fixed output size (e.g. ResizeEdge, no
+            # crop): consecutive runs of one size, in order, never padded
+            lo = 0
+            for hi in range(1, len(items) + 1):
+                if hi == len(items) or items[hi]['inputs'].shape != \
+                        items[lo]['inputs'].shape:
+                    yield self.collate_fn(items[lo:hi])
+                    lo = hi
 
     def postprocess(self,
                     preds: list,

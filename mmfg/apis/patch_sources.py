@@ -20,6 +20,7 @@ returns one float32 ``(N, 5)`` array per image, ``x1, y1, x2, y2, score``
 in pixels of that image, best first (``N`` may be 0).
 """
 import os.path as osp
+import warnings
 from typing import TYPE_CHECKING, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
@@ -272,7 +273,10 @@ def load_detector(config: str,
     check_file(str(config), 'detector config')
     check_file(str(checkpoint), 'detector checkpoint')
     register_mmdet(init_default_scope=False)
-    with DefaultScope.overwrite_default_scope('mmdet'):
+    with DefaultScope.overwrite_default_scope('mmdet'), \
+            warnings.catch_warnings(record=True):
+        # recorded, not shown: mmdet's 'checkpoint is None, use COCO
+        # classes' (it resets the filters itself); the weights come next
         model = init_detector(str(config), None, device='cpu')
         load_weights(model, str(checkpoint), str(config))
     return model.to(device).eval()

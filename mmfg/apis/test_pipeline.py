@@ -7,7 +7,6 @@ patch boxes, and running the pipeline (optionally tracing where the
 original image lands in the network input).
 """
 import copy
-import os.path as osp
 from os import PathLike
 from typing import Dict, Optional, Tuple, Union
 
@@ -156,23 +155,24 @@ class TestPipeline:
                 img_shape=img.shape[:2],
                 ori_shape=img.shape[:2])
         check_file(path, 'image')
-        size = osp.getsize(path)
-        with open(path, 'rb') as f:  # a PermissionError names the file
-            head = f.read(8)
-        if size == 0:
-            raise DataError(f'image {path} is empty (0 bytes); give an image '
-                            'file (PNG, JPEG, ...)')
         # the dataset loader's messages speak of annotations and
-        # skip_bad_images; here the user named the file
+        # skip_bad_images; here the user named the file. What the config's
+        # loader cannot decode (e.g. a TIFF with an EXIF orientation under
+        # OpenCV 5) is read by read_image, in the loader's colour type; a
+        # file that is no image gets read_image's error (size, first bytes)
         try:
             results = self.file_loader(dict(img_path=path))
         except Exception:  # noqa: BLE001 - decoders raise many types
             results = None
         if results is None:
-            raise DataError(
-                f'image {path} ({size} bytes, starting {head!r}) is not an '
-                'image file that can be decoded; give an image file (PNG, '
-                'JPEG, ...)')
+            from .image_io import read_image
+            grey = getattr(self.file_loader, 'color_type', '') == 'grayscale'
+            img = read_image(path, grey=grey)
+            results = dict(
+                img=img,
+                img_path=path,
+                img_shape=img.shape[:2],
+                ori_shape=img.shape[:2])
         return results
 
     def _as_model_channels(self, img: np.ndarray) -> np.ndarray:

@@ -292,3 +292,28 @@ def test_image_demo_on_the_default_lenet5_and_a_part_model(tmp_path):
     err = [ln for ln in bad.stderr.splitlines() if ln.startswith('error:')]
     assert len(err) == 1 and '--patches' not in err[0] \
         and 'give a patch source' in err[0], bad.stderr[-2000:]
+
+
+def test_images_of_different_output_sizes_share_a_call(tmp_path):
+    """A test pipeline without a fixed output size (ResizeEdge, no crop):
+    images of different shapes in one call are batched in runs of one size,
+    never padded, so each gets the scores it gets alone."""
+    config = osp.join(REPO, 'configs', 'topdown', 'bu_resnet18_imagenette.py')
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='ResizeEdge', scale=40, edge='short'),
+        dict(type='PackInputs')
+    ]
+    torch.manual_seed(0)
+    inf = FGInferencer(
+        config, cfg_options={'test_dataloader.dataset.pipeline': pipeline})
+    rng = np.random.default_rng(0)
+    paths = []
+    for i, (h, w) in enumerate(((60, 80), (60, 80), (80, 60), (50, 50))):
+        paths.append(str(tmp_path / f'{i}.png'))
+        cv2.imwrite(paths[-1], rng.integers(0, 255, (h, w, 3), np.uint8))
+    together = inf(paths, batch_size=4, show_progress=False)
+    for path, res in zip(paths, together):
+        (alone, ) = inf(path, show_progress=False)
+        np.testing.assert_allclose(
+            res['pred_scores'], alone['pred_scores'], atol=1e-5)
