@@ -7,17 +7,27 @@ trains a detector on, and optionally as an mmfg proposal file.
         --method {cam,cs-parts,centre,gt} --split train --out FILE.json \
         [--proposal-out FILE.json] [--num-images N] [--svm-images M] \
         [--save-images DIR] [--metrics-out FILE.json]
+        [--save-svm SVM.npz | --load-svm SVM.npz]
 
 ``centre`` is the centre-box baseline, ``gt`` writes the dataset's true
 boxes (for evaluating a detector; never a training signal). Images are the
 CONFIG's test pipeline on ``--split`` (first ``--num-images``); boxes are
 written in pixels of the original images, keyed by the dataset's image
 keys. With true boxes in the dataset, CorLoc and recall at N are printed.
+
+The COCO json's ``file_name`` of an image is relative to the detector's
+image folder (its ``data_prefix.img``): for datasets of image files (the
+FGVC datasets) the image key itself, the path relative to the dataset's
+``data_root``, so the detector reads the dataset's own files with
+``data_prefix.img = data_root`` (``--save-images DIR`` copies them, bytes
+unchanged, to ``DIR/<key>`` instead); for datasets held in memory (MNIST-
+style idx files, CIFAR) ``<key>.png``, written by ``--save-images DIR``.
 """
 import argparse
 import json
 import os
 import os.path as osp
+import shutil
 import time
 
 import mmcv
@@ -42,6 +52,11 @@ def parse_args(argv=None):
         type=int,
         default=5000,
         help='cs-parts: training images the L1 SVM is fitted on')
+    p.add_argument(
+        '--svm-split',
+        default='train',
+        help='cs-parts: the split the SVM is fitted on (the training split '
+        'of the part model: trainval for FGVC-Aircraft and Flowers-102)')
     p.add_argument('--batch-size', type=int, default=64)
     p.add_argument('--num-boxes', type=int, default=5, help='cam: N')
     p.add_argument(
@@ -59,6 +74,10 @@ def parse_args(argv=None):
         '--save-svm',
         help='cs-parts: write the fitted SVM here (.npz), for '
         'tools/inference.py --patches cs-parts CONFIG CKPT SVM')
+    p.add_argument(
+        '--load-svm',
+        help='cs-parts: use this SVM (.npz of --save-svm, fitted on the '
+        'training images) instead of fitting one (--svm-images unused)')
     p.add_argument(
         '--save-images',
         help='write the images as PNG under this folder (<key>.png), for a '
@@ -94,18 +113,36 @@ class TrueBoxes:
         return [np.zeros((0, 5), np.float32) for _ in inputs]
 
 
-def save_images(dataset, records, folder):
-    """``<folder>/<key>.png`` for every record; returns the file names."""
+def coco_file_names(dataset, records, folder=None):
+    """The COCO ``file_name`` of every record (see the module docstring):
+    the image key for an image file, ``<key>.png`` for an in-memory image.
+    With ``folder``, each image is written there under that name (a file
+    copied as is, an in-memory image as PNG)."""
     names = []
     for i, rec in enumerate(records):
         info = dataset.get_data_info(i)
-        img = info.get('img')
-        if img is None:
-            img = mmcv.imread(info['img_path'])
-        name = rec['key'] + '.png'
-        mmcv.imwrite(img, osp.join(folder, name))
+        in_memory = info.get('img') is not None
+        name = rec['key'] + '.png' if in_memory else rec['key']
+        if folder is not None:
+            dst = osp.join(folder, name)
+            if in_memory:
+                mmcv.imwrite(info['img'], dst)
+            else:
+                os.makedirs(osp.dirname(dst), exist_ok=True)
+                shutil.copyfile(info['img_path'], dst)
         names.append(name)
     return names
+
+
+def image_folder_note(dataset, save_images):
+    """Where the detector finds the images of the COCO json written."""
+    if save_images:
+        return f'images under {save_images}'
+    if dataset.get_data_info(0).get('img') is not None:
+        return ('in-memory images: their PNGs are written by --save-images '
+                'DIR (file names <key>.png)')
+    return (f'file names relative to {dataset.data_root} (the detector\'s '
+            'data_prefix.img)')
 
 
 def main(argv=None):
@@ -119,9 +156,14 @@ def main(argv=None):
     model = init_model(args.config, args.checkpoint)
     cfg = model.cfg
     gen = TrueBoxes() if args.method == 'gt' else build(args, model)
-    if args.method == 'cs-parts':
-        print(f'fitting the L1 SVM on {args.svm_images} training images')
-        fit_cs_parts(gen, model, build_split(cfg, 'train', args.svm_images),
+    if args.method == 'cs-parts' and args.load_svm:
+        gen.load_svm(args.load_svm)
+        print(f'SVM read from {args.load_svm}')
+    elif args.method == 'cs-parts':
+        print(f'fitting the L1 SVM on {args.svm_images} images of '
+              f'{args.svm_split}')
+        fit_cs_parts(gen, model,
+                     build_split(cfg, args.svm_split, args.svm_images),
                      args.batch_size)
         nnz = (gen.class_weights != 0).sum(1)
         print(f'\nselected features per class: {nnz.tolist()}')
@@ -139,10 +181,7 @@ def main(argv=None):
                 [gt, np.ones((len(gt), 1), np.float32)], 1)
     print(f'\n{len(records)} images in {seconds:.1f} s '
           f'({len(records) / seconds:.1f} images/s)')
-    if args.save_images:
-        names = save_images(dataset, records, args.save_images)
-    else:
-        names = [rec['key'] + '.png' for rec in records]
+    names = coco_file_names(dataset, records, args.save_images)
     coco = boxes_to_coco([
         dict(
             file_name=n,
@@ -153,7 +192,8 @@ def main(argv=None):
     ])
     dump_coco(args.out, coco)
     print(f'{args.out}: {len(coco["images"])} images, '
-          f'{len(coco["annotations"])} boxes')
+          f'{len(coco["annotations"])} boxes; '
+          f'{image_folder_note(dataset, args.save_images)}')
     if args.proposal_out:
         dump_proposal_file(
             args.proposal_out, {r['key']: r['boxes']
