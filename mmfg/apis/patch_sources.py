@@ -394,7 +394,8 @@ class ClassifierBoxes(PatchSource):
         model = self.model
         data = model.data_preprocessor(
             dict(inputs=list(raw), data_samples=batch['data_samples']), False)
-        boxes = self.generator(data['inputs'], raw)
+        with torch.enable_grad():  # CAM / saliency need gradients
+            boxes = self.generator(data['inputs'], raw)
         out = []
         for img, b, (x1, y1, sx, sy) in zip(images, boxes, frames):
             b = np.array(b, np.float32, copy=True).reshape(-1, 5)

@@ -77,11 +77,8 @@ def main(argv=None):
     args = parse_args(argv)
     if args.batch_size < 1 or args.repeats < 1:
         raise ConfigError('--batch-size and --repeats must be >= 1')
-    import torch
-
     from mmfg.apis import (ExplicitBoxes, FGInferencer,
                            patch_source_from_args)
-    torch.set_grad_enabled(False)
     paths = list_images(args.images, args.max_images)
     source = patch_source_from_args(args.patches, device=args.device)
     chain = FGInferencer(
