@@ -83,6 +83,11 @@ class FGInferencer(ImageClassificationInferencer):
         'Shirt'
     """
 
+    visualize_kwargs: set = {
+        'resize', 'rescale_factor', 'draw_score', 'show', 'show_dir',
+        'wait_time', 'topk'
+    }
+
     def __init__(
             self,
             model: Union[str, PathLike, Config, BaseModel],

@@ -386,3 +386,41 @@ def test_every_tiny_config_predicts_one_image(env, tmp_path, folder, name):
     (alone, ) = inf(big, show_progress=False)
     np.testing.assert_allclose(
         alone['pred_scores'], pair[1]['pred_scores'], atol=1e-5)
+
+
+def test_show_dir_writes_readable_pictures(env, tmp_path):
+    inf = FGInferencer(
+        FL_PROPOSALS, env['ckpts'][FL_PROPOSALS], patches=['whole'])
+    out = tmp_path / 'show'
+    inf(env['paths'][:2],
+        batch_size=2,
+        show_progress=False,
+        show_dir=str(out),
+        topk=3)
+    for path in env['paths'][:2]:
+        pic = cv2.imread(str(out / osp.basename(path)))
+        # the 112 px canvas enlarged 4x, the top-3 panel beside it
+        assert pic.shape[0] == 448 and pic.shape[1] > 448
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config,source', [
+    ('racnn/racnn_vgg16_cub-lr50.py', 'gt_bboxes'),
+    ('focus_longer/focus-longer_vgg19_cub.py', 'gt_bboxes'),
+    ('fve/fve_inception-v3_cub-gt-parts.py', 'proposals'),
+])
+def test_natural_image_part_configs_on_a_photo(tmp_path, config, source):
+    """The paper-size part configs (image files, LoadImageFromFile) on a
+    real photo with explicit boxes: the crops are cut from the boxes."""
+    from skimage import data
+    photo = str(tmp_path / 'coffee.jpg')
+    cv2.imwrite(photo, data.coffee()[..., ::-1])
+    config = osp.join(CFGS, config)
+    ckpt = str(tmp_path / 'm.pth')
+    save_random(config, ckpt)
+    boxes = [[[100, 50, 400, 350, 0.9], [0, 0, 200, 200, 0.5]]]
+    inf = FGInferencer(config, ckpt, patches=boxes)
+    assert source in inf.patch_fields
+    (res, ) = inf(photo, show_progress=False)
+    np.testing.assert_allclose(res['patch_boxes'][0], boxes[0][0])
+    assert abs(res['pred_scores'].sum() - 1) < 1e-4
