@@ -216,17 +216,18 @@ def test_cam_patches_equal_the_proposal_tools(env):
     ]
     for b2, b in zip(cam(big, [None] * 2), boxes):
         np.testing.assert_allclose(b2[:, :4], 2 * b[:, :4], atol=1e-3)
-    want = dataset_scores(env, FL_PROPOSALS, boxes, 'cam')
-    got = FGInferencer(
-        FL_PROPOSALS,
-        env['ckpts'][FL_PROPOSALS],
-        patches=dict(
-            type='cam',
-            config=GLOBAL,
-            checkpoint=env['ckpts'][GLOBAL],
-            num_boxes=4))(
-                env['canvases'], batch_size=2, show_progress=False)
-    np.testing.assert_allclose(scores_of(got), want, atol=1e-6)
+    for config in (FL_PROPOSALS, FVE_CSPARTS):  # 1 patch / 4 parts
+        want = dataset_scores(env, config, boxes, 'cam')
+        got = FGInferencer(
+            config,
+            env['ckpts'][config],
+            patches=dict(
+                type='cam',
+                config=GLOBAL,
+                checkpoint=env['ckpts'][GLOBAL],
+                num_boxes=4))(
+                    env['paths'], batch_size=2, show_progress=False)
+        np.testing.assert_allclose(scores_of(got), want, atol=1e-6)
 
 
 def test_a_real_photo_runs_with_every_source(env, tmp_path):
