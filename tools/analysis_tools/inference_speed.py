@@ -35,7 +35,10 @@ def parse_args(argv=None):
     p.add_argument('checkpoint', help='its checkpoint')
     p.add_argument('images', nargs='+', help='image files or folders')
     p.add_argument(
-        '--patches', nargs='+', required=True, metavar='ARG',
+        '--patches',
+        nargs='+',
+        required=True,
+        metavar='ARG',
         help=PATCHES_HELP)
     p.add_argument(
         '--baseline',
@@ -77,8 +80,7 @@ def main(argv=None):
     args = parse_args(argv)
     if args.batch_size < 1 or args.repeats < 1:
         raise ConfigError('--batch-size and --repeats must be >= 1')
-    from mmfg.apis import (ExplicitBoxes, FGInferencer,
-                           patch_source_from_args)
+    from mmfg.apis import ExplicitBoxes, FGInferencer, patch_source_from_args
     paths = list_images(args.images, args.max_images)
     source = patch_source_from_args(args.patches, device=args.device)
     chain = FGInferencer(
@@ -120,7 +122,8 @@ def main(argv=None):
             rates[name].append(timed(fn, n))
     ref = 'baseline' if args.baseline else 'crops + classifier'
     table = {
-        name: dict(
+        name:
+        dict(
             images_per_s=statistics.median(r),
             ratio=statistics.median(r) / statistics.median(rates[ref]))
         for name, r in rates.items()
