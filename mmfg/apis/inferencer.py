@@ -12,9 +12,9 @@ from mmengine.model import BaseModel
 from mmpretrain.apis import ImageClassificationInferencer
 
 from mmfg.utils.errors import ConfigError, DataError
+from .image_pipeline import ImagePipeline, InputType, check_classifier_config
 from .model import init_model, load_config, load_weights
 from .patch_sources import PatchSource
-from .test_pipeline import InputType, TestPipeline, check_classifier_config
 
 
 class FGInferencer(ImageClassificationInferencer):
@@ -174,27 +174,27 @@ class FGInferencer(ImageClassificationInferencer):
     # ------------------------------------------------------------ pipeline
     def _init_pipeline(self, cfg: Config) -> Compose:
         """The config's test pipeline for new images
-        (:class:`~mmfg.apis.test_pipeline.TestPipeline`: leading file
+        (:class:`~mmfg.apis.image_pipeline.ImagePipeline`: leading file
         loader kept apart, patch fields, the dataset's fixed size)."""
-        self.test_pipeline = TestPipeline(cfg)
-        self.grey = self.test_pipeline.grey
-        return Compose(self.test_pipeline.steps)
+        self.image_pipeline = ImagePipeline(cfg)
+        self.grey = self.image_pipeline.grey
+        return Compose(self.image_pipeline.steps)
 
     @property
     def needs_patches(self) -> bool:
         """Whether the config cuts part/patch crops from boxes (and so
         needs a patch source for new images)."""
-        return self.test_pipeline.needs_patches
+        return self.image_pipeline.needs_patches
 
     @property
     def patch_fields(self) -> dict:
-        """See :attr:`TestPipeline.patch_fields`."""
-        return self.test_pipeline.patch_fields
+        """See :attr:`ImagePipeline.patch_fields`."""
+        return self.image_pipeline.patch_fields
 
     def load_image(self, input_: InputType) -> np.ndarray:
         """The decoded original image of a path or array: ``(H, W)`` grey
         or ``(H, W, 3)`` BGR uint8, what the pipeline starts from."""
-        return self.test_pipeline.load_results(input_)['img']
+        return self.image_pipeline.load_results(input_)['img']
 
     def _set_patches(self, results: dict, boxes: np.ndarray, name) -> None:
         """Put the patch source's boxes ``(N, 5)`` (original pixels, best
@@ -209,12 +209,12 @@ class FGInferencer(ImageClassificationInferencer):
                 results[field] = boxes.copy()
             else:
                 results[field] = boxes[:k, :4].copy()
-        results['patch_boxes'] = boxes[:self.test_pipeline.num_patches].copy()
+        results['patch_boxes'] = boxes[:self.image_pipeline.num_patches].copy()
 
     def _prepare(self, chunk: Sequence[InputType], start: int) -> list:
         """Load a chunk of inputs, add the patch source's boxes, run the
         pipeline; returns the packed items."""
-        loaded = [self.test_pipeline.load_results(x) for x in chunk]
+        loaded = [self.image_pipeline.load_results(x) for x in chunk]
         for i, res in enumerate(loaded):
             res.setdefault('sample_idx', start + i)
         if self.needs_patches:
@@ -226,7 +226,7 @@ class FGInferencer(ImageClassificationInferencer):
         items = []
         for res in loaded:
             patch_boxes = res.pop('patch_boxes', None)
-            item, _ = self.test_pipeline.run_pipeline(res)
+            item, _ = self.image_pipeline.run_pipeline(res)
             if patch_boxes is not None:
                 item['data_samples'].set_metainfo(
                     dict(patch_boxes=patch_boxes))
@@ -288,7 +288,7 @@ class FGInferencer(ImageClassificationInferencer):
             return None
         pictures = []
         for i, (input_, sample) in enumerate(zip(ori_inputs, preds)):
-            img = self.test_pipeline.load_results(input_)['img']
+            img = self.image_pipeline.load_results(input_)['img']
             picture = draw_prediction(
                 img,
                 sample.pred_score,

@@ -349,15 +349,15 @@ class ClassifierBoxes(PatchSource):
                  device: str = 'cpu',
                  **kwargs):
         from mmfg.proposals import build_generator
+        from .image_pipeline import ImagePipeline, check_classifier_config
         from .model import init_model
-        from .test_pipeline import TestPipeline, check_classifier_config
         if method not in self.METHODS:
             raise ConfigError(f'unknown classifier patch method {method!r}; '
                               f'choose from {list(self.METHODS)}')
         self.kind, self.method = method, method
         model = init_model(config, checkpoint, device=device)
         check_classifier_config(model.cfg)
-        self.pipeline = TestPipeline(model.cfg)
+        self.pipeline = ImagePipeline(model.cfg)
         self.model = model
         if self.pipeline.needs_patches:
             raise ConfigError(

@@ -130,7 +130,7 @@ def test_explicit_boxes_equal_the_dataset_path(env, config):
     got = inf(env['canvases'], batch_size=3, show_progress=False)
     np.testing.assert_allclose(scores_of(got), want, atol=1e-6)
     # boxes reported best first, the model's number of them
-    k = inf.test_pipeline.num_patches
+    k = inf.image_pipeline.num_patches
     for res, b in zip(got, boxes):
         best = b[np.argsort(-b[:, 4], kind='stable')][:k]
         np.testing.assert_allclose(res['patch_boxes'], best)
@@ -250,7 +250,7 @@ def test_a_real_photo_runs_with_every_source(env, tmp_path):
             assert res['pred_scores'].shape == (10, )
             assert abs(res['pred_scores'].sum() - 1) < 1e-5
             b = res['patch_boxes']
-            assert 1 <= len(b) <= inf.test_pipeline.num_patches
+            assert 1 <= len(b) <= inf.image_pipeline.num_patches
             assert (b[:, :4] >= 0).all() and (b[:, 2:4] <= 512).all()
             if spec[0] == 'file':
                 np.testing.assert_allclose(b, [[100, 50, 400, 300, 0.9]])

@@ -1,13 +1,13 @@
 """Every classifier config has a test pipeline the inferencer can run on
 new images, and the configs that cut part/patch crops from boxes are the
-ones the inferencer asks a patch source for (mmfg.apis.test_pipeline)."""
+ones the inferencer asks a patch source for (mmfg.apis.image_pipeline)."""
 import glob
 import os.path as osp
 
 import pytest
 from mmengine.config import Config
 
-from mmfg.apis.test_pipeline import NOT_CLASSIFIERS, TestPipeline
+from mmfg.apis.image_pipeline import NOT_CLASSIFIERS, ImagePipeline
 from mmfg.utils import register_all_modules
 from ..conftest import REPO
 
@@ -23,7 +23,7 @@ def is_classifier(cfg):
 
 
 def expects_patches(cfg):
-    """Independent of TestPipeline: a step or the preprocessor that reads
+    """Independent of ImagePipeline: a step or the preprocessor that reads
     boxes."""
     ds = cfg.test_dataloader.dataset
     steps = list(ds.get('pre_pipeline') or []) + list(ds.pipeline)
@@ -41,7 +41,7 @@ def test_config_has_an_inference_pipeline(path):
     cfg = Config.fromfile(path)
     if not is_classifier(cfg):
         pytest.skip('not an image classifier (detector / SR pre-training)')
-    pipe = TestPipeline(cfg)
+    pipe = ImagePipeline(cfg)
     assert pipe.needs_patches == expects_patches(cfg)
     name = osp.basename(path)
     if name.startswith(('fve_', 'fve-only_', 'focus-longer_')):

@@ -42,7 +42,7 @@ def check_classifier_config(cfg: Config) -> None:
         raise ConfigError(NOT_CLASSIFIERS['RPN'])
 
 
-class TestPipeline:
+class ImagePipeline:
     """The test pipeline of ``cfg`` for new images.
 
     Attributes:
@@ -61,7 +61,6 @@ class TestPipeline:
         native_size (tuple, optional): ``(h, w)`` of every image of an
             in-memory dataset (idx, CIFAR); other sizes are resized to it.
     """
-    __test__ = False  # not a pytest class
 
     def __init__(self, cfg: Config) -> None:
         from mmfg.registry import DATASETS, TRANSFORMS
