@@ -15,8 +15,10 @@ the tuple
   class count;
 * **input protocol**: the data preprocessor's skeleton and the training
   pipeline: step types in order with their sizes (``scale``, ``crop_size``,
-  ``size``, ...) and string / bool options (a part count, like a class
-  count, is a number of the dataset and left out);
+  ``size``, ...) and string / bool options (where part boxes come from,
+  how many there are and in which order, ``PartCrops`` ``source``,
+  ``num_parts`` and ``part_order``, are the dataset's like its class count
+  and left out: the model sees crops of the same size);
 * **optimizer**: the skeleton of ``optim_wrapper`` (wrapper and optimizer
   types, parameter-group names), without learning rate, momentum or decay.
 
@@ -30,7 +32,8 @@ import json
 #: keys that never enter a family key (weights and data, not the step)
 IGNORED = frozenset({
     'init_cfg', 'pretrained', 'frozen_stages', 'norm_eval', 'num_classes',
-    'data_root', 'ann_file', 'proposal_file', 'split', 'data_prefix', 'indices'
+    'data_root', 'ann_file', 'proposal_file', 'split', 'data_prefix',
+    'indices', 'source', 'part_order'
 })
 #: numeric pipeline / preprocessor options that fix the input tensor shape
 SIZE_KEYS = frozenset({

@@ -132,11 +132,9 @@ def chain_paths(dataset):
 def _all_readers():
     """``{proposal_file: [(config, loader, split, data_root)]}`` of every
     mmfg config reading a file of ``work_dirs/proposals/``."""
+    from .test_all_configs import LOADED  # every mmfg config, loaded once
     readers = {}
-    for path in sorted(glob.glob(osp.join(REPO, 'configs', '*', '*.py'))):
-        if path in DET_LOADED:
-            continue
-        cfg = Config.fromfile(path)
+    for path, cfg in sorted(LOADED.items()):
         for loader in ('train_dataloader', 'val_dataloader',
                        'test_dataloader'):
             ds = (cfg.get(loader) or {}).get('dataset') or {}
