@@ -21,7 +21,7 @@ def test_three_scopes_build_from_one_config(tmp_path):
             # mmpretrain types, no prefix
             model=dict(
                 type='ImageClassifier',
-                backbone=dict(type='LeNet5', num_classes=10),
+                backbone=dict(type='ResNet', depth=18),
                 head=dict(type='ClsHead')),
             # mmdet types, with prefix
             neck=dict(
@@ -46,6 +46,12 @@ def test_three_scopes_build_from_one_config(tmp_path):
     assert type(neck).__module__.startswith('mmdet.models')
     assert type(assigner).__module__.startswith('mmdet.models')
     assert len(dataset) == 30 and dataset[0]['gt_label'] == 0
+    # mmfg's LeNet5 (batch axis kept at batch 1) shadows mmpretrain's in
+    # the mmfg scope, as a subclass with the same parameters
+    from mmpretrain.models.backbones import LeNet5
+    lenet = MODELS.build(dict(type='LeNet5', num_classes=10))
+    assert type(lenet).__module__ == 'mmfg.models.backbones.lenet'
+    assert isinstance(lenet, LeNet5)
 
 
 def test_registries_are_children_of_mmpretrain():

@@ -304,7 +304,9 @@ def test_low_resolution_step_follows_the_crop(name):
     cfg = Config.fromfile(osp.join(CFG, name + '.py'))
     size = int(name.split('-lr')[1].split('-')[0])
     out = 227 if '_alexnet_' in name else 224
-    crop = ['CropToBBox'] if '_flowers102-' not in name else []
+    # Flowers-102 and iNat2018 have no boxes: the whole image
+    no_boxes = ('_flowers102-', '_inat2018-')
+    crop = [] if any(d in name for d in no_boxes) else ['CropToBBox']
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         steps = cfg[loader].dataset.pipeline
         types = [t['type'] for t in steps]
