@@ -96,6 +96,13 @@ class ImagePipeline:
             ds_cls = None
         if self.file_loader is None and hasattr(ds_cls, 'image_size_of'):
             self.native_size = ds_cls.image_size_of(ds_cfg)
+        # built once: new images of another size are resized to it first
+        self.native_resize = None if self.native_size is None else \
+            TRANSFORMS.build(
+                dict(
+                    type='Resize',
+                    scale=tuple(self.native_size)[::-1],
+                    keep_ratio=False))
         self.steps = [TRANSFORMS.build(t) for t in steps]
 
     @staticmethod
@@ -209,15 +216,10 @@ class ImagePipeline:
         crops, traced by a box through mmfg's coordinate-moving
         transforms; the last step must be the packer).
         """
-        from mmfg.registry import TRANSFORMS
         steps = list(self.steps)
         h, w = results['img'].shape[:2]
         if self.native_size is not None and (h, w) != tuple(self.native_size):
-            nh, nw = self.native_size
-            steps.insert(
-                0,
-                TRANSFORMS.build(
-                    dict(type='Resize', scale=(nw, nh), keep_ratio=False)))
+            steps.insert(0, self.native_resize)
         if not trace:
             return Compose(steps)(results), None
         tracer = np.array([[w / 4, h / 4, 3 * w / 4, 3 * h / 4, 1]],
