@@ -56,6 +56,10 @@ setup(
     extras_require={
         'tests': parse_requirements('requirements/tests.txt'),
         'optional': parse_requirements('requirements/optional.txt'),
+        'deploy': parse_requirements('requirements/deploy.txt'),
+        # mim itself: pip install --no-deps openmim (requirements/mim.txt says why)
+        'mim': parse_requirements('requirements/mim.txt'),
+        'tensorboard': parse_requirements('requirements/tensorboard.txt'),
     },
     zip_safe=False,
 )

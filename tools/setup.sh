@@ -75,6 +75,7 @@ else
     step "installing mmpretrain, mmdet, runtime + test requirements and mmfg (editable)"
     "${PIP[@]}" -r requirements/mminstall.txt -r requirements/runtime.txt -r requirements/tests.txt \
         || die "pip could not install requirements/{mminstall,runtime,tests}.txt"
+    "${PIP[@]}" --no-deps openmim==0.3.9 || die "pip could not install openmim (see requirements/mim.txt)"
     "${PIP[@]}" --no-build-isolation -e . || die "pip install -e . failed"
 
     check_imports || die "installed, but importing torch/mmcv.ops/mmpretrain/mmdet/mmfg fails: run $VPY -c 'import mmcv.ops, mmdet, mmfg' to see why"
