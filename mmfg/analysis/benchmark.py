@@ -190,17 +190,9 @@ class ConfigBench:
         return n / (time.perf_counter() - start)
 
     def complexity(self):
-        from mmengine.analysis import get_model_complexity_info
         data = self.model.data_preprocessor(
             pseudo_collate([self.dataset[0]]), False)
-        wrapper = _TensorForward(self.model, data)
-        wrapper.eval()
-        info = get_model_complexity_info(
-            wrapper,
-            inputs=(data['inputs'], ),
-            show_table=False,
-            show_arch=False)
-        return info['flops']
+        return count_flops(self.model, data)['flops']
 
     def memory(self, iters=3):
         if self.device.type == 'cuda':
@@ -235,6 +227,51 @@ class _TensorForward(torch.nn.Module):
 
     def forward(self, inputs):
         return self.model(inputs, mode='tensor', **self.rest)
+
+
+def count_flops(model, data, show_table=False):
+    """FLOPs of ``model(data['inputs'], mode='tensor', **rest)`` by
+    MMEngine's counter (``mmengine.analysis.get_model_complexity_info``,
+    fvcore's: one fused multiply-add counts as one FLOP).
+
+    Args:
+        model (BaseModel): the classifier (put in eval mode here).
+        data (dict): the data preprocessor's output: ``inputs``
+            ``(B, C, H, W)`` and the model's other keyword arguments (for
+            part/patch models ``parts (B, K, C, h, w)`` and ``part_valid
+            (B, K)``; ``data_samples``).
+        show_table (bool): also return MMEngine's per-module table.
+
+    Returns:
+        dict: ``flops`` (int, total), ``params`` (int), ``by_module``
+        (``{name: FLOPs}`` of every sub-module, ``''`` the total) and
+        ``table`` (str, when ``show_table``).
+    """
+    from mmengine.analysis import FlopAnalyzer, parameter_count
+    from mmengine.analysis.print_helper import complexity_stats_table
+
+    wrapper = _TensorForward(model, data)
+    wrapper.eval()
+    analyzer = FlopAnalyzer(wrapper, (data['inputs'], ))
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    by_module = {}
+    for name, flops in analyzer.by_module().items():
+        # names inside the model: '' the total, 'backbone', ...
+        if name == 'model':
+            name = ''
+        elif name.startswith('model.'):
+            name = name[len('model.'):]
+        by_module[name] = flops
+    out = dict(
+        flops=analyzer.total(),
+        params=parameter_count(model)[''],
+        by_module=by_module,
+        unsupported_ops=dict(analyzer.unsupported_ops()))
+    if show_table:
+        out['table'] = complexity_stats_table(
+            flops=analyzer, max_depth=2, show_param_shapes=False)
+    return out
 
 
 def _override_input_size(pipeline, size):
