@@ -1,0 +1,5 @@
+# mmdeploy 1.3.x deploy config: ONNX Runtime, static 28x28 input, batch 1.
+# Under torch >= 2.9 torch.onnx.export defaults to the dynamo exporter, which
+# writes opset 18 whatever is asked (docs/deployment.md); ask for 18.
+_base_ = ['./_classification_onnxruntime_base.py']
+onnx_config = dict(input_shape=[28, 28])
