@@ -3,13 +3,15 @@ scores with mmfg's own PyTorch inference on the same image.
 
     bash tools/deployment/mmdeploy/make_env.sh /tmp/mmdeploy-venv
     PYTHONPATH=$PWD /tmp/mmdeploy-venv/bin/python \
-        tools/deployment/mmdeploy/check_mmdeploy.py [CONFIG ...] [--work-dir DIR]
+        tools/deployment/mmdeploy/check_mmdeploy.py [CONFIG ...] \
+        [--work-dir DIR] [--dynamic]
 
 mmdeploy reads the image with its own first step (``LoadImageFromFile``), so
 each config's test pipeline is given that step (grey or colour from the
 config's preprocessor) followed by the dataset's ``pre_pipeline`` and
 ``pipeline``, and the model is built in mmfg's scope (``_scope_='mmfg'``;
-mmdeploy builds in mmpretrain's); the model is random-initialised (the check is about the graph).
+mmdeploy builds in mmpretrain's); the model is random-initialised (the
+check is about the graph).
 Prints one line per config: exported opset, max abs score difference, top-1
 agreement with PyTorch.
 """
@@ -40,22 +42,27 @@ def override_config(config, out_dir):
     prep = cfg.get('data_preprocessor') or cfg.model.data_preprocessor
     grey = len(prep.get('mean', [0, 0, 0])) == 1
     ds = cfg.test_dataloader.dataset
-    steps = [dict(type='LoadImageFromFile',
-                  color_type='grayscale' if grey else 'color')]
+    steps = [
+        dict(
+            type='LoadImageFromFile',
+            color_type='grayscale' if grey else 'color')
+    ]
     steps += list(ds.get('pre_pipeline') or []) + list(ds.pipeline)
     # mmdeploy builds the pipeline in mmpretrain's scope: mmfg's own
     # transforms are named with their scope
     from mmfg.registry import TRANSFORMS
     steps = [
-        dict(s, type='mmfg.' + s['type'])
-        if s['type'] in TRANSFORMS.module_dict else s for s in steps
+        dict(s, type='mmfg.' +
+             s['type']) if s['type'] in TRANSFORMS.module_dict else s
+        for s in steps
     ]
-    text = (f"_base_ = '{osp.abspath(config)}'\n"
-            f'test_pipeline = {steps!r}\n'
-            'test_dataloader = dict(dataset=dict(pipeline=test_pipeline, '
-            'pre_pipeline=[]))\n'
-            # mmdeploy builds the model in mmpretrain's scope
-            "model = dict(_scope_='mmfg')\n")
+    text = (
+        f"_base_ = '{osp.abspath(config)}'\n"
+        f'test_pipeline = {steps!r}\n'
+        'test_dataloader = dict(dataset=dict(pipeline=test_pipeline, '
+        'pre_pipeline=[]))\n'
+        # mmdeploy builds the model in mmpretrain's scope
+        "model = dict(_scope_='mmfg')\n")
     path = osp.join(out_dir, osp.basename(config))
     with open(path, 'w') as f:
         f.write(text)
@@ -80,16 +87,17 @@ def check(config, work_dir, size, dynamic):
     shape = (size, size) if grey else (size, size, 3)
     cv2.imwrite(img, rng.integers(0, 256, shape, dtype=np.uint8))
     deploy = osp.join(
-        HERE, 'classification_onnxruntime_dynamic.py' if dynamic else
-        f'classification_onnxruntime_static-{size}x{size}.py')
+        HERE, 'classification_onnxruntime_dynamic.py'
+        if dynamic else f'classification_onnxruntime_static-{size}x{size}.py')
     torch2onnx(img, out, 'end2end.onnx', deploy, cfg_path, ckpt, 'cpu')
     import onnx
     opset = onnx.load(osp.join(out, 'end2end.onnx')).opset_import[0].version
     res = inference_model(cfg_path, deploy, [osp.join(out, 'end2end.onnx')],
                           img, 'cpu')
     ort = res[0].pred_score.numpy()
-    ref = FGInferencer(cfg_path, pretrained=ckpt)(
-        img, show_progress=False)[0]['pred_scores']
+    ref = FGInferencer(
+        cfg_path, pretrained=ckpt)(
+            img, show_progress=False)[0]['pred_scores']
     diff = float(np.abs(ort - ref).max())
     return opset, diff, int(ort.argmax() == ref.argmax())
 
@@ -99,10 +107,14 @@ def main():
     parser.add_argument('configs', nargs='*', default=DEFAULT_CONFIGS)
     parser.add_argument('--work-dir', default=None)
     parser.add_argument(
-        '--dynamic', action='store_true',
+        '--dynamic',
+        action='store_true',
         help='use the dynamic-batch deploy config instead of the static one')
-    parser.add_argument('--size', type=int, default=28,
-                        help='side of the test image (the dataset image size)')
+    parser.add_argument(
+        '--size',
+        type=int,
+        default=28,
+        help='side of the test image (the dataset image size)')
     args = parser.parse_args()
     os.chdir(ROOT)
     work_dir = args.work_dir or tempfile.mkdtemp(prefix='mmdeploy-check-')
@@ -111,7 +123,8 @@ def main():
     failed = 0
     for config in args.configs:
         try:
-            opset, diff, same = check(config, work_dir, args.size, args.dynamic)
+            opset, diff, same = check(config, work_dir, args.size,
+                                      args.dynamic)
             print(f'| {config} | {opset} | {diff:.2e} | {bool(same)} |')
         except Exception as e:  # report every config, then fail
             failed += 1
