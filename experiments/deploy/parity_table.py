@@ -37,9 +37,12 @@ METHODS = [
     ('Focus-Longer (GT box, mean)',
      'focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-'
      'gtbox.py', {}, ''),
-    ('Focus-Longer (GT box, first)',
+    ('Focus-Longer (4 GT parts, mean)',
      'focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-'
-     'gtbox.py', {'model.eval_protocol': 'first'}, ''),
+     'gtparts.py', {}, ''),
+    ('Focus-Longer (4 GT parts, first)',
+     'focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-'
+     'gtparts.py', {'model.eval_protocol': 'first'}, ''),
     ('Focus-Longer (RoIAlign, boxes in)',
      'focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-'
      'proposals-roialign.py', {}, ''),

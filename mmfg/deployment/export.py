@@ -19,13 +19,16 @@ torch 2.11; default :data:`DEFAULT_OPSET`) or fails: such failures end as
 ONE :class:`~mmfg.utils.ConfigError` line naming the operator
 (:func:`describe_export_error`), never a traceback.
 """
+import contextlib
 import json
 import os
 import os.path as osp
 import re
+import sys
 import tempfile
 import warnings
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import (Dict, Iterator, List, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 import torch
@@ -131,6 +134,28 @@ def example_inputs(
     return tuple(out)
 
 
+@contextlib.contextmanager
+def _quiet_fds() -> Iterator[None]:
+    """Silence the process's stdout and stderr at the file-descriptor
+    level: on a failure torch's exporter dumps the whole TorchScript graph
+    from C++ (thousands of lines) before raising."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with open(os.devnull, 'w') as null:
+        try:
+            os.dup2(null.fileno(), 1)
+            os.dup2(null.fileno(), 2)
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+
+
 def _scores(wrapper: nn.Module, args: Sequence[torch.Tensor]) -> np.ndarray:
     with torch.no_grad():
         return wrapper(*args).cpu().numpy()
@@ -210,16 +235,17 @@ def export_onnx(model: nn.Module,
         with export_patches(model) as patches, warnings.catch_warnings():
             warnings.simplefilter('ignore')
             try:
-                torch.onnx.export(
-                    wrapper,
-                    args,
-                    tmp,
-                    dynamo=False,
-                    opset_version=int(opset),
-                    input_names=names,
-                    output_names=list(OUTPUT_NAMES),
-                    dynamic_axes=dynamic_axes,
-                    do_constant_folding=True)
+                with _quiet_fds():
+                    torch.onnx.export(
+                        wrapper,
+                        args,
+                        tmp,
+                        dynamo=False,
+                        opset_version=int(opset),
+                        input_names=names,
+                        output_names=list(OUTPUT_NAMES),
+                        dynamic_axes=dynamic_axes,
+                        do_constant_folding=True)
             except ConfigError:
                 raise
             except Exception as exc:  # noqa: BLE001 - exporter errors
