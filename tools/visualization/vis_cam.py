@@ -25,8 +25,6 @@ BOXES_JSON``, ``detector DET_CFG DET_CKPT``).
 import argparse
 import os.path as osp
 
-import numpy as np
-
 from mmfg.engine.config_checks import CfgOptionsAction
 from mmfg.utils import ConfigError, run_with_clear_errors
 
@@ -67,67 +65,10 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def image_cam(inferencer,
-              img,
-              target_layers=None,
-              method='gradcam',
-              target_category=None):
-    """The prediction and CAM of one image.
-
-    Args:
-        inferencer (FGInferencer): the model and its test pipeline.
-        img (str): image file.
-        target_layers (list[str], optional): module names (default the
-            model's :func:`~mmfg.visualization.cam.default_target_layer`).
-        method (str): CAM method.
-        target_category (int, optional): class to explain (default the
-            predicted one).
-
-    Returns:
-        tuple: ``(result, cam)``: the inferencer's result dict, and
-        :meth:`mmfg.apis.batch_cam.InferencerCAM.maps`'s dict (``cam``
-        ``(h, w)`` in [0, 1], ``input``, ``whole``) with ``layers`` (the
-        layer names) and ``target`` (the class explained).
-    """
-    from mmfg.apis.batch_cam import InferencerCAM
-    from mmfg.visualization.cam import ClassifierCAM, get_target_layer
-
-    layers = list(target_layers or [None])
-    cam = InferencerCAM(inferencer, method=method, target_layer=layers[0])
-    try:
-        with cam.recording():
-            result = inferencer([img], batch_size=1, show_progress=False)[0]
-        num = len(result['pred_scores'])
-        target = result['pred_label'] if target_category is None \
-            else target_category
-        if not 0 <= target < num:
-            raise ConfigError(f'--target-category {target}: the model has '
-                              f'{num} classes (0..{num - 1})')
-        names, maps = [cam.layer_name], []
-        maps.append(cam.maps([target])[0])
-        for name in layers[1:]:
-            try:
-                layer = get_target_layer(inferencer.model, name)
-            except ConfigError as exc:
-                msg = str(exc).replace('--target-layer ', '--target-layers ')
-                raise ConfigError(msg) from None
-            cam.cam = ClassifierCAM(cam.net, target_layer=layer, method=method)
-            maps.append(cam.maps([target])[0])
-            names.append(name)
-    finally:
-        cam.remove()
-    out = dict(maps[0])
-    if len(maps) > 1:  # grad-cam's aggregation over layers
-        mean = np.mean([np.maximum(m['cam'], 0) for m in maps], axis=0)
-        lo, hi = mean.min(), mean.max()
-        out['cam'] = (mean - lo) / (hi - lo) if hi > lo else mean * 0
-    out.update(layers=names, target=int(target))
-    return result, out
-
-
 def main(argv=None):
     import cv2
 
+    from mmfg.analysis.image_cam import image_cam
     from mmfg.apis import FGInferencer
     from mmfg.apis.batch_cam import overlay_cam
     from mmfg.visualization.prediction import display_size
@@ -149,6 +90,8 @@ def main(argv=None):
         from mmfg.apis import patch_source_from_args
         kwargs['patches'] = patch_source_from_args(
             args.patches, device=args.device)
+    if not args.patches:
+        _check_needs_no_patches(args.config, args.cfg_options)
     inferencer = FGInferencer(
         args.config,
         pretrained=args.checkpoint,
@@ -175,6 +118,21 @@ def main(argv=None):
           f'({cam["cam"].shape[0]}x{cam["cam"].shape[1]} map) -> '
           f'{args.save_path}')
     return result, cam
+
+
+def _check_needs_no_patches(config, cfg_options):
+    """A part/patch config without --patches: one line naming the option
+    (before the model is built)."""
+    from mmfg.analysis.complexity import part_spec
+    from mmfg.apis.model import load_config
+
+    cfg = load_config(config, cfg_options)
+    if part_spec(cfg) is not None:
+        raise ConfigError(
+            f'{config} is a part/patch model: give the boxes of its crops '
+            'with --patches, e.g. --patches whole (the whole image), '
+            '--patches boxes BOXES_JSON or --patches detector DET_CONFIG '
+            'DET_CKPT')
 
 
 if __name__ == '__main__':
