@@ -42,7 +42,9 @@ METHODS = [
      'gtparts.py', {}, ''),
     ('Focus-Longer (4 GT parts, first)',
      'focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-'
-     'gtparts.py', {'model.eval_protocol': 'first'}, ''),
+     'gtparts.py', {
+         'model.eval_protocol': 'first'
+     }, ''),
     ('Focus-Longer (RoIAlign, boxes in)',
      'focus_longer/focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-'
      'proposals-roialign.py', {}, ''),
@@ -50,8 +52,8 @@ METHODS = [
     ('GASA (112 px)', 'gasa/gasa_tiny_1xb64_cluttered-fashion-mnist.py', {},
      ''),
 ]
-PHOTOS = ('astronaut', 'coffee', 'chelsea', 'camera', 'rocket', 'cat',
-          'coins', 'moon', 'page', 'text', 'immunohistochemistry', 'retina',
+PHOTOS = ('astronaut', 'coffee', 'chelsea', 'camera', 'rocket', 'cat', 'coins',
+          'moon', 'page', 'text', 'immunohistochemistry', 'retina',
           'hubble_deep_field')
 
 
@@ -183,9 +185,11 @@ def measure(method, cfg_rel, options, args, tmp):
         near_ties=total.near_ties,
         latency_ratio_b1=round(ratio1, 3),
         latency_ratio_b32=round(ratio32, 3))
-    print(f'{method}: max |diff| {total.max_abs_diff:.2e}, top-1 '
-          f'{total.top1_agree}/{total.n}, ORT/PyTorch time {ratio1:.2f} '
-          f'(B=1) {ratio32:.2f} (B=32)', flush=True)
+    print(
+        f'{method}: max |diff| {total.max_abs_diff:.2e}, top-1 '
+        f'{total.top1_agree}/{total.n}, ORT/PyTorch time {ratio1:.2f} '
+        f'(B=1) {ratio32:.2f} (B=32)',
+        flush=True)
     return row
 
 

@@ -27,8 +27,7 @@ import re
 import sys
 import tempfile
 import warnings
-from typing import (Dict, Iterator, List, NamedTuple, Optional, Sequence,
-                    Tuple)
+from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -75,13 +74,12 @@ def describe_export_error(exc: BaseException, opset: int) -> str:
       ONNX node kind it stopped at;
     * anything else: the exception type and its first line.
     """
-    from torch.onnx.errors import (SymbolicValueError,
-                                   UnsupportedOperatorError)
+    from torch.onnx.errors import SymbolicValueError, UnsupportedOperatorError
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     op = re.search(r"operator '([\w:.]+)'", text)
-    if isinstance(exc, UnsupportedOperatorError) or (
-            op and 'not supported' in text):
+    if isinstance(
+            exc, UnsupportedOperatorError) or (op and 'not supported' in text):
         name = op.group(1) if op else '?'
         need = re.search(r'added in version (\d+)', text)
         if need:
@@ -111,11 +109,10 @@ class ExportResult(NamedTuple):
     max_abs_diff: Optional[float]
 
 
-def example_inputs(
-        wrapper: nn.Module,
-        shapes: Dict[str, Sequence[int]],
-        batch: int = 1,
-        seed: int = 0) -> Tuple[torch.Tensor, ...]:
+def example_inputs(wrapper: nn.Module,
+                   shapes: Dict[str, Sequence[int]],
+                   batch: int = 1,
+                   seed: int = 0) -> Tuple[torch.Tensor, ...]:
     """Tracing inputs of ``wrapper`` with the per-image ``shapes`` (``{name:
     shape without the batch}``): random normal images/crops, all crops
     valid, boxes of the whole image (``(W, H)`` of ``inputs``)."""
@@ -272,9 +269,12 @@ def export_onnx(model: nn.Module,
             dynamic_batch=bool(dynamic_batch),
             export_rewrites=patches,
             inputs={
-                n: dict(
-                    shape=['batch' if dynamic_batch else batch,
-                           *map(int, shapes[n])],
+                n:
+                dict(
+                    shape=[
+                        'batch' if dynamic_batch else batch,
+                        *map(int, shapes[n])
+                    ],
                     dtype='bool' if n == 'part_valid' else 'float32')
                 for n in names
             },
@@ -326,9 +326,9 @@ def verify_graph(path: str,
             got = run_onnx(session, dict(zip(wrapper.input_names, args)))
         except Exception as exc:  # noqa: BLE001 - onnxruntime errors
             first = (str(exc).strip().splitlines() or ['?'])[0]
-            raise ConfigError(f'the exported graph does not run at batch '
-                              f'{batch} in onnxruntime: {first[:300]}'
-                              ) from None
+            raise ConfigError(
+                f'the exported graph does not run at batch '
+                f'{batch} in onnxruntime: {first[:300]}') from None
         if got.shape != ref.shape:
             raise ConfigError(f'the exported graph gives scores of shape '
                               f'{got.shape} at batch {batch}, PyTorch '

@@ -34,8 +34,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def _part_set_predict(self, local, parts: torch.Tensor,
-                      valid: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+def _part_set_predict(
+        self, local, parts: torch.Tensor,
+        valid: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     """:meth:`PartSetStream.predict` with ``logits.shape[0]`` for
     ``len(logits)``: ``(B, 1, num_classes)`` and ``(B, 1)`` all True."""
     logits = local.head(self.features(local, parts, valid))
@@ -51,8 +52,8 @@ def _first_crop_scores(scores: torch.Tensor,
     ``arange(len(scores))``."""
     valid = valid.bool()
     idx = valid.to(torch.uint8).argmax(1)  # first maximal index
-    picked = scores.gather(
-        1, idx[:, None, None].expand(-1, 1, scores.shape[-1]))[:, 0]
+    picked = scores.gather(1, idx[:, None,
+                                  None].expand(-1, 1, scores.shape[-1]))[:, 0]
     return picked * valid.any(1).unsqueeze(-1).to(picked.dtype)
 
 
@@ -92,12 +93,14 @@ def roi_align_symbolic(g, input, rois, output_size, spatial_scale,
     ``(N, C, out_h, out_w)``. ``aligned`` (half-pixel) is the attribute
     ``coordinate_transformation_mode='half_pixel'`` from opset 16 and a
     shift of the boxes by ``-0.5 / spatial_scale`` before (where the op
-    has no such attribute)."""
+    has no such attribute). Before opset 16 ONNX's ``RoiAlign`` also
+    widens a box narrower than one feature pixel to one pixel (mmcv's
+    aligned op does not): such boxes need opset 16 or later to match."""
     opset = g.opset
     if opset < 10:
         from torch.onnx.errors import SymbolicValueError
-        raise SymbolicValueError(
-            'RoiAlign needs ONNX opset 10 or later', input)
+        raise SymbolicValueError('RoiAlign needs ONNX opset 10 or later',
+                                 input)
     batch_idx = g.op(
         'Gather',
         rois,
@@ -117,8 +120,8 @@ def roi_align_symbolic(g, input, rois, output_size, spatial_scale,
         sampling_ratio_i=max(0, sampling_ratio),
         mode_s=pool_mode)
     if opset >= 16:
-        attrs['coordinate_transformation_mode_s'] = (
-            'half_pixel' if aligned else 'output_half_pixel')
+        attrs['coordinate_transformation_mode_s'] = ('half_pixel' if aligned
+                                                     else 'output_half_pixel')
     elif aligned:
         boxes = g.op(
             'Sub', boxes,

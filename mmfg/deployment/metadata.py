@@ -41,7 +41,10 @@ def input_shapes(
             f'the test pipeline gives the inputs {sorted(tensors)} but the '
             f'model takes {list(names)}: check the pipeline (PartCrops, '
             'PackFGInputs) and the data preprocessor of the config')
-    shapes = {k: tuple(int(s) for s in v.shape[1:]) for k, v in tensors.items()}
+    shapes = {
+        k: tuple(int(s) for s in v.shape[1:])
+        for k, v in tensors.items()
+    }
     if shape is not None:
         h, w = (int(s) for s in shape)
         if h < 1 or w < 1:
@@ -54,8 +57,8 @@ def _jsonable(obj):
     return json.loads(json.dumps(obj, default=str))
 
 
-def preprocess_metadata(model: BaseModel,
-                        shapes: Dict[str, Sequence[int]]) -> dict:
+def preprocess_metadata(model: BaseModel, shapes: Dict[str,
+                                                       Sequence[int]]) -> dict:
     """The preprocessing the graph of ``model`` expects, JSON-able: the
     config, the class names, ``mean``/``std`` (per channel, on 0-255
     values; None when the preprocessor does not normalise),
@@ -98,8 +101,8 @@ def preprocess_metadata(model: BaseModel,
             crop_size=list(pre.cropper.crop_size),
             boxes='x1, y1, x2, y2 in pixels of inputs; x2 <= x1 or y2 <= y1 '
             f'marks an empty slot; from the field {pre.box_source}',
-            global_size=None if pre.image_size is None else list(
-                pre.image_size))
+            global_size=None
+            if pre.image_size is None else list(pre.image_size))
     for key in ('eval_protocol', 'fusion', 'fusion_weights'):
         if hasattr(model, key):
             meta[key] = _jsonable(getattr(model, key))

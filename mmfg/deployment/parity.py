@@ -94,7 +94,9 @@ def compare_scores(ref: np.ndarray,
         near_ties=int((top2[:, 1] - top2[:, 0] < 2 * atol).sum()))
 
 
-def batch_parity(model: BaseModel, session, data: dict,
+def batch_parity(model: BaseModel,
+                 session,
+                 data: dict,
                  atol: float = SCORE_ATOL) -> Parity:
     """:class:`Parity` of the graph against ``model.test_step`` on one
     collated batch."""
@@ -104,7 +106,9 @@ def batch_parity(model: BaseModel, session, data: dict,
     return compare_scores(ref, got, atol)
 
 
-def dataset_batches(cfg, indices: List[int], batch_size: int = 32,
+def dataset_batches(cfg,
+                    indices: List[int],
+                    batch_size: int = 32,
                     loader: str = 'test_dataloader'):
     """Collated batches of the items ``indices`` of ``cfg[loader]``'s
     dataset (its own pipeline; ``pseudo_collate`` like the dataloaders)."""
@@ -115,5 +119,4 @@ def dataset_batches(cfg, indices: List[int], batch_size: int = 32,
     register_all_modules()
     dataset = DATASETS.build(cfg[loader].dataset)
     for lo in range(0, len(indices), batch_size):
-        yield pseudo_collate(
-            [dataset[i] for i in indices[lo:lo + batch_size]])
+        yield pseudo_collate([dataset[i] for i in indices[lo:lo + batch_size]])

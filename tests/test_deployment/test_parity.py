@@ -120,8 +120,7 @@ def test_method_matches_onnxruntime(exported, key):
     # the batch-1 graph on one image of each kind
     one = next(dataset_batches(model.cfg, [NUM_DATA], 1))
     check(batch_parity(model, sessions['static'], one), 1)
-    check(
-        batch_parity(model, sessions['static'], feeder.batch(pics[:1])), 1)
+    check(batch_parity(model, sessions['static'], feeder.batch(pics[:1])), 1)
     if 'part_valid' in arrays:
         # the photos have 3 boxes: a 4-part model sees an empty slot
         valid = arrays['part_valid']
@@ -137,7 +136,6 @@ def test_scores_are_softmax_of_the_prediction(exported):
                    graph_inputs(model.data_preprocessor, data))
     np.testing.assert_allclose(got.sum(1), 1, atol=1e-5)
     with torch.no_grad():
-        logits = model(
-            **model.data_preprocessor(data, False), mode='tensor')
+        logits = model(**model.data_preprocessor(data, False), mode='tensor')
     np.testing.assert_allclose(
         got, logits.softmax(-1).numpy(), atol=SCORE_ATOL)
