@@ -252,6 +252,7 @@ def predictions_from_checkpoint(config,
     cfg.work_dir = work_dir
     cfg.load_from = checkpoint
     cfg.resume = False
+    cfg.log_level = 'WARNING'  # the runner's set-up report, not the matrix
     merge_cfg_options(cfg, cfg_options)
     loader = cfg.get('test_dataloader')
     if not isinstance(loader, dict) or loader.get('dataset') is None:
