@@ -93,8 +93,31 @@ def describe_export_error(exc: BaseException, opset: int) -> str:
         kind = re.search(r"containing node has kind '([\w:.]+)'", text)
         reason = re.sub(r'\s*\[Caused by.*', '', first, flags=re.S)
         where = f' (at the {kind.group(1)} node)' if kind else ''
-        return f'ONNX export failed{where}: {reason}'
-    return f'ONNX export failed: {type(exc).__name__}: {first[:300]}'
+        need = re.search(r'try opset version (\d+)', reason)
+        hint = f'; use --opset {need.group(1)}' if need else ''
+        return f'ONNX export failed{where}: {reason.rstrip(".")}{hint}'
+    op = _symbolic_in_traceback(exc)
+    where = f' (converting {op} at opset {opset})' if op else ''
+    return (f'ONNX export failed{where}: {type(exc).__name__}: '
+            f'{first[:300]}')
+
+
+def _symbolic_in_traceback(exc: BaseException) -> Optional[str]:
+    """The ATen operator whose ONNX conversion raised ``exc``: the node
+    torch's exporter was converting (``_run_symbolic_function``), if
+    any."""
+    op = None
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == '_run_symbolic_function':
+            node = frame.f_locals.get('node') or frame.f_locals.get('n')
+            try:
+                op = node.kind()
+            except Exception:  # noqa: BLE001 - best effort
+                pass
+        tb = tb.tb_next
+    return op
 
 
 class ExportResult(NamedTuple):

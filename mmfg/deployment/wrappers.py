@@ -98,7 +98,8 @@ def roi_crops(cropper: nn.Module, images: torch.Tensor,
     zeroed afterwards instead of skipped."""
     b, k = boxes.shape[0], boxes.shape[1]
     flat = boxes.reshape(-1, 4).to(images.dtype)
-    index = torch.arange(b, device=images.device).repeat_interleave(k)
+    index = torch.arange(b, device=images.device)[:, None].expand(b, k)
+    index = index.reshape(-1)
     rois = torch.cat([index[:, None].to(images.dtype), flat], dim=1)
     out = cropper.roi_align(images.contiguous(), rois)
     crops = out.reshape(b, k, *out.shape[1:])

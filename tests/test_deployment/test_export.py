@@ -241,3 +241,24 @@ def test_inputs_from_the_config_equal_those_from_the_model(lenet):
     assert a.keys() == b.keys() == {'inputs'}
     np.testing.assert_array_equal(a['inputs'], b['inputs'])
     assert a['inputs'].shape == (1, 1, 32, 32)
+
+
+def test_conversion_failure_names_the_op_and_the_opset(tmp_path):
+    """Focus-Longer's crop scatter (index_put) needs opset 11."""
+    torch.manual_seed(0)
+    model = init_model(FL + 'gtbox.py')
+    shapes = {
+        'inputs': (1, 56, 56),
+        'parts': (1, 1, 28, 28),
+        'part_valid': (1, )
+    }
+    with pytest.raises(ConfigError) as info:
+        export_onnx(
+            model,
+            str(tmp_path / 'f.onnx'),
+            shapes,
+            opset=9,
+            dynamic_batch=True)
+    msg = str(info.value)
+    assert '\n' not in msg and 'index_put' in msg
+    assert msg.endswith('use --opset 11')
