@@ -74,8 +74,13 @@ def default_target_layer(model):
     of a classifier: ``backbone.class_conv`` (Top-Down LeNetFC / NIN),
     ``backbone.final_norm`` (pre-activation ResNets), the last unit of the
     last ``backbone.stages`` entry (mmfg ResNets), the last residual layer
-    of an mmpretrain ResNet (``res_layers``), else the backbone's last
-    ``Conv2d``.
+    of an mmpretrain ResNet (``res_layers``), LeNet-5's C3 convolution
+    (``backbone.features.3``: its C5 is the fully connected layer written as
+    a 5x5 convolution, whose output is 1x1, LeCun et al. 1998, Sec. II-B),
+    else the backbone's last ``Conv2d`` lifted to the block whose output is
+    the feature map (a whole Inception block such as InceptionV3's
+    ``Mixed_7c`` or GoogLeNet's ``inception5b``, not one of its branch
+    convolutions; VGG's last ``ConvModule``, i.e. after its activation).
 
     Raises:
         ConfigError: no backbone or no convolution found.
@@ -99,13 +104,41 @@ def default_target_layer(model):
     res_layers = getattr(backbone, 'res_layers', None)
     if res_layers:
         return f'backbone.{res_layers[-1]}'
+    features = getattr(backbone, 'features', None)
+    if (type(backbone).__name__ == 'LeNet5'
+            and isinstance(features, nn.Sequential) and len(features) > 3
+            and isinstance(features[3], nn.Conv2d)):
+        return 'backbone.features.3'
+    name = _last_conv_block(backbone)
+    if name is not None:
+        return f'backbone.{name}'
+    raise ConfigError('cannot guess the last convolutional layer of '
+                      f'{type(backbone).__name__}; give --target-layer')
+
+
+def _last_conv_block(backbone):
+    """Dotted name of the module whose output is the backbone's last
+    convolutional feature map: the last ``Conv2d``, lifted to the whole
+    multi-branch block when it sits in a branch (a dotted segment starting
+    with ``branch``: InceptionV3 ``Mixed_7c.branch_pool.conv`` ->
+    ``Mixed_7c``, GoogLeNet ``inception5b.branch4.1.conv`` ->
+    ``inception5b``), else to its mmcv ``ConvModule`` (conv + norm +
+    activation); None without any convolution."""
+    from mmcv.cnn import ConvModule
+
     convs = [
         n for n, m in backbone.named_modules() if isinstance(m, nn.Conv2d)
     ]
-    if convs:
-        return f'backbone.{convs[-1]}'
-    raise ConfigError('cannot guess the last convolutional layer of '
-                      f'{type(backbone).__name__}; give --target-layer')
+    if not convs:
+        return None
+    parts = convs[-1].split('.')
+    for i, part in enumerate(parts):
+        if part.startswith('branch') and i > 0:
+            return '.'.join(parts[:i])
+    parent = '.'.join(parts[:-1])
+    if parent and isinstance(backbone.get_submodule(parent), ConvModule):
+        return parent
+    return convs[-1]
 
 
 def get_target_layer(model, name):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+from mmengine.config import Config
 
 from mmfg.visualization import (ClassifierCAM, class_activation_maps,
                                 default_target_layer)
@@ -153,13 +154,38 @@ def test_grad_cam_formula_on_an_mmpretrain_classifier():
     np.testing.assert_allclose(maps.numpy(), np.stack(want), atol=1e-4)
 
 
+def test_default_target_layer_lifts_branch_convs_to_their_block():
+    """Inception blocks as a whole (their output is the feature map, a
+    branch convolution is a quarter of it); VGG's ConvModule after its
+    activation. Built on the meta device (no storage)."""
+    from mmengine.registry import DefaultScope
+
+    from mmfg.registry import MODELS
+    cases = {
+        'fve/noparts_inception-v3_cub.py': 'backbone.Mixed_7c',
+        'racnn/baseline_googlenet_cub-lr50.py': 'backbone.inception5b',
+        'racnn/baseline_vgg16_cub-lr50.py': 'backbone.features.16',
+        'racnn/baseline_alexnet_cub-lr50.py': 'backbone.features.10',
+    }
+    for config, want in cases.items():
+        cfg = Config.fromfile(osp.join(REPO, 'configs', config))
+        cfg.model.backbone.pop('init_cfg', None)
+        with torch.device('meta'), \
+                DefaultScope.overwrite_default_scope('mmfg'):
+            model = MODELS.build(cfg.model)
+        assert default_target_layer(model) == want, config
+
+
 def test_default_target_layers_and_errors():
     from mmfg.apis import init_model
     from mmfg.utils import ConfigError
 
     lenet = init_model(
         osp.join(REPO, 'configs', 'baselines', 'lenet5_fashion-mnist.py'))
-    assert default_target_layer(lenet) == 'backbone.features.6'
+    # C3, not C5 (whose output is 1x1: a flat map)
+    assert default_target_layer(lenet) == 'backbone.features.3'
+    maps = ClassifierCAM(lenet)(torch.randn(2, 1, 32, 32))
+    assert maps.shape == (2, 32, 32) and float(maps.std()) > 0
     td = init_model(
         osp.join(REPO, 'configs', 'topdown', 'td_lenetfc_fashion-mnist.py'))
     assert default_target_layer(td) == 'backbone.class_conv'
