@@ -124,7 +124,7 @@ class PartSetStream:
                 valid: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """One slot per image: ``(B, 1, num_classes)``, all valid."""
         logits = local.head(self.features(local, parts, valid))
-        return logits[:, None], valid.new_ones((len(logits), 1))
+        return logits[:, None], valid.new_ones((logits.shape[0], 1))
 
 
 #: ``part_input`` of a local neck -> its stream

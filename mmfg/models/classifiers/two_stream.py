@@ -223,7 +223,10 @@ class TwoStreamClassifier(BaseClassifier):
                 rng = np.random.default_rng([self.eval_seed, sample_idx])
                 idx[i] = choices[int(rng.integers(len(choices)))]
             idx = idx.to(scores.device)
-        out = scores[torch.arange(len(scores), device=scores.device), idx]
+        # gather, not scores[arange(len(scores)), idx]: an ONNX trace of
+        # len() is a constant batch size
+        out = scores.gather(1, idx[:, None,
+                                   None].expand(-1, 1, scores.shape[-1]))[:, 0]
         return out * any_valid.unsqueeze(-1).to(out.dtype)
 
     # ------------------------------------------------------------- forward

@@ -152,8 +152,10 @@ class GradientTokenizer(BaseModule):
 
     def gradients(self, x):
         """Depthwise Sobel of ``(B, C, h, w)`` -> ``(B, 2C, h, w)``:
-        ``[Gx (C channels), Gy (C channels)]``, zero padding."""
-        c = x.shape[1]
+        ``[Gx (C channels), Gy (C channels)]``, zero padding. ``C`` is
+        ``embed_dims`` (a constant, so an ONNX export with a dynamic batch
+        sees constant depthwise kernels)."""
+        c = self.embed_dims
         pad = self.sobel_size // 2
         wx = self.sobel_x.to(x.dtype).repeat(c, 1, 1, 1)
         wy = self.sobel_y.to(x.dtype).repeat(c, 1, 1, 1)
