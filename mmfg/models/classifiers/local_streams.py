@@ -27,8 +27,16 @@ from typing import Iterator, List, NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn as nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmfg.utils import ConfigError
+
+
+def _batch_dependent(module: Optional[nn.Module]) -> bool:
+    """Whether ``module`` (None: no) has a batch-norm layer in training
+    mode (its output for one sample depends on the rest of the batch)."""
+    return module is not None and any(
+        isinstance(m, _BatchNorm) and m.training for m in module.modules())
 
 
 class LocalModules(NamedTuple):
@@ -70,16 +78,44 @@ class CropStream:
 
     def loss(self, local: LocalModules, parts: torch.Tensor,
              valid: torch.Tensor, data_samples: List) -> dict:
-        keep = torch.nonzero(valid.any(1)).flatten()
+        """The local head's losses on one valid crop per image, drawn with
+        ``torch.rand((B, K))``. No host sync: every image sends one crop
+        through the local stream and the images without a valid crop get
+        the weight 0 in the head's loss (``weight`` of the loss module),
+        whose mean is then taken over the ``n`` images with one, i.e.
+        ``sum_i w_i l_i / n``, the mean over the kept images (0 when
+        ``n = 0``). A local backbone with batch-norm layers in training
+        mode would let the extra crops into its batch statistics: there
+        the images without a valid crop are dropped first (one host sync),
+        as the paper's one-crop-per-image training implies."""
+        draw = torch.rand(valid.shape, device=parts.device)
+        draw = draw.masked_fill(~valid, -1.)
+        pick = draw.argmax(1)  # (B,)
+        has = valid.any(1)  # (B,)
+        if _batch_dependent(local.backbone) or _batch_dependent(local.neck):
+            return self._loss_compact(local, parts, has, pick, data_samples)
+        b = parts.shape[0]
+        # gather, not parts[arange(B), pick]: one (B, C, h, w) index op
+        index = pick.view(b, 1, 1, 1, 1).expand(b, 1, *parts.shape[2:])
+        chosen = parts.gather(1, index)[:, 0]
+        weight = has.to(parts.dtype)
+        losses = local.head.loss(
+            self.features(local, chosen), data_samples, weight=weight)
+        # the head averaged over B: rescale to the mean over the kept ones
+        scale = b / weight.sum().clamp(min=1)
+        return {
+            key: value * scale if 'loss' in key else value
+            for key, value in losses.items()
+        }
+
+    def _loss_compact(self, local, parts, has, pick, data_samples) -> dict:
+        """The batch of the images with a valid crop only (host sync)."""
+        keep = torch.nonzero(has).flatten()
         if len(keep) == 0:
             # nothing to learn from in this batch; keep the local
             # parameters in the graph (distributed training)
             return dict(loss=sum(p.sum() * 0 for p in local.parameters()))
-        # one valid crop per image, uniformly at random
-        draw = torch.rand(valid.shape, device=parts.device)
-        draw[~valid] = -1.
-        pick = draw.argmax(1)[keep]
-        chosen = parts[keep, pick]
+        chosen = parts[keep, pick[keep]]
         samples = [data_samples[i] for i in keep.tolist()]
         return local.head.loss(self.features(local, chosen), samples)
 

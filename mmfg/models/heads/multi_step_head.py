@@ -64,9 +64,14 @@ class MultiStepClsHead(ClsHead):
 
     def loss(self, feats: StepFeats, data_samples: List[DataSample],
              **kwargs) -> dict:
+        """Losses of the ``(B, T, num_classes)`` step scores; ``weight``
+        ``(B,)`` (per sample, as the loss modules take it) is repeated over
+        the T steps."""
         scores = self.step_scores(feats)
         b, t, c = scores.shape
         target = torch.cat([s.gt_label for s in data_samples])
+        if kwargs.get('weight') is not None:
+            kwargs['weight'] = kwargs['weight'].repeat_interleave(t)
         losses = dict(
             loss=self.loss_module(
                 scores.reshape(b * t, c),

@@ -14,6 +14,7 @@ or stacks crops itself.
 from typing import List, Optional, Tuple
 
 import torch
+from mmengine.structures import BaseDataElement
 from mmpretrain.models import ClsDataPreprocessor
 
 from mmfg.registry import MODELS
@@ -67,23 +68,76 @@ class FGDataPreprocessor(ClsDataPreprocessor):
                 f'across the batch but cannot mix their "{PART_IMGS}" '
                 'crops: remove model.data_preprocessor.batch_augments for '
                 'part-based models')
-        crops = _stack_crops(samples) if has_parts else None
-        out = super().forward(data, training)
-        samples = out['data_samples']
-        if samples is not None:
-            if has_parts:
-                samples = [_without_crops(s) for s in samples]
-            out['data_samples'] = [self.cast_data(s) for s in samples]
+        crops = _stack_crops(samples, self._pin) if has_parts else None
+        data = dict(data)
+        inputs = data.get('inputs')
+        if _same_shape_list(inputs):
+            # one host stack + one copy; mmpretrain's tensor branch then
+            # converts the batch at once (the per-image branch gives the
+            # same values, image by image)
+            data['inputs'] = self.to_device(_stack(inputs, self._pin))
         if has_parts:
-            out[PARTS] = self.normalize_parts(crops[0])
-            out[PART_VALID] = self.cast_data(crops[1])
+            parts = self.to_device(crops[0])
+            valid = self.to_device(crops[1])
+            samples = [_without_crops(s) for s in samples]
+        if samples:
+            data['data_samples'] = self.cast_samples(samples)
+        out = super().forward(data, training)
+        if has_parts:
+            out[PARTS] = self.normalize_parts(parts)
+            out[PART_VALID] = valid
+        return out
+
+    @property
+    def _pin(self) -> bool:
+        return self.device.type == 'cuda' and torch.cuda.is_available()
+
+    def to_device(self, tensor: torch.Tensor) -> torch.Tensor:
+        """A host tensor to the device in ONE copy: pinned and
+        ``non_blocking`` when the device is a GPU (the copy overlaps with
+        the host work that follows; later kernels on the stream wait for
+        it), a no-op on the CPU."""
+        if tensor.device == self.device:
+            return tensor
+        if self._pin and tensor.device.type == 'cpu':
+            if not tensor.is_pinned():
+                tensor = tensor.pin_memory()
+            return tensor.to(self.device, non_blocking=True)
+        return tensor.to(self.device, non_blocking=self._non_blocking)
+
+    def cast_samples(self, samples: List) -> List:
+        """The data samples on the device with one copy per dtype: every
+        tensor field of every sample (labels, boxes, points) is flattened
+        into one host buffer per dtype, moved with :meth:`to_device` and
+        split back into views of the original shapes. Samples are shallow
+        copies (the caller's stay on the host); other fields are moved one
+        by one (``.to``) as ``cast_data`` does."""
+        if self.device.type == 'cpu' or any(not isinstance(s, BaseDataElement)
+                                            for s in samples):
+            return self.cast_data(samples)
+        out = [s.new() for s in samples]
+        groups = {}
+        for s in out:
+            for key, value in s.items():
+                if torch.is_tensor(value) and value.device.type == 'cpu':
+                    groups.setdefault(value.dtype, []).append((s, key, value))
+                elif hasattr(value, 'to'):
+                    s.set_field(
+                        value.to(self.device, non_blocking=self._non_blocking),
+                        key)
+        for dtype, items in groups.items():
+            flat = torch.cat([v.reshape(-1) for _, _, v in items])
+            flat = self.to_device(flat)
+            sizes = [v.numel() for _, _, v in items]
+            for (s, key, v), part in zip(items, flat.split(sizes)):
+                s.set_field(part.view(v.shape), key)
         return out
 
     def normalize_parts(self, crops: torch.Tensor) -> torch.Tensor:
         """``(B, K, C, h, w)`` any dtype -> on the device, float,
         normalised as the images (channel flip if ``to_rgb``, then
         ``(x - mean) / std``)."""
-        crops = self.cast_data(crops)
+        crops = self.to_device(crops)
         if self.to_rgb and crops.size(2) == 3:
             crops = crops.flip(2)
         crops = crops.float()
@@ -96,7 +150,8 @@ class FGDataPreprocessor(ClsDataPreprocessor):
         return crops
 
 
-def _stack_crops(samples: List) -> Tuple[torch.Tensor, torch.Tensor]:
+def _stack_crops(samples: List,
+                 pin: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
     """The samples' crops ``(B, K, C, h, w)`` (dtype unchanged) and validity
     ``(B, K)`` bool, checked."""
     if any(s is None or PART_IMGS not in s for s in samples):
@@ -127,7 +182,27 @@ def _stack_crops(samples: List) -> Tuple[torch.Tensor, torch.Tensor]:
                 f'FGDataPreprocessor: "{PART_VALID}" must be ({k},) like '
                 f'the {k} crops, got {tuple(v.shape)}')
         valid.append(v.bool().cpu())
-    return torch.stack(crops), torch.stack(valid)
+    return _stack(crops, pin), _stack(valid, pin)
+
+
+def _same_shape_list(tensors) -> bool:
+    return isinstance(tensors, (list, tuple)) and len(tensors) > 0 and all(
+        torch.is_tensor(t) and t.device.type == 'cpu'
+        for t in tensors) and (len({(tuple(t.shape), t.dtype)
+                                    for t in tensors}) == 1)
+
+
+def _stack(tensors: List[torch.Tensor], pin: bool = False) -> torch.Tensor:
+    """``torch.stack`` on the host, into pinned memory if ``pin`` (the
+    following copy to the GPU is then asynchronous and needs no staging
+    copy)."""
+    if pin and all(t.device.type == 'cpu' for t in tensors):
+        first = tensors[0]
+        out = torch.empty((len(tensors), *first.shape),
+                          dtype=first.dtype,
+                          pin_memory=True)
+        return torch.stack(tensors, out=out)
+    return torch.stack(tensors)
 
 
 def _without_crops(sample):

@@ -68,32 +68,47 @@ class RoIAlignCrops(nn.Module):
         if images.dim() != 4:
             raise ConfigError('RoIAlignCrops: images must be (B, C, H, W), '
                               f'got {tuple(images.shape)}')
-        if torch.is_tensor(boxes):
-            boxes = list(boxes)
         if len(boxes) != len(images):
             raise ConfigError(f'RoIAlignCrops: {len(boxes)} box sets for '
                               f'{len(images)} images')
         B, C = images.shape[:2]
-        K = max([len(b) for b in boxes] + [0])
         h, w = self.crop_size
-        crops = images.new_zeros((B, K, C, h, w))
-        valid = torch.zeros((B, K), dtype=torch.bool, device=images.device)
-        rois, slots = [], []
-        for b, bx in enumerate(boxes):
-            bx = torch.as_tensor(
-                bx, dtype=images.dtype, device=images.device).reshape(-1, 4)
-            ok = (bx[:, 2] > bx[:, 0]) & (bx[:, 3] > bx[:, 1])
-            for k in torch.nonzero(ok).flatten().tolist():
-                rois.append(torch.cat([bx.new_tensor([b]), bx[k]]))
-                slots.append((b, k))
-        if rois:
-            # the mmcv op reads raw memory: a permuted view gives garbage
-            out = self.roi_align(images.contiguous(), torch.stack(rois))
-            idx_b = torch.tensor([s[0] for s in slots], device=images.device)
-            idx_k = torch.tensor([s[1] for s in slots], device=images.device)
-            crops[idx_b, idx_k] = out
-            valid[idx_b, idx_k] = True
+        if not torch.is_tensor(boxes):
+            boxes = _pad_boxes(boxes, images)
+        boxes = boxes.to(device=images.device, dtype=images.dtype)
+        if boxes.dim() != 3 or boxes.shape[-1] != 4:
+            raise ConfigError('RoIAlignCrops: boxes must be (B, K, 4), got '
+                              f'{tuple(boxes.shape)}')
+        K = boxes.shape[1]
+        # (B, K) validity and the (B * K, 5) rois ``b, x1, y1, x2, y2`` of
+        # every slot in one op; invalid slots are cut too (cheap, no host
+        # sync to drop them) and zeroed
+        valid = (boxes[..., 2] > boxes[..., 0]) & (
+            boxes[..., 3] > boxes[..., 1])
+        idx = torch.arange(
+            B, device=images.device, dtype=images.dtype).view(B, 1, 1)
+        rois = torch.cat([idx.expand(B, K, 1), boxes], dim=2).reshape(-1, 5)
+        if rois.numel() == 0:
+            return images.new_zeros((B, K, C, h, w)), valid
+        # the mmcv op reads raw memory: a permuted view gives garbage
+        out = self.roi_align(images.contiguous(), rois).view(B, K, C, h, w)
+        crops = torch.where(valid.view(B, K, 1, 1, 1), out, out.new_zeros(()))
         return crops, valid
+
+
+def _pad_boxes(boxes: List[torch.Tensor],
+               images: torch.Tensor) -> torch.Tensor:
+    """B box sets ``(K_b, 4)`` -> ``(B, max K_b, 4)``, padded with empty
+    (zero) boxes."""
+    boxes = [
+        torch.as_tensor(b, dtype=images.dtype,
+                        device=images.device).reshape(-1, 4) for b in boxes
+    ]
+    K = max([len(b) for b in boxes] + [0])
+    out = images.new_zeros((len(boxes), K, 4))
+    for i, b in enumerate(boxes):
+        out[i, :len(b)] = b
+    return out
 
 
 @MODELS.register_module()
