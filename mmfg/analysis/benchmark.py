@@ -6,7 +6,11 @@ Used by ``tools/analysis_tools/benchmark.py``. For every config:
   backward, optimizer step) on a real batch from the config's pipeline;
 * ``infer_step``: one ``model.val_step`` (preprocessor + predict), no grad;
 * ``data``: images/s that the config's train dataloader (its pipeline, its
-  ``num_workers``) delivers;
+  ``num_workers``, its ``collate_fn``) delivers, and ``data_to_train``,
+  that over the training step's images/s;
+* ``preprocess``: the data preprocessor alone on the batch (with
+  ``preprocessor_baseline``, also the preprocessor code of another git
+  revision, interleaved: :func:`legacy_preprocessor`);
 * peak memory: ``rss_peak_mb``, the CPU RSS reached during 3 training
   steps above the level before them (what the steps allocate and free; small
   for small models, whose buffers the allocator reuses), ``rss_abs_mb`` the
@@ -122,6 +126,7 @@ class ConfigBench:
         loader_cfg = copy.deepcopy(cfg.train_dataloader)
         self.batch_size = args.batch_size or loader_cfg.batch_size
         self.num_workers = loader_cfg.get('num_workers', 0)
+        self.collate_fn = build_collate_fn(loader_cfg.get('collate_fn'))
         ds_cfg = loader_cfg.dataset
         pipeline = copy.deepcopy(ds_cfg.get('pipeline', []))
         if args.input_size:
@@ -137,7 +142,7 @@ class ConfigBench:
                 f'{args.synthetic_size[1]} JPEG'
             info = synthetic_info(pipeline, args.synthetic_size, tmp_dir)
             self.dataset = _PipelineDataset(info, pipeline, 10**6)
-        self.batch = pseudo_collate([
+        self.batch = self.collate_fn([
             self.dataset[i % len(self.dataset)] for i in range(self.batch_size)
         ])
         # random weights: timings do not depend on them, and no pretrained
@@ -149,7 +154,24 @@ class ConfigBench:
         from mmengine.optim import build_optim_wrapper
         self.optim_wrapper = build_optim_wrapper(self.model, optim_cfg)
         self.amp = args.amp
-        self.times = {'train_step': [], 'infer_step': [], 'data_img_s': []}
+        self.times = {
+            'train_step': [],
+            'infer_step': [],
+            'data_img_s': [],
+            'preprocess': [],
+            'preprocess_legacy': []
+        }
+        self.legacy = None
+        rev = getattr(args, 'preprocessor_baseline', None)
+        if rev:
+            self.legacy = legacy_preprocessor(self.model.data_preprocessor,
+                                              rev)
+
+    def preprocess(self):
+        self.model.data_preprocessor(self.batch, True)
+
+    def preprocess_legacy(self):
+        self.legacy(self.batch, True)
 
     def _sync(self):
         if self.device.type == 'cuda':
@@ -180,7 +202,7 @@ class ConfigBench:
             self.dataset,
             batch_size=self.batch_size,
             num_workers=self.num_workers,
-            collate_fn=pseudo_collate,
+            collate_fn=self.collate_fn,
             sampler=torch.utils.data.RandomSampler(
                 self.dataset, num_samples=self.batch_size * (num_batches + 1)))
         it = iter(loader)
@@ -204,6 +226,93 @@ class ConfigBench:
             torch.cuda.max_memory_allocated(self.device) /
             2**20 if self.device.type == 'cuda' else None)
         return peak.peak, peak.peak_abs, cuda
+
+
+def build_collate_fn(cfg):
+    """The DataLoader's collate function from a config's ``collate_fn``
+    (as MMEngine's runner builds it; default ``pseudo_collate``)."""
+    import functools
+
+    from mmengine.registry import FUNCTIONS
+    if cfg is None:
+        return pseudo_collate
+    if callable(cfg):
+        return cfg
+    cfg = dict(cfg)
+    fn = cfg.pop('type')
+    if isinstance(fn, str):
+        fn = FUNCTIONS.get(fn)
+    return functools.partial(fn, **cfg)
+
+
+def _legacy_module(name, rev, path, replace=()):
+    """Module ``name`` from the text of ``path`` at git revision ``rev``,
+    its registrations removed (the classes are not registered twice)."""
+    import subprocess
+    import sys
+    import types
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    src = subprocess.run(['git', 'show', f'{rev}:{path}'],
+                         cwd=root,
+                         check=True,
+                         capture_output=True,
+                         text=True).stdout
+    src = src.replace('@MODELS.register_module()\n', '')
+    for old, new in replace:
+        src = src.replace(old, new)
+    module = types.ModuleType(name)
+    module.__file__ = f'{rev}:{path}'
+    sys.modules[name] = module
+    exec(compile(src, module.__file__, 'exec'), module.__dict__)
+    return module
+
+
+def legacy_preprocessor(pre, rev):
+    """The data preprocessor ``pre`` run by the code of git revision
+    ``rev`` (``mmfg/models/utils/data_preprocessor.py`` and
+    ``roi_crops.py`` read with ``git show``): an instance of the old class
+    sharing ``pre``'s state (mean, std, device, cropper settings), for
+    timing old against new in one process. Plain mmpretrain preprocessors
+    are returned as they are."""
+    from mmfg.models.utils import data_preprocessor as dp_mod
+    from mmfg.models.utils import roi_crops as roi_mod
+    name = type(pre).__name__
+    if not isinstance(pre, dp_mod.FGDataPreprocessor):
+        return pre
+    dp = _legacy_module(f'_legacy_dp_{rev}', rev,
+                        'mmfg/models/utils/data_preprocessor.py')
+    roi = _legacy_module(
+        f'_legacy_roi_{rev}',
+        rev,
+        'mmfg/models/utils/roi_crops.py',
+        replace=[('from .data_preprocessor import',
+                  f'from _legacy_dp_{rev} import')])
+    cls = getattr(dp, name, None) or getattr(roi, name)
+    old = cls.__new__(cls)
+    old.__dict__.update(pre.__dict__)
+    old._modules = dict(pre._modules)
+    if isinstance(pre, roi_mod.RoIAlignFGDataPreprocessor):
+        cropper = roi.RoIAlignCrops.__new__(roi.RoIAlignCrops)
+        cropper.__dict__.update(pre.cropper.__dict__)
+        old._modules['cropper'] = cropper
+    return old
+
+
+def same_output(a, b) -> bool:
+    """Whether two preprocessor outputs hold equal tensors (bit for bit)."""
+    if torch.is_tensor(a) or torch.is_tensor(b):
+        return (torch.is_tensor(a) and torch.is_tensor(b)
+                and a.shape == b.shape and a.dtype == b.dtype
+                and bool(torch.equal(a, b)))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and set(a) == set(b) and all(
+            same_output(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(
+            same_output(x, y) for x, y in zip(a, b))
+    if hasattr(a, 'items') and hasattr(a, 'metainfo'):  # data samples
+        return same_output(dict(a.items()), dict(b.items()))
+    return True
 
 
 class _nullcontext:
@@ -312,6 +421,10 @@ def run_benchmark(configs, args, log=print):
         for b in benches:
             b.times['train_step'].append(b.timed(b.train_step, args.iters))
             b.times['infer_step'].append(b.timed(b.infer_step, args.iters))
+            b.times['preprocess'].append(b.timed(b.preprocess, args.iters))
+            if b.legacy is not None:
+                b.times['preprocess_legacy'].append(
+                    b.timed(b.preprocess_legacy, args.iters))
         log(f'repetition {r + 1}/{args.repeat}: ' + ', '.join(
             f'{b.name} train {b.times["train_step"][-1] * 1e3:.1f} ms'
             for b in benches))
@@ -333,6 +446,16 @@ def run_benchmark(configs, args, log=print):
             log(f'[{b.name}] FLOP count failed: {exc}')
             flops = None
         train_img_s = b.batch_size / train['median']
+        extra = dict(preprocess_s=summarise(b.times['preprocess']))
+        if b.legacy is not None:
+            extra['preprocess_legacy_s'] = summarise(
+                b.times['preprocess_legacy'])
+            extra['preprocess_speedup'] = (
+                extra['preprocess_legacy_s']['median'] /
+                extra['preprocess_s']['median'])
+            extra['preprocess_same_output'] = same_output(
+                b.legacy(copy.deepcopy(b.batch), True),
+                b.model.data_preprocessor(copy.deepcopy(b.batch), True))
         results.append(
             dict(
                 config=b.name,
@@ -351,6 +474,8 @@ def run_benchmark(configs, args, log=print):
                 infer_img_s=b.batch_size / infer['median'],
                 data_img_s=data_img_s,
                 data_keeps_up=data_img_s['median'] >= train_img_s,
+                data_to_train=data_img_s['median'] / train_img_s,
+                **extra,
                 rss_peak_mb=rss,
                 rss_abs_mb=rss_abs,
                 cuda_peak_mb=cuda,
@@ -380,11 +505,21 @@ def add_ratios(results, baseline_name):
     return results
 
 
+def _prep(r):
+    """Preprocessor ms (and the old code's, with its speed-up)."""
+    text = f'{r["preprocess_s"]["median"] * 1e3:.2f}'
+    if 'preprocess_legacy_s' in r:
+        text += (f' (old {r["preprocess_legacy_s"]["median"] * 1e3:.2f}, '
+                 f'x{r["preprocess_speedup"]:.2f}'
+                 f'{"" if r["preprocess_same_output"] else ", DIFFERS"})')
+    return text
+
+
 def format_table(results):
     """Plain-text table of the main figures (ratios when present)."""
     head = [
-        'config', 'params', 'GFLOPs', 'train ms', 'infer ms', 'train img/s',
-        'data img/s', 'RSS MiB'
+        'config', 'params', 'GFLOPs', 'train ms', 'infer ms', 'prep ms',
+        'train img/s', 'data img/s', 'data/train', 'RSS MiB'
     ]
     rows = []
     for r in results:
@@ -397,8 +532,10 @@ def format_table(results):
             f'[{r["train_step_s"]["min"] * 1e3:.1f}-'
             f'{r["train_step_s"]["max"] * 1e3:.1f}]',
             f'{r["infer_step_s"]["median"] * 1e3:.1f}',
+            _prep(r),
             f'{r["train_img_s"]:.1f}',
             f'{r["data_img_s"]["median"]:.1f}',
+            f'{r["data_to_train"]:.2f}',
             f'{r["rss_peak_mb"]:.0f}',
         ]
         if ratio:

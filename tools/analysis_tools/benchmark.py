@@ -3,10 +3,13 @@ throughput, peak memory, parameters and FLOPs (see mmfg/analysis/benchmark.py).
 
     python tools/analysis_tools/benchmark.py CONFIG [CONFIG ...] \
         [--baseline CONFIG] [--device cpu|cuda] [--amp] [--batch-size N] \
-        [--input-size N] [--repeat 5] [--iters 3] [--json out.json]
+        [--input-size N] [--repeat 5] [--iters 3] [--json out.json] \
+        [--preprocessor-baseline REV]
 
 With --baseline every figure is also given as a ratio to that config,
-measured in the same run (timings interleaved across configs).
+measured in the same run (timings interleaved across configs). The table's
+"data/train" is the pipeline's throughput (the config's train dataloader:
+workers, collate_fn) over the training step's (>= 1: the data keeps up).
 """
 import argparse
 import json
@@ -67,6 +70,13 @@ def parse_args(argv=None):
         default=[500, 375],
         metavar=('W', 'H'),
         help='synthetic image size (CUB images are ~500x375)')
+    p.add_argument(
+        '--preprocessor-baseline',
+        metavar='REV',
+        help='also time the part models\' data preprocessor as the git '
+        'revision REV wrote it (mmfg/models/utils/data_preprocessor.py, '
+        'roi_crops.py), interleaved with the current one, and check that '
+        'both give the same tensors')
     p.add_argument('--json', help='write the results to this JSON file')
     return p.parse_args(argv)
 

@@ -3,9 +3,11 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.structures import BaseDataElement
 from mmpretrain.datasets.transforms import PackInputs
 
-from mmfg.registry import TRANSFORMS
+from mmfg.registry import FUNCTIONS, TRANSFORMS
 from mmfg.structures import PART_BOXES, PART_IMGS, PART_VALID
 
 FG_KEYS = ('gt_bboxes', 'gt_keypoints', 'proposals', PART_IMGS, PART_BOXES,
@@ -58,3 +60,44 @@ class PackFGInputs(PackInputs):
 
     def __repr__(self):
         return super().__repr__()[:-1] + f', fg_keys={self.fg_keys})'
+
+
+@FUNCTIONS.register_module()
+def batch_collate(data_batch: Sequence) -> dict:
+    """MMEngine's ``pseudo_collate`` that also batches the tensors in the
+    DataLoader worker, so that a batch crosses to the main process in a few
+    shared-memory blocks instead of one per tensor per sample:
+
+    * ``inputs``: B images of one shape and dtype -> one ``(B, C, H, W)``
+      tensor (mixed shapes stay a list); the data preprocessors convert
+      either form to the same values (``ClsDataPreprocessor``'s tensor and
+      list branches);
+    * ``data_samples``: every tensor field of every sample (``gt_label``,
+      ``part_imgs``, ``part_valid``, boxes, ...) becomes a view of one flat
+      buffer per dtype (same values, shapes and dtypes).
+
+    Use as ``train_dataloader.collate_fn=dict(type='mmfg.batch_collate')``.
+    """
+    out = pseudo_collate(data_batch)
+    if not isinstance(out, dict):
+        return out
+    inputs = out.get('inputs')
+    if isinstance(inputs, (list, tuple)) and inputs and all(
+            torch.is_tensor(x)
+            for x in inputs) and len({(tuple(x.shape), x.dtype)
+                                      for x in inputs}) == 1:
+        out['inputs'] = torch.stack(list(inputs))
+    samples = out.get('data_samples')
+    if isinstance(samples, (list, tuple)) and samples and all(
+            isinstance(s, BaseDataElement) for s in samples):
+        groups = {}
+        for s in samples:
+            for key, value in s.items():
+                if torch.is_tensor(value) and value.device.type == 'cpu':
+                    groups.setdefault(value.dtype, []).append((s, key, value))
+        for items in groups.values():
+            flat = torch.cat([v.reshape(-1) for _, _, v in items])
+            sizes = [v.numel() for _, _, v in items]
+            for (s, key, v), part in zip(items, flat.split(sizes)):
+                s.set_field(part.view(v.shape), key)
+    return out

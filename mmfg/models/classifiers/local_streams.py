@@ -122,11 +122,20 @@ class CropStream:
     def predict(self, local: LocalModules, parts: torch.Tensor,
                 valid: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Per-crop logits ``(B, K, num_classes)`` (zeros where invalid)
-        and ``valid``."""
-        logits = self.logits(local, parts[valid])
-        per_crop = logits.new_zeros(*valid.shape, logits.size(-1))
-        per_crop[valid] = logits
-        return per_crop, valid
+        and ``valid``. On the CPU (and in an ONNX export) the valid crops
+        only are scored; on other devices and under ``torch.compile`` every
+        crop is, and the invalid ones are zeroed: no host sync to find
+        them."""
+        compact = parts.device.type == 'cpu' or torch.jit.is_tracing()
+        if compact and not torch.compiler.is_compiling():
+            logits = self.logits(local, parts[valid])
+            per_crop = logits.new_zeros(*valid.shape, logits.size(-1))
+            per_crop[valid] = logits
+            return per_crop, valid
+        b, k = valid.shape
+        logits = self.logits(local, parts.flatten(0, 1)).view(b, k, -1)
+        return torch.where(valid[..., None], logits, logits.new_zeros(
+            ())), valid
 
 
 class PartSetStream:

@@ -91,7 +91,19 @@ class RoIAlignCrops(nn.Module):
         if rois.numel() == 0:
             return images.new_zeros((B, K, C, h, w)), valid
         # the mmcv op reads raw memory: a permuted view gives garbage
-        out = self.roi_align(images.contiguous(), rois).view(B, K, C, h, w)
+        images = images.contiguous()
+        if images.device.type == 'cpu' and not (torch.jit.is_tracing() or
+                                                torch.compiler.is_compiling()):
+            # nothing to wait for on the CPU: cut the valid slots only
+            keep = valid.reshape(-1).nonzero().flatten()
+            out = images.new_zeros((B * K, C, h, w))
+            if len(keep):
+                out = out.index_copy(0, keep,
+                                     self.roi_align(images, rois[keep]))
+            return out.view(B, K, C, h, w), valid
+        # on a GPU: every slot (no host sync to find the valid ones), the
+        # empty ones zeroed
+        out = self.roi_align(images, rois).view(B, K, C, h, w)
         crops = torch.where(valid.view(B, K, 1, 1, 1), out, out.new_zeros(()))
         return crops, valid
 

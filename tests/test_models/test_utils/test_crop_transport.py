@@ -140,7 +140,10 @@ def _roi_loop(cropper, images, boxes):
     return crops, valid
 
 
-def test_vectorised_rois_equal_the_loop():
+@pytest.mark.parametrize('every_slot', [False, True])
+def test_vectorised_rois_equal_the_loop(every_slot, monkeypatch):
+    if every_slot:  # the GPU path: every slot cut, the empty ones zeroed
+        monkeypatch.setattr(torch.compiler, 'is_compiling', lambda: True)
     register_all_modules()
     cropper = MODELS.build(dict(type='RoIAlignCrops', crop_size=(5, 7)))
     g = torch.Generator().manual_seed(1)
@@ -320,3 +323,54 @@ def test_invalid_loss_hook_still_stops_with_the_message(with_info_hook):
     # read at the log: iteration 4 (the first checked one); recorded on
     # the device: the first non-finite one
     assert ('iteration 4 ' if with_info_hook else 'iteration 3 ') in msg
+
+
+# ------------------------------------------------- collate in the worker
+def test_batch_collate_same_model_input_as_pseudo_collate():
+    from mmengine.dataset import pseudo_collate
+
+    from mmfg.analysis.benchmark import same_output
+    from mmfg.datasets.transforms.formatting import batch_collate
+    data = _batch(n=4, k=3)
+    items = [
+        dict(inputs=x, data_samples=s)
+        for x, s in zip(data['inputs'], data['data_samples'])
+    ]
+    a = pseudo_collate(copy.deepcopy(items))
+    b = batch_collate(copy.deepcopy(items))
+    assert torch.is_tensor(b['inputs']) and b['inputs'].shape == (4, 3, 16, 20)
+    # one storage per dtype: uint8 crops, bool validity, int64 labels,
+    # float32 boxes
+    ptrs = {
+        s.get(k).untyped_storage().data_ptr()
+        for s in b['data_samples']
+        for k in s.keys()
+    }
+    assert len(ptrs) == 4
+    pre = FGDataPreprocessor(mean=MEAN, std=STD, to_rgb=True)
+    out_a, out_b = pre(a, True), pre(b, True)
+    assert same_output(out_a, out_b)
+    assert not same_output(out_a['parts'], out_b['parts'] + 1)
+    # mixed image sizes stay a list
+    items[0]['inputs'] = items[0]['inputs'][:, :8]
+    assert isinstance(batch_collate(items)['inputs'], list)
+
+
+@pytest.mark.parametrize('kind', ['linear', 'multistep'])
+def test_crop_predict_every_crop_equals_valid_crops_only(kind, monkeypatch):
+    local = _local(kind)
+    for m in (local.backbone, local.neck, local.head):
+        if m is not None:
+            m.eval()
+    g = torch.Generator().manual_seed(5)
+    parts = torch.randn(4, 3, 3, 9, 9, generator=g)
+    valid = torch.rand(4, 3, generator=g) > 0.4
+    valid[2] = False
+    with torch.no_grad():
+        ref, ref_valid = CropStream().predict(local, parts, valid)
+        # the GPU / compiled path: every crop scored, no host sync
+        monkeypatch.setattr(torch.compiler, 'is_compiling', lambda: True)
+        got, got_valid = CropStream().predict(local, parts, valid)
+    assert torch.equal(got_valid, ref_valid)
+    assert (got[~valid] == 0).all()
+    torch.testing.assert_close(got, ref, rtol=1e-6, atol=1e-6)
