@@ -180,6 +180,12 @@ class RoIAlignFGDataPreprocessor(FGDataPreprocessor):
         return torch.cat([boxes, pad])
 
     def forward(self, data: dict, training: bool = False) -> dict:
+        host = data.get('data_samples')
+        if host and all(s is not None and self.box_source in s for s in host):
+            # the (B, K, 4) boxes picked on the host, moved in one copy
+            host = self.to_device(torch.stack([self._boxes(s) for s in host]))
+        else:
+            host = None
         out = super().forward(data, training)
         samples = out['data_samples']
         inputs = out['inputs']
@@ -190,7 +196,9 @@ class RoIAlignFGDataPreprocessor(FGDataPreprocessor):
             raise ConfigError(
                 'RoIAlignFGDataPreprocessor cuts the crops itself but the '
                 'pipeline made some too: remove PartCrops from the pipeline')
-        boxes = torch.stack([self._boxes(s) for s in samples]).to(inputs)
+        boxes = host if host is not None else torch.stack(
+            [self._boxes(s) for s in samples])
+        boxes = boxes.to(inputs)
         out[PARTS], out[PART_VALID] = self.cropper(inputs, boxes)
         if self.image_size is not None:
             out['inputs'] = F.interpolate(

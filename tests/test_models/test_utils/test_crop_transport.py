@@ -8,6 +8,7 @@ loop over images and boxes of the former ``RoIAlignCrops``, and the former
 (``nonzero`` / ``tolist``) before the local stream.
 """
 import copy
+import os.path as osp
 
 import pytest
 import torch
@@ -374,3 +375,26 @@ def test_crop_predict_every_crop_equals_valid_crops_only(kind, monkeypatch):
     assert torch.equal(got_valid, ref_valid)
     assert (got[~valid] == 0).all()
     torch.testing.assert_close(got, ref, rtol=1e-6, atol=1e-6)
+
+
+def test_benchmark_runs_the_old_preprocessor_code(tmp_path):
+    """The benchmark's old-against-new timing runs the code of a git
+    revision (here the one before the batched transport) on the same
+    state; it gives the same tensors."""
+    import subprocess
+
+    from mmfg.analysis.benchmark import legacy_preprocessor, same_output
+    rev = 'd7ed823'
+    try:
+        subprocess.run(['git', 'cat-file', '-e', rev],
+                       cwd=osp.dirname(__file__),
+                       check=True,
+                       capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip(f'git revision {rev} not in this checkout')
+    pre = FGDataPreprocessor(mean=MEAN, std=STD, to_rgb=True)
+    old = legacy_preprocessor(pre, rev)
+    assert type(old).__module__ == f'_legacy_dp_{rev}'
+    data = _batch()
+    assert same_output(
+        old(copy.deepcopy(data), True), pre(copy.deepcopy(data), True))
