@@ -23,7 +23,8 @@ that says which file, key or value is wrong and how to fix it.
   ``by_epoch``), the data loaders (``batch_size``, ``num_workers``), the
   optimizer (``lr``, ``momentum``, ``weight_decay``, ... and whatever the
   optimizer class itself refuses), ``accumulative_counts``, the parameter
-  schedulers, ``auto_scale_lr.base_batch_size``, and the
+  schedulers, ``auto_scale_lr.base_batch_size``, ``sync_bn`` (``'torch'``
+  or ``'mmcv'``, what MMEngine's ``convert_sync_batchnorm`` takes), and the
   dataloader/cfg/evaluator triples MMEngine needs all set or all unset.
 - :func:`check_work_dir`: a work dir that cannot be created or written to
   (read-only, a file in its way, no permission), naming the path and the
@@ -673,12 +674,31 @@ def _check_schedulers(schedulers):
                 raise _refuse(f'{where}.{key}', sch[key], 'True or False')
 
 
+#: values of the top-level ``sync_bn`` key (MMEngine's Runner converts the
+#: model's BatchNorm layers with ``convert_sync_batchnorm(model, sync_bn)``
+#: when it trains distributed, and ignores the key in one process)
+SYNC_BN = ('torch', 'mmcv')
+
+
+def check_sync_bn(cfg):
+    """``sync_bn`` is unset/None, ``'torch'`` (``torch.nn.SyncBatchNorm``)
+    or ``'mmcv'`` (``mmcv.ops.SyncBatchNorm``); MMEngine would only log the
+    wrong value and raise deep in ``wrap_model``."""
+    value = cfg.get('sync_bn', None)
+    if value is not None and value not in SYNC_BN:
+        raise _refuse(
+            'sync_bn', value, "'torch' (torch.nn.SyncBatchNorm) or 'mmcv' "
+            '(mmcv.ops.SyncBatchNorm), or None for per-process BatchNorm',
+            'torch')
+
+
 def check_config(cfg, mode='train'):
     """Refuse, before the runner is built, the config values MMEngine or
     torch would only refuse with a traceback (see the module docstring).
     ``mode`` is ``'train'`` (the train loop, optimizer, schedulers, train
     and val loaders) or ``'test'`` (the test loader)."""
     _check_triples(cfg, mode)
+    check_sync_bn(cfg)
     if mode == 'train':
         _check_train_loop(cfg.train_cfg)
         _check_optim_wrapper(cfg.optim_wrapper)

@@ -17,12 +17,15 @@ from mmengine.runner import Runner
 from mmfg.utils.errors import ConfigError
 
 # Top-level config keys the runner (or mmfg's tools) read besides the
-# Runner's own arguments: ``--cfg-options`` may set them.
+# Runner's own arguments: ``--cfg-options`` may set them. MMEngine 0.10's
+# Runner reads ``model_wrapper_cfg``, ``sync_bn``, ``find_unused_parameters``
+# (wrap_model), ``compile``, ``activation_checkpointing`` and
+# ``efficient_conv_bn_eval`` from its cfg; FlexibleRunner ``strategy``.
 RUNNER_KEYS = tuple(
     p
     for p in inspect.signature(Runner.__init__).parameters if p != 'self') + (
         'runner_type', 'custom_imports', 'skip_bad_images',
-        'model_wrapper_cfg', 'find_unused_parameters', 'compile',
+        'model_wrapper_cfg', 'sync_bn', 'find_unused_parameters', 'compile',
         'activation_checkpointing', 'efficient_conv_bn_eval', 'gpu_ids',
         'strategy', 'num_classes', 'check_class_count')
 

@@ -6,6 +6,11 @@ MMEngine 0.10 assumes a GPU for ``launcher='pytorch'``: ``init_dist`` calls
 machine :func:`setup_distributed` initialises the gloo process group itself
 (the runner then skips ``init_dist``) and builds DDP with ``device_ids=None``,
 which is how PyTorch's DDP runs CPU modules.
+
+``sync_bn`` ('torch' or 'mmcv', MMEngine's top-level key: the Runner
+converts the model's BatchNorm layers to SyncBatchNorm before wrapping it in
+DDP) needs GPUs: both SyncBatchNorm implementations refuse CPU tensors, so a
+CPU job with ``sync_bn`` set stops here with one line.
 """
 import os
 
@@ -33,6 +38,13 @@ def setup_distributed(cfg, launcher):
     if torch.cuda.is_available():
         return cfg.env_cfg.get('dist_cfg', {}).get('backend', 'nccl')
 
+    if cfg.get('sync_bn', None) is not None:
+        from mmfg.utils.errors import ConfigError
+        raise ConfigError(
+            f'sync_bn={cfg.sync_bn!r} needs GPUs (SyncBatchNorm runs on '
+            'CUDA tensors only; this machine has none): drop sync_bn '
+            '(--cfg-options sync_bn=None) to train with per-process '
+            'BatchNorm on CPU')
     if launcher != 'pytorch':
         raise RuntimeError(
             f'launcher={launcher!r} without a GPU is not supported; on a '

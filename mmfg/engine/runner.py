@@ -89,10 +89,29 @@ class FGRunner(Runner):
     build_param_scheduler = explains_config_errors(
         Runner.build_param_scheduler)
 
+    def set_randomness(self, seed, diff_rank_seed=False, deterministic=False):
+        """MMEngine's (``deterministic=True``: cuDNN deterministic, its
+        benchmark mode off, ``torch.use_deterministic_algorithms(True)``);
+        with ``deterministic=True`` it also sets
+        ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` when unset, which CUDA >= 10.2
+        needs for deterministic cuBLAS matmuls (without it
+        ``use_deterministic_algorithms`` raises at the first one). Set
+        before the model is built, so before cuBLAS starts."""
+        if deterministic:
+            os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+        return super().set_randomness(
+            seed, diff_rank_seed=diff_rank_seed, deterministic=deterministic)
+
     @staticmethod
     def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
         """MMEngine's; then the image loaders of the dataset learn its name
-        for their messages."""
+        for their messages. ``pin_memory=True`` (the FGVC configs' GPU
+        default) is dropped on a machine without a GPU, where torch would
+        only warn that it cannot pin."""
+        if isinstance(dataloader, dict) and dataloader.get('pin_memory') \
+                and not torch.cuda.is_available():
+            dataloader = copy.copy(dataloader)
+            dataloader['pin_memory'] = False
         loader = Runner.build_dataloader(
             dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
         tag_image_loaders(loader.dataset)

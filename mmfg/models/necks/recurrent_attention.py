@@ -69,9 +69,15 @@ class RecurrentAttentionNeck(BaseModule):
 
     The attention layer is built for every aggregation so that a model
     trained with one loads into another (the evaluation-time swaps of
-    ``experiments/focus_longer/steps.py``); it has no gradient
-    unless ``aggregation='attention'``. Change ``aggregation``, ``steps``
-    and ``step`` on a built neck freely.
+    ``experiments/focus_longer/steps.py``); it has no gradient unless
+    ``aggregation='attention'``, so with any other aggregation its
+    parameters are frozen (``requires_grad=False``, still in the state
+    dict): PyTorch's ``DistributedDataParallel`` with
+    ``find_unused_parameters=False`` skips frozen parameters, whereas a
+    trainable parameter without a gradient stops it at the second
+    iteration. Change ``aggregation``, ``steps`` and ``step`` on a built
+    neck freely: setting ``aggregation`` freezes or unfreezes the
+    attention layer to match.
 
     Shapes: ``forward((..., x))`` with ``x`` ``(B, C, H, W)`` or ``(B, C)``
     returns ``(out,)``, ``out`` ``(B, D)`` (``(B, T, D)`` for ``'all'``).
@@ -114,7 +120,27 @@ class RecurrentAttentionNeck(BaseModule):
         self.lstm = nn.LSTM(
             in_channels, hidden_channels, num_layers, batch_first=True)
         self.attention = nn.Linear(hidden_channels, 1, bias=bias)
+        self._sync_attention_grad()
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+
+    @property
+    def aggregation(self) -> str:
+        """How the ``T`` hidden states are aggregated (see the class);
+        setting it freezes the attention layer unless it is
+        ``'attention'``."""
+        return self._aggregation
+
+    @aggregation.setter
+    def aggregation(self, value: str) -> None:
+        self._aggregation = value
+        self._sync_attention_grad()
+
+    def _sync_attention_grad(self):
+        """Attention parameters trainable iff ``aggregation='attention'``
+        (a parameter without a gradient breaks DDP, see the class)."""
+        attention = self._modules.get('attention')
+        if attention is not None:
+            attention.requires_grad_(self._aggregation == 'attention')
 
     def _check(self):
         if self.aggregation not in AGGREGATIONS:
