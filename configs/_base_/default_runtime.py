@@ -23,8 +23,14 @@ default_hooks = dict(
 # worker_init_fn=dict(type='mmfg.seed_numpy_from_torch') in train_dataloader.
 custom_hooks = [dict(type='EpochSeedHook')]
 
+# cudnn_benchmark: cuDNN times its convolution algorithms once per input
+# shape and keeps the fastest (every mmfg pipeline feeds fixed-size
+# crops). No effect on CPU. Its choice may be non-deterministic, which
+# loses nothing by default: GPU training is not bitwise reproducible
+# anyway. randomness.deterministic=True switches it off again (exact
+# --resume on GPU: see the README, "Determinism").
 env_cfg = dict(
-    cudnn_benchmark=False,
+    cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     # tools/train.py switches this to gloo (and CPU DDP) when no GPU is present.
     dist_cfg=dict(backend='nccl'),

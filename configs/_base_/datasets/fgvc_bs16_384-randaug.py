@@ -58,17 +58,27 @@ test_pipeline = [
 
 # Loaders and metrics as in cls_loaders.py (repeated here so that a dataset
 # base inheriting this file stays 2 levels deep; tests/test_configs checks
-# that the two agree).
+# that the two agree, but for num_workers and pin_memory).
+# GPU-sized loaders for the real fine-grained datasets (full-size JPEGs, a
+# decode + resize per image, crops per part): 8 workers per process (per
+# GPU; lower it with --cfg-options train_dataloader.num_workers=N on a
+# machine with fewer cores), pinned host memory (tools/train.py
+# --no-pin-memory turns it off; ignored without a GPU). Training workers
+# stay non-persistent: they are restarted every epoch so that
+# EpochSeedHook + seed_numpy_from_torch re-seed them and --resume stays
+# exact; validation workers persist (no random transforms).
 train_dataloader = dict(
     batch_size=16,
-    num_workers=2,
+    num_workers=8,
+    pin_memory=True,
     persistent_workers=False,
     worker_init_fn=dict(type='mmfg.seed_numpy_from_torch'),
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
-    num_workers=2,
+    num_workers=8,
+    pin_memory=True,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(split='test', pipeline=test_pipeline))

@@ -20,8 +20,16 @@ pipeline = [
     dict(type='Resize', scale=(299, 299), keep_ratio=False),
     dict(type='PackFGInputs'),
 ]
+# GPU-sized loaders for the real fine-grained datasets (full-size JPEGs, a
+# decode + resize per image, crops per part): 8 workers per process (per
+# GPU; lower it with --cfg-options train_dataloader.num_workers=N on a
+# machine with fewer cores), pinned host memory (tools/train.py
+# --no-pin-memory turns it off; ignored without a GPU); persistence and
+# seeding as in cls_loaders.py.
 train_dataloader = dict(
     batch_size=16,
+    num_workers=8,
+    pin_memory=True,
     dataset=dict(
         type='NABirds',
         data_root='data/nabirds',
@@ -32,6 +40,8 @@ train_dataloader = dict(
         pipeline=pipeline))
 val_dataloader = dict(
     batch_size=16,
+    num_workers=8,
+    pin_memory=True,
     dataset=dict(
         type='NABirds',
         data_root='data/nabirds',
