@@ -75,24 +75,80 @@ Our choices (documented, tested)
   returned assignments are 0. A fully masked sample gives a zero encoding. A
   batch without any unmasked feature leaves the estimate (and ``t``)
   unchanged.
-* **Precision.** Computations run in the input dtype promoted to at least
-  float32; the M-step accumulates in float64. Squared distances are expanded
-  (``x^2 / var - 2 x mu / var + mu^2 / var``) after subtracting a constant
-  centre (the mean of the component means), which keeps the memory at
-  ``O(B N (K + D))`` instead of ``O(B N K D)``.
-* No synchronisation of the statistics across processes (as BatchNorm
-  without SyncBN).
+* **Precision.** All GMM and encoding maths run with autocast disabled, in
+  the input dtype promoted to at least float32 (float16 / bfloat16 features
+  of an ``--amp`` run are cast to float32; the output is float32 then), so
+  ``--amp`` neither overflows the squared distances (2048-d features with
+  variances near the floor exceed float16's range) nor flips assignments
+  (bfloat16). The per-feature products (the E-step, the encoding and the
+  M-step sums over the ``M = B N`` features, ``(K, M) @ (M, D)``) stay in
+  that dtype; the K-sized reductions (the log responsibility totals
+  ``log N_k``, the feature count) and the K x D statistics after the sums
+  (variance ``E[(x - c)^2] - E[x - c]^2``, the combination over processes,
+  the EMA) use float64, except on Apple MPS (no float64: float32). Squared
+  distances of the E-step are expanded (``x^2 / var - 2 x mu / var +
+  mu^2 / var``) after subtracting a constant centre (the mean of the
+  component means), which keeps the memory at ``O(B N (K + D))`` instead of
+  ``O(B N K D)``; the M-step sums are centred at the batch's mean feature.
+* **Non-finite updates are skipped.** An update whose new statistics are not
+  all finite (non-finite input features, overflow) leaves ``mu``, ``var``,
+  ``alpha`` and ``t`` unchanged, so one bad batch cannot poison the mixture
+  for good; the output of that forward may still be non-finite. The skips
+  are counted in the non-persistent buffer ``skipped_updates`` on the device
+  (no host synchronisation in the step) and reported with a warning at the
+  next ``train()`` / ``eval()`` call (e.g. when validation starts).
+* **No host synchronisation.** Masked features get zero responsibility (no
+  compaction of the valid rows), an empty batch and the bias correction
+  (from the update count ``t``) are handled with tensor operations.
+* **Processes** (``sync_stats=True``, the default; like SyncBN). The paper
+  fits one GMM on the whole mini-batch (Sec. 3.2, eqs. 3-9). Under
+  ``torch.distributed`` with more than one process, a training forward
+  gathers every process's statistics of its part of the batch (feature
+  count, ``log N_k``, weighted means and variances per component:
+  ``K (2 D + 1) + 1`` numbers) with one ``all_gather`` and combines them
+  (weights ``N_k`` per process, law of total variance), so every process
+  applies the same update, equal (to rounding) to a single process on the
+  concatenated batch. Before the first synchronised update the statistics
+  are broadcast once from rank 0, so all processes start from the same
+  estimate whatever their seeds. Every process must then run the same
+  number of training forwards (as DDP requires). ``sync_stats=False``:
+  each process fits its own mixture (the behaviour of BatchNorm without
+  SyncBN).
 """
+import contextlib
 import math
+import warnings
 from typing import Optional
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from mmfg.registry import MODELS
 
 _NORMALIZATIONS = ('count', 'sqrt_count')
+
+
+@torch.compiler.assume_constant_result
+def _autocast_available(device_type: str) -> bool:
+    return torch.amp.is_autocast_available(device_type)
+
+
+def _autocast_off(device_type: str):
+    """A context without autocast for ``device_type`` (a no-op for device
+    types without autocast)."""
+    if _autocast_available(device_type):
+        return torch.autocast(device_type=device_type, enabled=False)
+    return contextlib.nullcontext()
+
+
+def _stats_dtype(dtype: torch.dtype, device: torch.device) -> torch.dtype:
+    """float64 for the K-sized statistics, float32 on devices without
+    float64 (Apple MPS)."""
+    if device.type == 'mps':
+        return torch.promote_types(dtype, torch.float32)
+    return torch.float64
 
 
 def fve_feature_mask(feats: torch.Tensor,
@@ -148,12 +204,18 @@ class GMMLayer(BaseModule):
             initialisation; None = the global torch RNG.
         alpha_eps (float): clamp of ``alpha`` where it is divided by.
             Defaults to 1e-8.
+        sync_stats (bool): under ``torch.distributed`` with more than one
+            process, combine the statistics of all processes' batches before
+            each update (one ``all_gather`` of ``K (2 D + 1) + 1`` numbers),
+            so every process holds the mixture of the whole batch.
+            Defaults to True (no effect in a single process).
         init_cfg (dict, optional): as in :class:`mmengine.model.BaseModule`
             (the layer has no learnable weights; the statistics are
             initialised at construction).
 
     Buffers:
-        mu ``(K, D)``, var ``(K, D)``, alpha ``(K,)``, t ``()`` int64.
+        mu ``(K, D)``, var ``(K, D)``, alpha ``(K,)``, t ``()`` int64
+        (saved in checkpoints); skipped_updates ``()`` int64 (not saved).
 
     Shapes:
         ``forward(x (B, N, D), mask (B, N) bool or None) -> (B, N, K)`` soft
@@ -168,6 +230,7 @@ class GMMLayer(BaseModule):
                  init_range: Optional[float] = None,
                  seed: Optional[int] = None,
                  alpha_eps: float = 1e-8,
+                 sync_stats: bool = True,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if in_channels < 1 or num_components < 1:
@@ -181,6 +244,7 @@ class GMMLayer(BaseModule):
         self.decay = float(decay)
         self.var_floor = float(var_floor)
         self.alpha_eps = float(alpha_eps)
+        self.sync_stats = bool(sync_stats)
         if init_range is None:
             init_range = float(num_components if num_components > 1 else 1)
         self.init_range = float(init_range)
@@ -189,6 +253,12 @@ class GMMLayer(BaseModule):
         self.register_buffer('var', torch.ones(K, D))
         self.register_buffer('alpha', torch.full((K, ), 1.0 / K))
         self.register_buffer('t', torch.zeros((), dtype=torch.long))
+        self.register_buffer(
+            'skipped_updates',
+            torch.zeros((), dtype=torch.long),
+            persistent=False)
+        self._skips_reported = 0
+        self._stats_broadcast = False
         self.reset_statistics(seed)
 
     @torch.no_grad()
@@ -205,6 +275,7 @@ class GMMLayer(BaseModule):
         self.var.fill_(1.0)
         self.alpha.fill_(1.0 / self.num_components)
         self.t.zero_()
+        self._stats_broadcast = False
 
     @property
     def sigma(self) -> torch.Tensor:
@@ -214,7 +285,45 @@ class GMMLayer(BaseModule):
     def extra_repr(self) -> str:
         return (f'in_channels={self.in_channels}, '
                 f'num_components={self.num_components}, decay={self.decay}, '
-                f'var_floor={self.var_floor}')
+                f'var_floor={self.var_floor}, sync_stats={self.sync_stats}')
+
+    def train(self, mode: bool = True):
+        """Set the mode; warn first if updates were skipped since the last
+        report (non-finite statistics, see the module docstring)."""
+        self._report_skipped_updates()
+        return super().train(mode)
+
+    def _report_skipped_updates(self) -> None:
+        skipped = getattr(self, 'skipped_updates', None)
+        if skipped is None or skipped.device.type == 'meta':
+            return
+        n = int(skipped)  # once per train() / eval(), not per step
+        if n > self._skips_reported:
+            warnings.warn(
+                f'{type(self).__name__}: {n - self._skips_reported} GMM '
+                'update(s) skipped because the new statistics were not '
+                f'finite ({n} in all); mu, var, alpha and t were left '
+                'unchanged. Check the input features (inf / nan, e.g. an '
+                'overflow under --amp).',
+                RuntimeWarning,
+                stacklevel=2)
+        self._skips_reported = n
+
+    def _sync_world_size(self) -> int:
+        """Number of processes whose statistics are combined (1 = none)."""
+        if not (self.training and self.sync_stats and dist.is_available()
+                and dist.is_initialized()):
+            return 1
+        return dist.get_world_size()
+
+    @torch.no_grad()
+    def _broadcast_statistics(self) -> None:
+        """Once, before the first synchronised update: rank 0's estimate
+        to all processes (their initial estimates may differ when their
+        seeds do)."""
+        for buf in (self.mu, self.var, self.alpha, self.t):
+            dist.broadcast(buf, src=0)
+        self._stats_broadcast = True
 
     # ------------------------------------------------------------------
     # helpers
@@ -265,50 +374,122 @@ class GMMLayer(BaseModule):
         return x, m, xc, (mu, var, alpha), centre, log_w
 
     @torch.no_grad()
-    def _update(self, x: torch.Tensor, m: torch.Tensor,
-                log_w: torch.Tensor) -> None:
-        """M-step (eqs. 3-5) on the unmasked features + bias-corrected EMA
-        (eqs. 6-9). ``x (B, N, D)``, ``m (B, N)``, ``log_w (B, N, K)``."""
-        keep = m.reshape(-1) > 0
-        num = int(keep.sum())
-        if num == 0:
-            return  # nothing to estimate from: the estimate stays as it is
-        xf = x.detach().reshape(-1, x.shape[-1])[keep].double()
-        lw = log_w.detach().reshape(-1, log_w.shape[-1])[keep].double()
+    def _batch_statistics(self, x: torch.Tensor, m: torch.Tensor,
+                          log_w: torch.Tensor, sdtype: torch.dtype):
+        """This process's sufficient statistics for eqs. 3-5.
+
+        Args:
+            x (Tensor): ``(B, N, D)`` features (masked rows zero).
+            m (Tensor): ``(B, N)`` float mask.
+            log_w (Tensor): ``(B, N, K)`` log assignments (eq. 1).
+            sdtype (torch.dtype): dtype of the returned statistics.
+
+        Returns:
+            tuple: ``count ()`` (unmasked features), ``log_nk (K,)``
+            (``log sum_n w_nk`` over the unmasked features, ``-inf`` when
+            there are none), ``mean (K, D)`` and ``var (K, D)`` (the
+            component's weighted mean and variance of the features, zeros
+            when there are no features).
+        """
+        D, K = x.shape[-1], log_w.shape[-1]
+        xf = x.detach().reshape(-1, D)
+        valid = m.reshape(-1, 1) > 0
+        lw = log_w.detach().reshape(-1, K)
+        # masked rows get zero responsibility (no compaction: no host sync)
+        lw = lw.masked_fill(~valid, float('-inf'))
+        count = m.sum().to(sdtype)
+        log_nk = torch.logsumexp(lw.to(sdtype), dim=0)  # (K,)
         # responsibilities normalised per component in log space:
         # w_nk / N_k, exact even when all w_nk underflow
-        log_nk = torch.logsumexp(lw, dim=0)  # (K,)
-        r = torch.exp(lw - log_nk)  # (M, K), columns sum to 1
-        alpha_new = torch.exp(log_nk) / num  # eq. 3
-        c = xf.mean(dim=0)
+        r = torch.exp(lw - log_nk.to(lw.dtype))
+        r = torch.where(valid, r, r.new_zeros(()))  # 0, not nan, if empty
+        # sums centred at the batch mean (masked rows of x are zero)
+        c = xf.sum(dim=0) / m.sum().clamp_min(1)
         xc = xf - c
-        mu_c = r.t() @ xc  # eq. 4, centred
-        var_new = r.t() @ (xc * xc) - mu_c * mu_c  # eq. 5
-        var_new = var_new.clamp_min(0).clamp_min(self.var_floor)
-        mu_new = mu_c + c
+        m1 = (r.t() @ xc).to(sdtype)  # eq. 4, centred
+        m2 = (r.t() @ (xc * xc)).to(sdtype)
+        return count, log_nk, m1 + c.to(sdtype), m2 - m1 * m1  # eq. 5
 
-        t = int(self.t) + 1
-        lam = self.decay
+    @torch.no_grad()
+    def _gather_statistics(self, count, log_nk, mean, var, world: int):
+        """Combine the statistics of all ``world`` processes (one
+        ``all_gather``): the counts add up, ``N_k`` add up (in log space),
+        the means are averaged with weights ``N_k`` and the variances by the
+        law of total variance, i.e. the statistics of the concatenated
+        batch."""
+        K, D = mean.shape
+        packed = torch.cat(
+            [count.reshape(1), log_nk,
+             mean.reshape(-1),
+             var.reshape(-1)])
+        out = packed.new_empty(world * packed.numel())
+        dist.all_gather_into_tensor(out, packed)
+        out = out.view(world, -1)
+        counts = out[:, 0]
+        log_nks = out[:, 1:K + 1]  # (W, K)
+        means = out[:, K + 1:K + 1 + K * D].reshape(world, K, D)
+        vars_ = out[:, K + 1 + K * D:].reshape(world, K, D)
+        log_nk = torch.logsumexp(log_nks, dim=0)
+        wts = torch.exp(log_nks - log_nk)[..., None]  # (W, K, 1)
+        mean = (wts * means).sum(dim=0)
+        var = (wts * (vars_ + (means - mean).square())).sum(dim=0)
+        return counts.sum(), log_nk, mean, var
+
+    @torch.no_grad()
+    def _update(self,
+                x: torch.Tensor,
+                m: torch.Tensor,
+                log_w: torch.Tensor,
+                world: int = 1) -> None:
+        """M-step (eqs. 3-5) on the unmasked features (of all processes
+        when ``world > 1``) + bias-corrected EMA (eqs. 6-9).
+        ``x (B, N, D)``, ``m (B, N)``, ``log_w (B, N, K)``.
+
+        Without host synchronisation: a batch without unmasked features and
+        an update with non-finite statistics leave the estimate and ``t``
+        unchanged through ``torch.where``."""
+        sdtype = _stats_dtype(x.dtype, x.device)
+        count, log_nk, mu_new, var_new = self._batch_statistics(
+            x, m, log_w, sdtype)
+        if world > 1:
+            count, log_nk, mu_new, var_new = self._gather_statistics(
+                count, log_nk, mu_new, var_new, world)
+        alpha_new = torch.exp(log_nk) / count  # eq. 3
+        var_new = var_new.clamp_min(self.var_floor)  # (nan stays nan)
+        finite = (
+            torch.isfinite(mu_new).all() & torch.isfinite(var_new).all()
+            & torch.isfinite(alpha_new).all())
+        ok = (count > 0) & finite
+
         # S_t = (l S_{t-1} (1 - l^{t-1}) + (1 - l) new) / (1 - l^t)
-        a = lam * (1.0 - lam**(t - 1)) / (1.0 - lam**t)
-        b = (1.0 - lam) / (1.0 - lam**t)
+        t = (self.t + 1).to(sdtype)
+        lam = self.decay
+        denom = 1.0 - torch.pow(lam, t)
+        a = lam * (1.0 - torch.pow(lam, t - 1)) / denom
+        b = (1.0 - lam) / denom
         new_stats = dict(mu=mu_new, var=var_new, alpha=alpha_new)
         for name, new in new_stats.items():
             buf = getattr(self, name)
-            upd = a * buf.double() + b * new
-            buf.copy_(upd.to(buf.dtype))
-        self.t.fill_(t)
+            old = buf.to(sdtype)
+            buf.copy_(torch.where(ok, a * old + b * new, old))
+        self.t.add_(ok.to(self.t.dtype))
+        self.skipped_updates.add_(((count > 0) & ~finite).to(torch.long))
 
     # ------------------------------------------------------------------
     def forward(self,
                 x: torch.Tensor,
                 mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Soft assignments ``(B, N, K)`` (eq. 1) from the current estimate;
-        in training mode the estimate is then updated (detached)."""
-        x, m, _, _, _, log_w = self._e_step(x, mask)
-        if self.training:
-            self._update(x, m, log_w)
-        return log_w.exp() * m[..., None]
+        in training mode the estimate is then updated (detached). The
+        output is float32 for float16 / bfloat16 input."""
+        world = self._sync_world_size()
+        if world > 1 and not self._stats_broadcast:
+            self._broadcast_statistics()
+        with _autocast_off(x.device.type):
+            x, m, _, _, _, log_w = self._e_step(x, mask)
+            if self.training:
+                self._update(x, m, log_w, world)
+            return log_w.exp() * m[..., None]
 
 
 @MODELS.register_module()
@@ -363,7 +544,16 @@ class FVELayer(GMMLayer):
                 mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Fisher vector ``(B, 2 K D)`` of each sample's unmasked features
         (eqs. 13-14) from the current estimate; in training mode the estimate
-        is then updated (detached)."""
+        is then updated (detached). The output is float32 for float16 /
+        bfloat16 input (autocast is disabled inside)."""
+        world = self._sync_world_size()
+        if world > 1 and not self._stats_broadcast:
+            self._broadcast_statistics()
+        with _autocast_off(x.device.type):
+            return self._encode(x, mask, world)
+
+    def _encode(self, x: torch.Tensor, mask: Optional[torch.Tensor],
+                world: int) -> torch.Tensor:
         x, m, xc, (mu, var, alpha), centre, log_w = self._e_step(x, mask)
         w = log_w.exp() * m[..., None]  # (B, N, K)
         muc = mu - centre  # (K, D)
@@ -385,5 +575,5 @@ class FVELayer(GMMLayer):
             f_var = f_var - s0[..., None]
             out.append((f_var / (norm * math.sqrt(2.0))).flatten(1))
         if self.training:
-            self._update(x, m, log_w)
+            self._update(x, m, log_w, world)
         return torch.cat(out, dim=1)
