@@ -353,12 +353,12 @@ class GMMLayer(BaseModule):
         return x, m, (mu, var, alpha), centre
 
     @staticmethod
-    def _log_joint(xc: torch.Tensor, muc: torch.Tensor, var: torch.Tensor,
-                   alpha: torch.Tensor) -> torch.Tensor:
+    def _log_joint(xc: torch.Tensor, xc2: torch.Tensor, muc: torch.Tensor,
+                   var: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
         """``log(alpha_k p_k(x_n))``, ``(B, N, K)``, eq. 2 (``xc``, ``muc``
-        are centred by the same constant)."""
+        are centred by the same constant, ``xc2 = xc * xc``)."""
         prec = 1.0 / var
-        quad = (xc * xc) @ prec.t() - 2.0 * (xc @ (muc * prec).t())
+        quad = xc2 @ prec.t() - 2.0 * (xc @ (muc * prec).t())
         quad = (quad + (muc * muc * prec).sum(dim=1)).clamp_min(0)
         D = var.shape[1]
         log_norm = 0.5 * (D * math.log(2 * math.pi) + var.log().sum(dim=1))
@@ -366,12 +366,14 @@ class GMMLayer(BaseModule):
         return log_alpha - log_norm - 0.5 * quad
 
     def _e_step(self, x: torch.Tensor, mask: Optional[torch.Tensor]):
-        """E-step (eq. 1) from the current estimate."""
+        """E-step (eq. 1) from the current estimate; also returns the
+        centred features ``xc`` and ``xc * xc`` for the encoding."""
         x, m, (mu, var, alpha), centre = self._prepare(x, mask)
         xc = x - centre
+        xc2 = xc * xc
         log_w = F.log_softmax(
-            self._log_joint(xc, mu - centre, var, alpha), dim=-1)
-        return x, m, xc, (mu, var, alpha), centre, log_w
+            self._log_joint(xc, xc2, mu - centre, var, alpha), dim=-1)
+        return x, m, xc, xc2, (mu, var, alpha), centre, log_w
 
     @torch.no_grad()
     def _batch_statistics(self, x: torch.Tensor, m: torch.Tensor,
@@ -404,7 +406,8 @@ class GMMLayer(BaseModule):
         r = torch.exp(lw - log_nk.to(lw.dtype))
         r = torch.where(valid, r, r.new_zeros(()))  # 0, not nan, if empty
         # sums centred at the batch mean (masked rows of x are zero)
-        c = xf.sum(dim=0) / m.sum().clamp_min(1)
+        mf = m.reshape(1, -1)
+        c = (mf @ xf)[0] / mf.sum().clamp_min(1)
         xc = xf - c
         m1 = (r.t() @ xc).to(sdtype)  # eq. 4, centred
         m2 = (r.t() @ (xc * xc)).to(sdtype)
@@ -486,7 +489,7 @@ class GMMLayer(BaseModule):
         if world > 1 and not self._stats_broadcast:
             self._broadcast_statistics()
         with _autocast_off(x.device.type):
-            x, m, _, _, _, log_w = self._e_step(x, mask)
+            x, m, _, _, _, _, log_w = self._e_step(x, mask)
             if self.training:
                 self._update(x, m, log_w, world)
             return log_w.exp() * m[..., None]
@@ -554,7 +557,7 @@ class FVELayer(GMMLayer):
 
     def _encode(self, x: torch.Tensor, mask: Optional[torch.Tensor],
                 world: int) -> torch.Tensor:
-        x, m, xc, (mu, var, alpha), centre, log_w = self._e_step(x, mask)
+        x, m, xc, xc2, (mu, var, alpha), centre, log_w = self._e_step(x, mask)
         w = log_w.exp() * m[..., None]  # (B, N, K)
         muc = mu - centre  # (K, D)
         s0 = w.sum(dim=1)  # (B, K)
@@ -569,7 +572,7 @@ class FVELayer(GMMLayer):
             norm = (count * a).sqrt()
         out = [(f_mu / norm).flatten(1)]
         if not self.means_only:
-            s2 = torch.einsum('bnk,bnd->bkd', w, xc * xc)
+            s2 = torch.einsum('bnk,bnd->bkd', w, xc2)
             # sum_n w ((x - mu)^2 / var - 1)
             f_var = (s2 - 2.0 * muc * s1 + muc * muc * s0[..., None]) / var
             f_var = f_var - s0[..., None]
