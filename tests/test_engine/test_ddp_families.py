@@ -8,7 +8,9 @@ images per process on the generated fixture of its dataset, random weights
 (:func:`.ddp_families.ddp_config`), and checks that both ranks end with the
 same parameters. ``test_family_has_no_unused_parameters`` (slow as well:
 one step per family) is the same check in one process: a trainable
-parameter without a gradient is what stops DDP at iteration 2.
+parameter without a gradient is what stops DDP at iteration 2; for the
+Focus-Longer and FVE families on MNIST-size inputs it runs in the default
+lane (``test_fast_family_has_no_unused_parameters``).
 """
 import os.path as osp
 
@@ -22,18 +24,17 @@ LANE = configs_lane()
 TRAINERS = LANE.TRAINERS
 IDS = [LANE._rel(p) for p in TRAINERS]
 
-#: families whose 2-process run is too slow on a CPU core to be worth
-#: minutes (Top-Down ResNet-18 mirrors at 448 px: the configs lane shrinks
-#: their images after the pipeline, which a real run cannot do); their
-#: unused-parameter check still runs
-TOO_SLOW_FOR_DDP = ()
-
 fixture_root = LANE.fixture_root  # the configs lane's fixture factory
 
+#: Focus-Longer and FVE families on MNIST-size inputs: one step each takes
+#: well under a second, so their check is in the default lane
+FAST = [
+    p for p in TRAINERS if '/focus_longer/' in p or '/fve/' in p
+    if 'lenetfc' in p
+]
 
-@pytest.mark.slow
-@pytest.mark.parametrize('path', TRAINERS, ids=IDS)
-def test_family_has_no_unused_parameters(path, fixture_root, tmp_path):
+
+def _check_unused(path, fixture_root, tmp_path):
     unused = one_step_unused(path, fixture_root, str(tmp_path))
     assert not unused, (
         f'{LANE._rel(path)}: trainable parameters without a gradient after '
@@ -42,11 +43,20 @@ def test_family_has_no_unused_parameters(path, fixture_root, tmp_path):
         'find_unused_parameters=True in the config')
 
 
+@pytest.mark.parametrize('path', FAST, ids=[LANE._rel(p) for p in FAST])
+def test_fast_family_has_no_unused_parameters(path, fixture_root, tmp_path):
+    _check_unused(path, fixture_root, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('path', TRAINERS, ids=IDS)
+def test_family_has_no_unused_parameters(path, fixture_root, tmp_path):
+    _check_unused(path, fixture_root, tmp_path)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize('path', TRAINERS, ids=IDS)
 def test_family_trains_under_ddp(path, fixture_root, tmp_path):
-    if LANE._rel(path) in TOO_SLOW_FOR_DDP:
-        pytest.skip('too slow on CPU (see TOO_SLOW_FOR_DDP)')
     cfg = ddp_config(path, fixture_root, str(tmp_path),
                      str(tmp_path / 'ddp_cfg.py'))
     work = tmp_path / 'work'
