@@ -18,6 +18,10 @@ train_pipeline = [
 ]
 test_pipeline = train_pipeline
 
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+# batch_collate: images and sample tensors batched in the worker (a batch
+# crosses to the main process in a few shared-memory blocks; same values)
+train_dataloader = dict(
+    collate_fn=dict(type='mmfg.batch_collate'),
+    dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

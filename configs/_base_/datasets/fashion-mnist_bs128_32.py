@@ -23,8 +23,11 @@ train_pipeline = [
 ]
 test_pipeline = [dict(type='PackInputs')]
 
+# batch_collate: images and sample tensors batched in the worker (a batch
+# crosses to the main process in a few shared-memory blocks; same values)
 train_dataloader = dict(
     batch_size=128,
+    collate_fn=dict(type='mmfg.batch_collate'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
