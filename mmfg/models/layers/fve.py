@@ -130,9 +130,20 @@ from mmfg.registry import MODELS
 _NORMALIZATIONS = ('count', 'sqrt_count')
 
 
-@torch.compiler.assume_constant_result
+def _assume_constant_result(fn):
+    """``torch.compiler.assume_constant_result`` where it exists (torch >=
+    2.1): the device check below is then no graph break."""
+    compiler = getattr(torch, 'compiler', None)
+    deco = getattr(compiler, 'assume_constant_result', None)
+    return fn if deco is None else deco(fn)
+
+
+@_assume_constant_result
 def _autocast_available(device_type: str) -> bool:
-    return torch.amp.is_autocast_available(device_type)
+    check = getattr(torch.amp, 'is_autocast_available', None)  # newer torch
+    if check is None:
+        return device_type in ('cpu', 'cuda', 'xpu', 'mps', 'hpu')
+    return check(device_type)
 
 
 def _autocast_off(device_type: str):

@@ -68,7 +68,9 @@ class FVEPartNeck(BaseModule):
             crops too. Defaults to False.
         with_pooled (bool): also return the pooled part features.
         fve_cfg (dict, optional): more :class:`FVELayer` arguments
-            (``var_floor``, ``init_range``, ``seed``, ``means_only``).
+            (``var_floor``, ``init_range``, ``seed``, ``means_only``,
+            ``sync_stats``: combine the GMM statistics over processes,
+            default True).
 
     Shapes:
         ``forward(feats, valid)``: ``feats`` a tuple whose last item is
