@@ -139,7 +139,7 @@ def _point_at_fixture(loader, get_root, tmp_root, count):
             ds.source.data_root = get_root(ds.source.type)
         else:
             ds.data_root = lane._image_folder(tmp_root, ds.get('data_prefix'))
-        ds.max_images = count
+        ds.max_images = 1  # several patches per image: 4+ iterations
         return
     ds.data_root = get_root(ds.type)
     if ds.get('proposal_file'):

@@ -78,7 +78,8 @@ def test_family_trains_under_ddp(path, fixture_root, tmp_path):
         torch.load(work / f'rank{r}_params.pth', map_location='cpu')
         for r in (0, 1)
     ]
-    assert ranks[0]['iter'] == ranks[1]['iter'] == ITERS, log[-2000:]
+    # ITERS (SRPatchDataset: several patches per image, a few more)
+    assert ranks[0]['iter'] == ranks[1]['iter'] >= ITERS, log[-2000:]
     p0, p1 = ranks[0]['params'], ranks[1]['params']
     assert p0.keys() == p1.keys()
     for key in p0:  # DDP: every rank applied the same averaged gradients
