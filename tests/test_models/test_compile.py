@@ -31,18 +31,8 @@ GRAPHS = {
     'gasa/gasa_tiny_1xb64_fashion-mnist.py': 9,
 }
 
-FVE = 'fve/fve_lenetfc_1xb128_cluttered-fashion-mnist-gtparts.py'
 
-
-@pytest.mark.parametrize('config', [
-    pytest.param(
-        c,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason='compiled FVE: same loss and buffers, but the local '
-            'backbone gradients differ from eager')) if c == FVE else c
-    for c in sorted(GRAPHS)
-])
+@pytest.mark.parametrize('config', sorted(GRAPHS))
 def test_compiled_training_step(config):
     from mmfg.analysis.compile_graphs import compile_report
     from mmfg.utils import register_all_modules

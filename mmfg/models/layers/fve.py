@@ -485,7 +485,12 @@ class GMMLayer(BaseModule):
         for name, new in new_stats.items():
             buf = getattr(self, name)
             old = buf.to(sdtype)
-            buf.copy_(torch.where(ok, a * old + b * new, old))
+            # A new tensor, not buf.copy_(): under torch.compile the
+            # backward may read the buffer the forward's snapshot came from
+            # (a clone is cheap to recompute), and an in-place update would
+            # change that input behind its back (wrong gradients).
+            setattr(self, name,
+                    torch.where(ok, a * old + b * new, old).to(buf.dtype))
         self.t.add_(ok.to(self.t.dtype))
         self.skipped_updates.add_(((count > 0) & ~finite).to(torch.long))
 

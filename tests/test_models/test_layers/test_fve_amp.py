@@ -3,6 +3,7 @@ bfloat16 on CPU, which casts matmuls and einsums like CUDA autocast), the
 guard against non-finite updates, the mask-weighted M-step against a float64
 reference that drops the masked features (eqs. 3-9), and a training forward
 without host synchronisation (one graph under ``torch.compile``)."""
+import copy
 import warnings
 
 import numpy as np
@@ -271,3 +272,28 @@ def test_training_forward_is_one_graph(cls):
         for name, val in _stats(eager).items():
             torch.testing.assert_close(getattr(compiled, name), val)
     assert int(compiled.t) == 2
+
+
+def test_compiled_training_forward_gives_the_eager_gradients():
+    """The GMM update replaces its buffers instead of writing into them: a
+    compiled step's backward reads the statistics the forward used, not
+    the updated ones (with ``copy_`` the input gradient was off by ~70%)."""
+    torch.manual_seed(0)
+    layer = FVELayer(16, 2).train()
+    x = torch.randn(4, 5, 16)
+    mask = torch.rand(4, 5) > 0.3
+    state = copy.deepcopy(layer.state_dict())
+
+    def step(layer, x, mask):
+        return layer(x, mask).pow(2).sum()
+
+    grads, states = [], []
+    for fn in (step, torch.compile(step, backend='aot_eager')):
+        layer.load_state_dict(state)
+        xx = x.clone().requires_grad_(True)
+        fn(layer, xx, mask).backward()
+        grads.append(xx.grad)
+        states.append({k: v.clone() for k, v in layer.state_dict().items()})
+    torch.testing.assert_close(grads[1], grads[0], rtol=1e-5, atol=1e-5)
+    for k in states[0]:
+        torch.testing.assert_close(states[1][k], states[0][k])
