@@ -19,7 +19,8 @@
 #
 # Environment: SEEDS ("0 1 2"), MODES ("bu td td-uni td-rev"; bu and td are
 # needed for the attacks and Grad-CAM), ARCH (lenetfc; or nin-light), EPOCHS (4,
-# the configs' schedule; otherwise lr x0.1 at 50% and 75% of EPOCHS),
+# the configs' schedule; otherwise lr x0.1 at 50% and 75% of EPOCHS, or at
+# MILESTONES, e.g. MILESTONES="[20,32]" with EPOCHS=40 for the reference recipe),
 # TRAIN_IMAGES (all; or the first N training images), WORK, ATTACKS (the
 # reference code's: noise, blur, pointwise, contrast, salt-and-pepper, spatial,
 # shift; gradient attacks such as fgm / deepfool are an extra), REPEATS (3, as
@@ -55,6 +56,7 @@ sched=()
 if [ "$EPOCHS" != 4 ]; then
     m1=$((EPOCHS / 2)); m2=$((EPOCHS * 3 / 4))
     if [ "$m2" -gt "$m1" ]; then ms="[$m1,$m2]"; else ms="[$m1]"; fi
+    ms=${MILESTONES:-$ms}
     sched=(train_cfg.max_epochs="$EPOCHS" "param_scheduler.milestones=$ms")
 fi
 if [ -n "$TRAIN_IMAGES" ]; then
