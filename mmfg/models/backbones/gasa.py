@@ -32,7 +32,8 @@ transformer blocks (24 for metafg-2), as in MetaFG.
 ``grad_tokens=None`` gives the plain hybrid (MetaFG without meta data, the
 paper's baseline, Table 6). Any input size and aspect works: every
 downsampling gives ``ceil(size / 2)`` and the relative position bias handles
-any ``(h, w)`` grid (see :mod:`.gasa_blocks`).
+any ``(h, w)`` grid (see :mod:`.gasa_blocks`); the gradient tokens' position
+weights are resized to it (see :mod:`mmfg.models.layers.gradient_tokens`).
 """
 import copy
 from typing import List, Optional, Tuple, Union
@@ -47,6 +48,7 @@ from mmpretrain.models.utils import InvertedResidual
 
 from mmfg.registry import MODELS
 from mmfg.utils.errors import ConfigError
+from ..layers.gradient_tokens import GradientTokenizer
 from .gasa_blocks import GASATransformerBlock
 
 
@@ -86,6 +88,8 @@ class _TransformerStage(nn.Module):
             cfg = copy.deepcopy(grad_tokens)
             cfg.setdefault('type', 'GradientTokenizer')
             cfg['embed_dims'] = embed_dims
+            if cfg['type'] in ('GradientTokenizer', GradientTokenizer):
+                cfg.setdefault('grid_size', grid_size)
             self.grad_tokens = MODELS.build(cfg)
             self.num_extra = 1 + self.grad_tokens.num_tokens
         else:
@@ -137,8 +141,9 @@ class GASAHybrid(BaseBackbone):
             sizes still work (offsets are clipped to the tables). Defaults
             to 384.
         grad_tokens (dict, optional): config of the gradient tokenizer
-            (``type`` defaults to ``'GradientTokenizer'``; ``embed_dims`` is
-            filled in per stage), e.g. ``dict(num_tokens=12, sobel_size=3)``.
+            (``type`` defaults to ``'GradientTokenizer'``; ``embed_dims`` and
+            the reference ``grid_size`` of its position-specific token layer
+            are filled in per stage, the latter from ``img_size``), e.g. ``dict(num_tokens=12, sobel_size=3)``.
             None: no gradient tokens (the plain hybrid baseline). Defaults to
             ``dict(num_tokens=12)``.
         mlp_ratio (float): transformer MLP ratio. Defaults to 4.

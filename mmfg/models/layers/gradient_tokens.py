@@ -15,19 +15,30 @@ embedding, reshaped to ``(B, C, h, w)``) the module computes
    that turns the ``h * w`` projected vectors into ``G`` gradient tokens
    (Sec. 3.2.4).
 
-Step 4's token layer: the paper calls it "a lightweight convolutional layer";
-the public code (bingbeu/GASA) creates a ``Conv1d(h*w -> 16, k=1)`` over the
-token axis *inside* ``forward``, i.e. fresh random weights at every call,
-never trained nor saved, and only defined for one number of tokens. Here it
-is a 1x1 convolution ``C -> G`` built in ``__init__`` that gives one spatial
-logit map per gradient token; a softmax over the ``h * w`` positions turns
-each map into weights, and token ``g`` is the weighted mean of the projected
-gradient vectors (TokenLearner-style pooling, Ryoo et al. 2021). Its
-parameters (``C * G + G``) do not depend on the number of image tokens, so
-any input size and aspect works, and the module is deterministic.
+Step 4's token layer (``token_layer``):
+
+* ``'position'`` (default, the paper and the public code bingbeu/GASA): a
+  ``Conv1d(N -> G, kernel 1)`` over the token axis, i.e. token ``g`` is
+  ``sum_n W[g, n] y_n + b[g]`` with one weight per gradient token and grid
+  position, so every token mixes the ``N = h * w`` projected gradient vectors
+  in its own spatial pattern. The public code creates that convolution inside
+  ``forward`` (new random weights at every call, never trained nor saved) and
+  for one ``N`` only; here its weights are parameters stored on a reference
+  grid (``grid_size``, the stage's grid at the config's ``img_size``),
+  initialised as ``nn.Conv1d`` does (uniform in ``+-1/sqrt(N)``), trained and
+  saved. On another grid the weight maps are resized bilinearly and scaled by
+  ``N_ref / N`` so that a token keeps its magnitude (as position embeddings
+  are resized for another input size).
+* ``'softmax_pool'`` (mmfg before 2026-12, kept for the ablation that shows
+  why it was replaced): a 1x1 convolution ``C -> G`` gives one logit map per
+  token and a softmax over the positions turns it into weights (TokenLearner
+  pooling, Ryoo et al. 2021). Its logits start near zero, so every token
+  starts as the spatial mean of the projected gradients, and training keeps
+  them near-identical (pairwise cosine 0.98-0.999 measured on the tiny
+  configs): the G tokens are in effect one token.
 """
-from math import comb
-from typing import Optional, Tuple, Union
+from math import comb, sqrt
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -38,6 +49,8 @@ from mmfg.registry import MODELS
 from mmfg.utils.errors import ConfigError
 
 SOBEL_SIZES = (3, 5, 7)
+#: the token layers of step 4 (see the module docstring)
+TOKEN_LAYERS = ('position', 'softmax_pool')
 
 
 def sobel_kernel_1d(size):
@@ -93,13 +106,22 @@ class GradientTokenizer(BaseModule):
             (default) is the public code's full ``2C -> 2C`` convolution,
             ``'depthwise'`` (= ``2C`` groups) one 1-D filter per channel
             (``2C * k`` weights instead of ``(2C)^2 * k``).
+        token_layer (str): step 4, ``'position'`` (the paper's
+            position-specific ``Conv1d(N -> G, 1)``, default) or
+            ``'softmax_pool'`` (the earlier TokenLearner-style pooling, an
+            ablation; see the module docstring).
+        grid_size (int | tuple[int, int], optional): the reference grid
+            ``(h, w)`` on which the position weights are stored (needed by
+            ``'position'``; :class:`~mmfg.models.backbones.GASAHybrid` passes
+            each stage's grid at its ``img_size``).
         init_cfg (dict, optional): MMEngine init config.
 
     Shapes:
         ``forward(x)`` takes ``x`` of shape ``(B, C, h, w)``, or
         ``(B, h * w, C)`` with ``hw=(h, w)``, and returns ``(B, G, C)``.
-        All intermediate maps keep ``(h, w)``; nothing depends on the grid
-        size but the Sobel padding (zeros, ``sobel_size // 2``).
+        All intermediate maps keep ``(h, w)``. With ``'position'`` the token
+        weights ``(G, h_ref, w_ref)`` are resized to ``(h, w)`` when the
+        grids differ; with ``'softmax_pool'`` nothing depends on the grid.
     """
 
     def __init__(self,
@@ -108,6 +130,8 @@ class GradientTokenizer(BaseModule):
                  sobel_size: int = 3,
                  dir_kernel_size: int = 3,
                  dir_conv_groups: Union[int, str] = 1,
+                 token_layer: str = 'position',
+                 grid_size: Optional[Union[int, Sequence[int]]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if int(num_tokens) < 1:
@@ -147,8 +171,50 @@ class GradientTokenizer(BaseModule):
             groups=dir_conv_groups,
             bias=False)
         self.proj = nn.Linear(c2, embed_dims)
-        # 1x1 convolution C -> G: one spatial logit map per gradient token
-        self.token_logits = nn.Linear(embed_dims, self.num_tokens)
+        if token_layer not in TOKEN_LAYERS:
+            raise ConfigError(f'token_layer must be one of {TOKEN_LAYERS}, '
+                              f'got {token_layer!r}')
+        self.token_layer = token_layer
+        if token_layer == 'position':
+            if grid_size is None:
+                raise ConfigError(
+                    "token_layer='position' needs grid_size=(h, w), the grid "
+                    'its weights are stored on (GASAHybrid passes each '
+                    "stage's grid; or use token_layer='softmax_pool')")
+            gh, gw = ((grid_size, grid_size) if isinstance(grid_size, int)
+                      else tuple(int(v) for v in grid_size))
+            if gh < 1 or gw < 1:
+                raise ConfigError(f'grid_size must be positive, got '
+                                  f'{grid_size!r}')
+            # Conv1d(N -> G, kernel 1) over the token axis, weights kept as
+            # (G, h_ref, w_ref) maps so that they can follow another grid
+            self.token_weight = nn.Parameter(
+                torch.empty(self.num_tokens, gh, gw))
+            self.token_bias = nn.Parameter(torch.empty(self.num_tokens))
+            self.reset_token_layer()
+        else:
+            # 1x1 convolution C -> G: one spatial logit map per token
+            self.token_logits = nn.Linear(embed_dims, self.num_tokens)
+
+    def reset_token_layer(self):
+        """``nn.Conv1d``'s initialisation of the position-specific layer:
+        weights and bias uniform in ``+-1/sqrt(N_ref)``."""
+        bound = 1.0 / sqrt(self.token_weight[0].numel())
+        with torch.no_grad():
+            self.token_weight.uniform_(-bound, bound)
+            self.token_bias.uniform_(-bound, bound)
+
+    def position_weights(self, h: int, w: int) -> torch.Tensor:
+        """Weights ``(G, h * w)`` of the position-specific layer on an
+        ``(h, w)`` grid: the stored maps, or, on another grid, the maps
+        resized bilinearly and scaled by ``N_ref / N``."""
+        weight = self.token_weight
+        ref_h, ref_w = weight.shape[1], weight.shape[2]
+        if (h, w) != (ref_h, ref_w):
+            weight = F.interpolate(
+                weight[None], size=(h, w), mode='bilinear',
+                align_corners=False)[0] * (ref_h * ref_w / float(h * w))
+        return weight.flatten(1)
 
     def gradients(self, x):
         """Depthwise Sobel of ``(B, C, h, w)`` -> ``(B, 2C, h, w)``:
@@ -183,5 +249,10 @@ class GradientTokenizer(BaseModule):
             x = x.transpose(1, 2).reshape(b, c, hw[0], hw[1])
         weighted, _ = self.weighted_gradients(x)
         feats = self.proj(weighted.flatten(2).transpose(1, 2))  # (B, N, C)
+        if self.token_layer == 'position':
+            weights = self.position_weights(x.shape[2], x.shape[3])
+            # (G, N) @ (B, N, C) + (G, 1) -> (B, G, C)
+            return weights.to(feats.dtype) @ feats + \
+                self.token_bias.to(feats.dtype)[:, None]
         weights = self.token_logits(feats).transpose(1, 2).softmax(dim=-1)
         return weights @ feats  # (B, G, C)

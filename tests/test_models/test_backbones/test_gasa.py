@@ -21,7 +21,7 @@ from mmfg.utils.errors import ConfigError
 register_all_modules()
 
 TOKEN_PARAMS = ('conv_h.weight', 'conv_w.weight', 'proj.weight', 'proj.bias',
-                'token_logits.weight', 'token_logits.bias')
+                'token_weight', 'token_bias')
 
 
 def tiny(grad_tokens=dict(num_tokens=4), img_size=28, **kw):
@@ -59,7 +59,8 @@ def test_sobel_matches_cv2_per_channel(size):
     rng = np.random.default_rng(size)
     c, h, w = 3, 13, 17
     x = rng.normal(size=(c, h, w))
-    tok = GradientTokenizer(c, num_tokens=2, sobel_size=size).double()
+    tok = GradientTokenizer(c, num_tokens=2, sobel_size=size,
+                            grid_size=(h, w)).double()
     g = tok.gradients(torch.from_numpy(x)[None])[0].numpy()
     m = size // 2
     for ch in range(c):
@@ -75,7 +76,7 @@ def test_sobel3_matches_scipy():
     ndimage = pytest.importorskip('scipy.ndimage')
     rng = np.random.default_rng(0)
     x = rng.normal(size=(2, 9, 11))
-    g = GradientTokenizer(2, 1).double().gradients(
+    g = GradientTokenizer(2, 1, grid_size=4).double().gradients(
         torch.from_numpy(x)[None])[0].numpy()
     for ch in range(2):
         # scipy: axis 1 = x (columns), axis 0 = y (rows)
@@ -88,16 +89,16 @@ def test_sobel3_matches_scipy():
 def test_sobel_sign_and_bad_size():
     # intensity increasing to the right and downwards: positive Gx and Gy
     ramp = torch.arange(5.)[None, :] + 2 * torch.arange(5.)[:, None]
-    g = GradientTokenizer(1, 1).gradients(ramp[None, None])[0]
+    g = GradientTokenizer(1, 1, grid_size=4).gradients(ramp[None, None])[0]
     assert g[0, 2, 2] == 8 * 1 and g[1, 2, 2] == 8 * 2
     assert torch.equal(
         sobel_kernel_2d(3),
         torch.tensor([[-1., 0, 1], [-2, 0, 2], [-1, 0, 1]],
                      dtype=torch.float64))
     with pytest.raises(ConfigError, match='sobel_size'):
-        GradientTokenizer(4, sobel_size=4)
+        GradientTokenizer(4, sobel_size=4, grid_size=4)
     with pytest.raises(ConfigError, match='num_tokens'):
-        GradientTokenizer(4, num_tokens=0)
+        GradientTokenizer(4, num_tokens=0, grid_size=4)
 
 
 # --------------------------------------------------------------------------
@@ -108,7 +109,8 @@ def test_directional_attention_against_numpy():
     weighting) against explicit numpy loops."""
     torch.manual_seed(0)
     c, h, w, k = 2, 5, 7, 3
-    tok = GradientTokenizer(c, num_tokens=3, dir_kernel_size=k).double()
+    tok = GradientTokenizer(
+        c, num_tokens=3, dir_kernel_size=k, grid_size=4).double()
     x = torch.randn(1, c, h, w, dtype=torch.float64)
     out, att = tok.weighted_gradients(x)
     g = tok.gradients(x)[0].numpy()
@@ -135,12 +137,18 @@ def test_directional_attention_against_numpy():
 
 @pytest.mark.parametrize('num_tokens', [1, 5, 12, 16])
 @pytest.mark.parametrize('hw', [(1, 1), (3, 3), (4, 9), (24, 24), (7, 2)])
-def test_tokenizer_any_g_any_grid(num_tokens, hw):
-    tok = GradientTokenizer(8, num_tokens=num_tokens)
+@pytest.mark.parametrize('token_layer', ['position', 'softmax_pool'])
+def test_tokenizer_any_g_any_grid(num_tokens, hw, token_layer):
+    ref = (4, 6)  # the grid the position weights are stored on
+    tok = GradientTokenizer(
+        8, num_tokens=num_tokens, token_layer=token_layer, grid_size=ref)
     n_params = sum(p.numel() for p in tok.parameters())
-    # parameters do not depend on the grid (8 channels, 2C = 16)
-    assert n_params == 2 * 16 * 16 * 3 + 16 * 8 + 8 + 8 * num_tokens + \
-        num_tokens
+    # 8 channels, 2C = 16: direction convs, projection, then the token layer
+    # (position: G weights per reference position + G biases; softmax pool:
+    # a C -> G linear), neither depends on the input grid
+    token = (num_tokens * ref[0] * ref[1] + num_tokens
+             if token_layer == 'position' else 8 * num_tokens + num_tokens)
+    assert n_params == 2 * 16 * 16 * 3 + 16 * 8 + 8 + token
     x = torch.randn(2, hw[0] * hw[1], 8)
     out = tok(x, hw)
     assert out.shape == (2, num_tokens, 8)
@@ -150,15 +158,112 @@ def test_tokenizer_any_g_any_grid(num_tokens, hw):
     torch.testing.assert_close(tok(spatial), out)
 
 
-def test_tokens_are_weighted_means_of_projected_gradients():
+def test_softmax_pool_tokens_are_weighted_means_of_projected_gradients():
     """Softmax pooling: a token is a convex combination, so constant
     projected features give exactly that constant."""
-    tok = GradientTokenizer(4, num_tokens=3)
+    tok = GradientTokenizer(4, num_tokens=3, token_layer='softmax_pool')
     with torch.no_grad():
         tok.proj.weight.zero_()
         tok.proj.bias.copy_(torch.tensor([1., -2., 3., 0.5]))
     out = tok(torch.randn(2, 4, 5, 6))
     torch.testing.assert_close(out, tok.proj.bias.expand(2, 3, 4))
+
+
+def test_position_layer_is_conv1d_over_the_token_axis():
+    """On its reference grid the layer is the paper's / public code's
+    ``nn.Conv1d(N, G, kernel_size=1)`` applied to the ``(B, N, C)`` projected
+    gradient vectors (the same weights copied into a torch Conv1d)."""
+    torch.manual_seed(0)
+    tok = GradientTokenizer(6, num_tokens=5, grid_size=(3, 4)).double()
+    x = torch.randn(2, 6, 3, 4, dtype=torch.float64)
+    weighted, _ = tok.weighted_gradients(x)
+    feats = tok.proj(weighted.flatten(2).transpose(1, 2))  # (B, N=12, C)
+    conv = torch.nn.Conv1d(12, 5, kernel_size=1).double()
+    with torch.no_grad():
+        conv.weight.copy_(tok.token_weight.reshape(5, 12, 1))
+        conv.bias.copy_(tok.token_bias)
+    torch.testing.assert_close(tok(x), conv(feats))
+    # nn.Conv1d's initialisation: uniform in +-1/sqrt(N)
+    bound = 1 / np.sqrt(12)
+    assert tok.token_weight.abs().max() <= bound
+    assert tok.token_weight.abs().max() > 0.8 * bound
+
+
+def test_position_weights_follow_another_grid_and_keep_the_mass():
+    tok = GradientTokenizer(4, num_tokens=2, grid_size=(4, 4))
+    # on the reference grid: the stored maps, untouched
+    torch.testing.assert_close(
+        tok.position_weights(4, 4), tok.token_weight.flatten(1))
+    with torch.no_grad():
+        tok.token_weight.fill_(0.25)
+    for h, w in [(8, 8), (2, 2), (3, 7)]:
+        weights = tok.position_weights(h, w)
+        assert weights.shape == (2, h * w)
+        # a constant map stays constant and sums to the same total
+        torch.testing.assert_close(weights.sum(1), torch.full((2, ), 4.))
+    # a left/right split map stays a left/right split on a doubled grid
+    with torch.no_grad():
+        tok.token_weight.zero_()
+        tok.token_weight[:, :, 2:] = 1.
+    big = tok.position_weights(8, 8).reshape(2, 8, 8)
+    assert (big[:, :, :3] == 0).all() and (big[:, :, 5:] > 0).all()
+    with pytest.raises(ConfigError, match='grid_size'):
+        GradientTokenizer(4, num_tokens=2)
+    with pytest.raises(ConfigError, match='token_layer'):
+        GradientTokenizer(4, grid_size=4, token_layer='pool')
+
+
+def _token_cosines(model, images):
+    """Mean pairwise cosine of the G gradient tokens of each stage."""
+    got = []
+    hooks = [
+        stage.grad_tokens.register_forward_hook(
+            lambda mod, inp, out: got.append(out.detach()))
+        for stage in model.attn_stages
+    ]
+    model(images)
+    for h in hooks:
+        h.remove()
+    cos = []
+    for tokens in got:  # (B, G, C)
+        t = torch.nn.functional.normalize(tokens, dim=-1)
+        sim = t @ t.transpose(1, 2)
+        g = sim.shape[-1]
+        off = sim[:, ~torch.eye(g, dtype=torch.bool)]
+        cos.append(float(off.mean()))
+    return cos
+
+
+@pytest.mark.parametrize('token_layer', ['position', 'softmax_pool'])
+def test_gradient_tokens_are_distinct(token_layer):
+    """The G tokens must not be copies of one another (the defect of the
+    softmax pooling, whose near-uniform weights make every token the spatial
+    mean): mean pairwise cosine below 0.5 with the position-specific layer,
+    at init and after training steps; the pooling stays above 0.97."""
+    from skimage import data, transform
+    photo = transform.resize(data.camera(), (56, 56), anti_aliasing=True)
+    torch.manual_seed(0)
+    base = torch.as_tensor(photo, dtype=torch.float32)[None, None]
+    images = (base + 0.1 * torch.randn(8, 1, 56, 56) - 0.5) / 0.25
+    m = tiny(dict(num_tokens=4, token_layer=token_layer), img_size=56)
+    head = torch.nn.Linear(128, 3)
+    labels = torch.arange(8) % 3
+    opt = torch.optim.AdamW(list(m.parameters()) + list(head.parameters()),
+                            lr=2e-3)
+    checks = [_token_cosines(m.eval(), images)]
+    m.train()
+    for _ in range(5):
+        loss = torch.nn.functional.cross_entropy(head(m(images)[0]), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    checks.append(_token_cosines(m.eval(), images))
+    for cos in checks:
+        for c in cos:
+            if token_layer == 'position':
+                assert c < 0.5, checks
+            else:
+                assert c > 0.97, checks
 
 
 def test_token_weights_in_state_dict_and_get_gradients():
@@ -367,16 +472,16 @@ def test_model_size_without_gradient_tokens():
 
 def test_model_size_with_gradient_tokens():
     """Paper: 88.1 M / 52.7 G. The public code's layer shapes (full
-    2C -> 2C direction convolutions) in both stages give 115.57 M (see
+    2C -> 2C direction convolutions) in both stages give 115.56 M (see
     configs/gasa/README.md for why): asserted as documented; the FLOPs
     are within 10% of the paper's; the depthwise-direction switch is
     within 5% of the paper's parameter count."""
     flops, params = _complexity(dict(num_tokens=12))
-    assert params == 115_569_795
+    assert params == 115_560_003
     assert abs(flops / 52.7e9 - 1) < 0.10, flops
     _, dw_params = _complexity(
         dict(num_tokens=12, dir_conv_groups='depthwise'), size=None)
-    assert dw_params == 84_130_947
+    assert dw_params == 84_121_155
     assert abs(dw_params / 88.1e6 - 1) < 0.05, dw_params
 
 
