@@ -143,7 +143,8 @@ class GASAHybrid(BaseBackbone):
         grad_tokens (dict, optional): config of the gradient tokenizer
             (``type`` defaults to ``'GradientTokenizer'``; ``embed_dims`` and
             the reference ``grid_size`` of its position-specific token layer
-            are filled in per stage, the latter from ``img_size``), e.g. ``dict(num_tokens=12, sobel_size=3)``.
+            are filled in per stage, the latter from ``img_size``), e.g.
+            ``dict(num_tokens=12, sobel_size=3)``.
             None: no gradient tokens (the plain hybrid baseline). Defaults to
             ``dict(num_tokens=12)``.
         mlp_ratio (float): transformer MLP ratio. Defaults to 4.

@@ -181,8 +181,9 @@ class GradientTokenizer(BaseModule):
                     "token_layer='position' needs grid_size=(h, w), the grid "
                     'its weights are stored on (GASAHybrid passes each '
                     "stage's grid; or use token_layer='softmax_pool')")
-            gh, gw = ((grid_size, grid_size) if isinstance(grid_size, int)
-                      else tuple(int(v) for v in grid_size))
+            gh, gw = ((grid_size,
+                       grid_size) if isinstance(grid_size, int) else tuple(
+                           int(v) for v in grid_size))
             if gh < 1 or gw < 1:
                 raise ConfigError(f'grid_size must be positive, got '
                                   f'{grid_size!r}')
@@ -212,8 +213,11 @@ class GradientTokenizer(BaseModule):
         ref_h, ref_w = weight.shape[1], weight.shape[2]
         if (h, w) != (ref_h, ref_w):
             weight = F.interpolate(
-                weight[None], size=(h, w), mode='bilinear',
-                align_corners=False)[0] * (ref_h * ref_w / float(h * w))
+                weight[None],
+                size=(h, w),
+                mode='bilinear',
+                align_corners=False)[0] * (
+                    ref_h * ref_w / float(h * w))
         return weight.flatten(1)
 
     def gradients(self, x):

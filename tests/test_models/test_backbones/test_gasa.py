@@ -59,8 +59,8 @@ def test_sobel_matches_cv2_per_channel(size):
     rng = np.random.default_rng(size)
     c, h, w = 3, 13, 17
     x = rng.normal(size=(c, h, w))
-    tok = GradientTokenizer(c, num_tokens=2, sobel_size=size,
-                            grid_size=(h, w)).double()
+    tok = GradientTokenizer(
+        c, num_tokens=2, sobel_size=size, grid_size=(h, w)).double()
     g = tok.gradients(torch.from_numpy(x)[None])[0].numpy()
     m = size // 2
     for ch in range(c):
@@ -76,8 +76,9 @@ def test_sobel3_matches_scipy():
     ndimage = pytest.importorskip('scipy.ndimage')
     rng = np.random.default_rng(0)
     x = rng.normal(size=(2, 9, 11))
-    g = GradientTokenizer(2, 1, grid_size=4).double().gradients(
-        torch.from_numpy(x)[None])[0].numpy()
+    g = GradientTokenizer(
+        2, 1,
+        grid_size=4).double().gradients(torch.from_numpy(x)[None])[0].numpy()
     for ch in range(2):
         # scipy: axis 1 = x (columns), axis 0 = y (rows)
         np.testing.assert_allclose(g[ch, 1:-1, 1:-1],
@@ -146,8 +147,10 @@ def test_tokenizer_any_g_any_grid(num_tokens, hw, token_layer):
     # 8 channels, 2C = 16: direction convs, projection, then the token layer
     # (position: G weights per reference position + G biases; softmax pool:
     # a C -> G linear), neither depends on the input grid
-    token = (num_tokens * ref[0] * ref[1] + num_tokens
-             if token_layer == 'position' else 8 * num_tokens + num_tokens)
+    token = (
+        num_tokens * ref[0] * ref[1] +
+        num_tokens if token_layer == 'position' else 8 * num_tokens +
+        num_tokens)
     assert n_params == 2 * 16 * 16 * 3 + 16 * 8 + 8 + token
     x = torch.randn(2, hw[0] * hw[1], 8)
     out = tok(x, hw)
@@ -248,8 +251,8 @@ def test_gradient_tokens_are_distinct(token_layer):
     m = tiny(dict(num_tokens=4, token_layer=token_layer), img_size=56)
     head = torch.nn.Linear(128, 3)
     labels = torch.arange(8) % 3
-    opt = torch.optim.AdamW(list(m.parameters()) + list(head.parameters()),
-                            lr=2e-3)
+    opt = torch.optim.AdamW(
+        list(m.parameters()) + list(head.parameters()), lr=2e-3)
     checks = [_token_cosines(m.eval(), images)]
     m.train()
     for _ in range(5):
