@@ -5,9 +5,13 @@ Classification", CVPR-W 2020, Sec. 3.1, eqs. 4-6).
 The pooled feature of a patch is fed, as the SAME input, to each of ``T``
 time steps of a stacked unidirectional LSTM (zero initial state); the ``T``
 hidden states of the top layer are aggregated by temporal soft attention
-(one shared linear score per hidden state, softmax over time, weighted sum)
-into one vector for the classification head.
+(a linear score per hidden state, softmax over time, weighted sum) into one
+vector for the classification head. The score is shared by the steps as in
+the public code (VITA-Group/Focus-Longer-to-See-Better, ``recurr_cnn.py``,
+commit d2cd4fe: one ``nn.Linear(512, 1)``), or, with
+``per_step_score=True``, each step's own ``W^t`` as eq. 6 writes it.
 """
+import math
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -20,6 +24,50 @@ from mmfg.utils import ConfigError
 
 #: aggregations of the T hidden states (see :class:`RecurrentAttentionNeck`)
 AGGREGATIONS = ('attention', 'sum', 'mean', 'last', 'step', 'all')
+
+
+class StepScores(nn.Module):
+    """Eq. 6's per-step attention scores: step ``t`` has its own weight
+    ``W^t`` ``(D,)`` (and bias ``b_t``), ``s_t = W^t . h_t + b_t``.
+
+    Parameters: ``weight`` ``(T, D)``, ``bias`` ``(T,)`` (absent with
+    ``bias=False``); each row initialised like ``nn.Linear(D, 1)``
+    (uniform +-1/sqrt(D)), so that a step's score starts as the shared
+    score's does.
+
+    Shapes: ``forward(states)`` with ``states`` ``(B, T, D)`` returns the
+    scores ``(B, T, 1)`` (the shape ``nn.Linear(D, 1)`` gives).
+    """
+
+    def __init__(self, num_steps: int, channels: int, bias: bool = True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(num_steps, channels))
+        if bias:
+            self.bias = nn.Parameter(torch.empty(num_steps))
+        else:
+            self.register_parameter('bias', None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1. / math.sqrt(self.weight.size(1))
+        nn.init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, states: torch.Tensor) -> torch.Tensor:
+        if states.size(1) != self.weight.size(0):
+            raise ConfigError(
+                f'RecurrentAttentionNeck: the per-step scores have '
+                f'{self.weight.size(0)} steps, the states {states.size(1)}')
+        scores = (states * self.weight).sum(-1)
+        if self.bias is not None:
+            scores = scores + self.bias
+        return scores.unsqueeze(-1)
+
+    def extra_repr(self) -> str:
+        return (f'num_steps={self.weight.size(0)}, '
+                f'channels={self.weight.size(1)}, '
+                f'bias={self.bias is not None}')
 
 
 @MODELS.register_module()
@@ -36,8 +84,12 @@ class RecurrentAttentionNeck(BaseModule):
     * ``h_1 ... h_T = LSTM(x, x, ..., x)``, the top layer's hidden states,
       ``num_layers`` stacked layers of width ``hidden_channels``, zero
       initial state (eq. 4);
-    * ``alpha_t = softmax_t(w . h_t + b)`` (eq. 6; the paper's score has
-      no bias, the public code's ``nn.Linear(D, 1)`` has one: ``bias``);
+    * ``alpha_t = softmax_t(w . h_t + b)``: one score ``w`` shared by the
+      steps, as the public code (``nn.Linear(D, 1)``, the default); or
+      ``alpha_t = softmax_t(W^t . h_t + b_t)``, each step its own ``W^t``
+      as eq. 6 writes it (``per_step_score=True``: ``attention`` is then a
+      :class:`StepScores`, weight ``(T, D)``); the paper's score has no
+      bias, the public code's has one: ``bias``;
     * ``A = sum_t alpha_t h_t`` (eq. 5).
 
     Args:
@@ -63,6 +115,12 @@ class RecurrentAttentionNeck(BaseModule):
         step (int): for ``'step'``, the 1-based step ``t`` (``-1`` = T).
         bias (bool): bias of the attention score. Defaults to True (public
             code).
+        per_step_score (bool): each step its own scoring weight (eq. 6)
+            instead of one shared by the steps (the public code). Defaults
+            to False: the parameters and state dict are then exactly the
+            shared ``nn.Linear`` (``attention.weight`` ``(1, D)``,
+            ``attention.bias`` ``(1,)``); with True they are ``(T, D)`` and
+            ``(T,)``, so ``num_steps`` cannot change after building.
         dropout (float): dropout on the aggregated feature. Defaults to 0.
         init_cfg (dict, optional): initialisation; the LSTM keeps PyTorch's
             default (uniform +-1/sqrt(D)), the attention score too.
@@ -97,6 +155,7 @@ class RecurrentAttentionNeck(BaseModule):
                  steps: Optional[int] = None,
                  step: int = -1,
                  bias: bool = True,
+                 per_step_score: bool = False,
                  dropout: float = 0.,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -119,7 +178,14 @@ class RecurrentAttentionNeck(BaseModule):
         self._check()
         self.lstm = nn.LSTM(
             in_channels, hidden_channels, num_layers, batch_first=True)
-        self.attention = nn.Linear(hidden_channels, 1, bias=bias)
+        if not isinstance(per_step_score, bool):
+            raise ConfigError('RecurrentAttentionNeck: per_step_score must '
+                              f'be True or False, got {per_step_score!r}')
+        self.per_step_score = per_step_score
+        if per_step_score:
+            self.attention = StepScores(num_steps, hidden_channels, bias)
+        else:
+            self.attention = nn.Linear(hidden_channels, 1, bias=bias)
         self._sync_attention_grad()
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
 
