@@ -7,7 +7,10 @@ _base_ = [
     '../_base_/schedules/rmsprop_lr1e-4_step-20-40_60e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(head=dict(num_classes=500), local_head=dict(num_classes=500))
+# auxiliary classifier on the 17 pooled parts concatenated (17 x 2048)
+model = dict(
+    head=dict(num_classes=500),
+    local_head=dict(num_classes=500, aux_channels=17 * 2048))
 data_preprocessor = dict(num_classes=500)
 # w_aux 0.5, halved every 20 epochs (Sec. 4.2)
 custom_hooks = [

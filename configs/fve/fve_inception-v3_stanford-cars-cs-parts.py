@@ -10,7 +10,10 @@ _base_ = [
     '../_base_/schedules/rmsprop_lr1e-4_step-20-40_60e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(head=dict(num_classes=196), local_head=dict(num_classes=196))
+# auxiliary classifier on the 4 pooled parts concatenated (4 x 2048)
+model = dict(
+    head=dict(num_classes=196),
+    local_head=dict(num_classes=196, aux_channels=4 * 2048))
 data_preprocessor = dict(num_classes=196)
 # w_aux 0.5, halved every 20 epochs (Sec. 4.2)
 custom_hooks = [

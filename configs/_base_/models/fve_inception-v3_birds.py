@@ -6,7 +6,9 @@
 #   ConvMaps = 64 local 2048-d features per part), FVEPartNeck (norm mask,
 #   GMM with K components, lambda 0.9, 'count' normaliser), FVEClsHead
 #   (linear on the 2 K 2048-d Fisher vector + auxiliary linear on the pooled
-#   part features, w_aux 0.5 halved every 20 epochs by AuxLossWeightHook);
+#   part features concatenated, as the authors' scripts: each config sets
+#   aux_channels = num_parts * 2048; w_aux 0.5 halved every 20 epochs by
+#   AuxLossWeightHook);
 # * loss 0.5 (CE_global + CE_part), prediction log_softmax(global) +
 #   log_softmax(part);
 # * inputs scaled to [-1, 1] (data_preprocessor below).
@@ -33,12 +35,13 @@ model = dict(
         num_components=num_gmm,
         decay=0.9,
         normalization='count',
-        use_missing_parts=False),
+        use_missing_parts=False,
+        aux_pooling='concat'),
     local_head=dict(
         type='FVEClsHead',
         num_classes=200,  # set by each config
         in_channels=2 * num_gmm * 2048,
-        aux_channels=2048,
+        aux_channels=2048,  # num_parts * 2048: set by each config
         aux_weight=0.5),
     global_weight=0.5,
     local_weight=0.5,

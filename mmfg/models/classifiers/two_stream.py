@@ -97,6 +97,15 @@ class TwoStreamClassifier(BaseClassifier):
         global_weight, local_weight (float): loss weights (paper: 1, 1).
         fusion (str): ``'logits'`` or ``'log_softmax'``.
         fusion_weights (tuple[float, float], optional): prediction weights.
+        frozen_modules (Sequence[str]): names of the classifier's modules
+            (``'backbone'``, ``'neck'``, ``'head'``, ``'local_backbone'``,
+            ``'local_neck'``, ``'local_head'``) that do not learn: their
+            parameters get ``requires_grad=False`` and the modules stay in
+            eval mode under ``train()`` (BatchNorm statistics fixed, dropout
+            off), as mmpretrain's ``frozen_stages``. The second stage of
+            the FVE authors' scripts (github.com/cvjena/fve_layer) freezes
+            both CNNs: ``('backbone', 'local_backbone')``. Defaults to
+            ``()``.
         data_preprocessor (dict): defaults to ``FGDataPreprocessor``.
         init_cfg (dict, optional): initialisation.
     """
@@ -114,6 +123,7 @@ class TwoStreamClassifier(BaseClassifier):
                  local_weight: float = 1.,
                  fusion: str = 'logits',
                  fusion_weights: Optional[Sequence[float]] = None,
+                 frozen_modules: Sequence[str] = (),
                  train_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
@@ -161,6 +171,34 @@ class TwoStreamClassifier(BaseClassifier):
         self.fusion_weights = tuple(
             fusion_weights or (self.global_weight, self.local_weight))
         self._check_protocol()
+        self.frozen_modules = self._freeze(frozen_modules)
+
+    FREEZABLE = ('backbone', 'neck', 'head', 'local_backbone', 'local_neck',
+                 'local_head')
+
+    def _freeze(self, names: Sequence[str]) -> Tuple[str, ...]:
+        if isinstance(names, str):
+            names = (names, )
+        names = tuple(names)
+        for name in names:
+            if name not in self.FREEZABLE:
+                raise ConfigError(
+                    f'{type(self).__name__}: frozen_modules entries must be '
+                    f'among {self.FREEZABLE}, got {name!r}')
+            if getattr(self, name) is None:
+                raise ConfigError(f'{type(self).__name__}: frozen_modules '
+                                  f'names {name!r}, which this model does '
+                                  'not have')
+            for param in getattr(self, name).parameters():
+                param.requires_grad_(False)
+        return names
+
+    def train(self, mode: bool = True):
+        """``nn.Module.train``; the ``frozen_modules`` stay in eval mode."""
+        super().train(mode)
+        for name in getattr(self, 'frozen_modules', ()):
+            getattr(self, name).eval()
+        return self
 
     # ------------------------------------------------------------ helpers
     @property

@@ -35,7 +35,10 @@ class FVEClsHead(ClsHead):
         num_classes (int): number of classes.
         in_channels (int): length of the Fisher vector (``feats[0]``).
         aux_channels (int, optional): channels of the pooled part feature
-            (``feats[1]``); None = no auxiliary classifier.
+            (``feats[1]``): ``num_parts * C`` for the concatenated parts of
+            ``FVEPartNeck(aux_pooling='concat')`` (the default, the
+            authors' scripts), ``C`` for ``aux_pooling='mean'``; None = no
+            auxiliary classifier.
         aux_weight (float): initial weight of the auxiliary loss in [0, 1].
         loss (dict): the loss module (``CrossEntropyLoss``).
         init_cfg (dict): defaults to ``Normal(std=0.01)`` on the linear
@@ -83,9 +86,18 @@ class FVEClsHead(ClsHead):
         """FVE logits ``(B, num_classes)``."""
         return self.fc(self._check(feats)[0])
 
+    def _aux_logits(self, pooled: torch.Tensor) -> torch.Tensor:
+        if pooled.shape[-1] != self.aux_fc.in_features:
+            raise ConfigError(
+                f'FVEClsHead: aux_channels={self.aux_fc.in_features} but '
+                f'the pooled part features have {pooled.shape[-1]} channels '
+                "(FVEPartNeck aux_pooling='concat' gives num_parts * C, "
+                "'mean' gives C): set aux_channels to match")
+        return self.aux_fc(pooled)
+
     def aux_forward(self, feats: Sequence[torch.Tensor]) -> torch.Tensor:
         """Auxiliary logits ``(B, num_classes)`` on the pooled features."""
-        return self.aux_fc(self._check(feats)[1])
+        return self._aux_logits(self._check(feats)[1])
 
     def loss(self, feats: Sequence[torch.Tensor],
              data_samples: List[DataSample], **kwargs) -> dict:
@@ -96,7 +108,7 @@ class FVEClsHead(ClsHead):
         if self.aux_fc is None:
             losses['loss'] = fve
             return losses
-        aux = self.loss_module(self.aux_fc(feats[1]), target, **kwargs)
+        aux = self.loss_module(self._aux_logits(feats[1]), target, **kwargs)
         w = self.aux_weight
         losses['loss'] = w * aux + (1.0 - w) * fve
         losses['ce_aux'] = aux.detach()

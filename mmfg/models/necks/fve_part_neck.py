@@ -51,11 +51,18 @@ class FVEPartNeck(BaseModule):
     The kept features are encoded by an
     :class:`~mmfg.models.layers.FVELayer` (its GMM is updated in training
     mode, Sec. 3.2). The second output is the pooled part feature for the
-    auxiliary classifier (the authors' public scripts: an auxiliary linear
-    head on pooled part features): each valid part's ConvMap is
-    global-average pooled and the pooled vectors are averaged over the
-    image's valid parts (an order-invariant pooling, our choice; zeros for
-    an image without valid parts).
+    auxiliary classifier (the authors' public scripts, github.com/cvjena/
+    fve_layer: an auxiliary linear head on the pooled part features). Each
+    part's ConvMap is global-average pooled to ``(C, )`` and, by
+    ``aux_pooling``:
+
+    * ``'concat'`` (default, as the scripts: the auxiliary classifier is the
+      GAP baseline's classifier): the K pooled vectors concatenated in crop
+      order, zeros for a missing part (exactly
+      :class:`~mmfg.models.necks.GAPPartNeck`) -> ``(B, K C)``;
+    * ``'mean'``: averaged over the image's valid parts (order-invariant;
+      zeros for an image without valid parts) -> ``(B, C)``; mmfg's
+      earlier behaviour.
 
     Args:
         in_channels (int): ``C``.
@@ -67,6 +74,9 @@ class FVEPartNeck(BaseModule):
         use_missing_parts (bool): encode the features of invalid (blank)
             crops too. Defaults to False.
         with_pooled (bool): also return the pooled part features.
+        aux_pooling (str): ``'concat'`` or ``'mean'`` (see above); the
+            auxiliary head's ``aux_channels`` is then ``K * in_channels``
+            or ``in_channels``. Defaults to ``'concat'``.
         fve_cfg (dict, optional): more :class:`FVELayer` arguments
             (``var_floor``, ``init_range``, ``seed``, ``means_only``,
             ``sync_stats``: combine the GMM statistics over processes,
@@ -75,11 +85,12 @@ class FVEPartNeck(BaseModule):
     Shapes:
         ``forward(feats, valid)``: ``feats`` a tuple whose last item is
         ``(B, K, C, h, w)``, ``valid (B, K)`` -> ``(fv (B, 2 K_gmm C),
-        pooled (B, C))`` (``(fv, )`` without ``with_pooled``).
+        pooled (B, K C) or (B, C))`` (``(fv, )`` without ``with_pooled``).
     """
     #: the TwoStreamClassifier local stream (classifiers/local_streams.py)
     #: this neck takes: the whole set of an image's crops
     part_input = 'set'
+    AUX_POOLINGS = ('concat', 'mean')
 
     def __init__(self,
                  in_channels: int,
@@ -89,9 +100,15 @@ class FVEPartNeck(BaseModule):
                  feature_mask: bool = True,
                  use_missing_parts: bool = False,
                  with_pooled: bool = True,
+                 aux_pooling: str = 'concat',
                  fve_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if aux_pooling not in self.AUX_POOLINGS:
+            raise ConfigError(f'{type(self).__name__}: aux_pooling must be '
+                              f'one of {self.AUX_POOLINGS}, got '
+                              f'{aux_pooling!r}')
+        self.aux_pooling = aux_pooling
         self.in_channels = in_channels
         self.feature_mask = feature_mask
         self.use_missing_parts = use_missing_parts
@@ -139,5 +156,7 @@ class FVEPartNeck(BaseModule):
         maps, valid = part_maps(feats, valid, type(self).__name__)
         pooled = maps.mean(dim=(3, 4))  # (B, K, C)
         vf = valid.to(pooled.dtype)[..., None]
+        if self.aux_pooling == 'concat':
+            return fv, (pooled * vf).flatten(1)
         pooled = (pooled * vf).sum(1) / vf.sum(1).clamp_min(1)
         return fv, pooled

@@ -55,6 +55,7 @@ def fve_neck(**kw):
         type='FVEPartNeck',
         in_channels=5,
         num_components=3,
+        aux_pooling='mean',  # the concatenation: test_fve_aux_pooling.py
         fve_cfg=dict(seed=0))
     cfg.update(kw)
     neck = MODELS.build(cfg)
@@ -293,6 +294,7 @@ def fve_model(**kw):
             type='FVEPartNeck',
             in_channels=32,
             num_components=2,
+            aux_pooling='mean',
             fve_cfg=dict(seed=0)),
         local_head=dict(
             type='FVEClsHead',
