@@ -1,8 +1,10 @@
 """Classification-specific parts (CS-parts; Korsch, Bodesheim & Denzler,
 "Classification-Specific Parts for Improving Fine-Grained Visual
 Categorization", GCPR 2019), from the public description of the method
-(no section numbers are cited: the paper is not among this project's
-references; clean-room: no reference code).
+and the authors' public code (github.com/DiKorsch/cs_parts at commit
+df0c4375f3e556c4cdb88eba2a0180d3e1c38340, whose part extraction is the
+submodule github.com/cvjena/cluster_parts at commit
+8d92eb66a6cae9d01f8c15bed0411fa89e7c09d3; facts only, no code taken).
 
 1. Pooled features ``f (D,)`` of a fine-tuned classifier.
 2. A sparse linear SVM on them (L1 penalty, ``C = 0.1``; scikit-learn
@@ -16,11 +18,42 @@ references; clean-room: no reference code).
    them on ``(y, x, saliency, colour)`` (each min-max normalised over the
    salient pixels), initialised at the K strongest local maxima of the
    saliency.
-5. A box per cluster: the tight box of its pixels, enlarged around its
-   centre to ``min_size`` (the paper uses 64 px at 427 px and refines the
-   box to maximise saliency recall times an aspect term; this simpler
-   rule is ours). An empty cluster gets the box of all salient pixels
-   (the "whole object").
+5. A box per cluster (``box_mode``):
+
+   * ``'refine'`` (default; ``BoundingBoxPartExtractor.fit_bbox`` with
+     ``optimal=True``, the setting of ``cs_parts/src/main.py``, and
+     ``measures.Recall`` of ``cluster_parts/core``): the cluster's tight
+     box grown to ``min_size`` is the *search area* ``A``; its weights are
+     ``a = saliency * [pixel in the cluster]`` (``(h, w)``, the saliency
+     min-max normalised). Over boxes ``b`` inside ``A`` it maximises
+
+         ``J(b) = recall(b) * ratio(b)``,
+         ``recall(b) = sum_{p in b} a_p / sum_{p in A} a_p``,
+         ``ratio(b) = min(h_b, w_b) / max(h_b, w_b)``
+
+     (saliency recall times an aspect term that is 1 for a square), then
+     grows the result to ``min_size`` again. ``refine_solver='lbfgs'``
+     searches as the public code: ``scipy.optimize.minimize(-J)``
+     (L-BFGS-B, bounds [0, 1]) over the box ``(y0, x0, y1, x1)`` in
+     coordinates normalised to ``A``, started at the centre half
+     ``(.25, .25, .75, .75)``, options ``eps=1e-2, gtol=1e-1``; ``J`` at a
+     candidate uses the integer pixels ``int(v * side)``; the result is the
+     optimiser's (continuous) box. ``J`` is piecewise constant, so where a
+     step of ``0.01 * side`` crosses no pixel edge (sides under ~50 px,
+     i.e. most parts of 56 px inputs) its finite-difference gradient is
+     zero and the search returns its start, the centre half of ``A``.
+     ``refine_solver='exhaustive'`` maximises the same ``J`` globally over
+     integer boxes (every pixel edge for sides up to 32 px, else a grid of
+     33 edges per axis; ties: the smallest box). Differences from the
+     public code, all at the pixel level: its integral-image lookup
+     leaves out the first row and column of ``A`` and its search area the
+     last ones (here every pixel counts), and its minimum-size growth may
+     leave the image (here it is kept inside).
+   * ``'tight'``: the tight box of the cluster's pixels, enlarged around
+     its centre to ``min_size`` (the rule of earlier mmfg versions).
+
+   An empty cluster gets the box of all salient pixels (the "whole
+   object"), refined in the same way.
 
 Shapes: inputs ``(B, C, H, W)``; features ``(B, D)``; saliency
 ``(B, H, W)``; boxes ``(K, 5)`` per image in input pixels, score = the
@@ -74,7 +107,9 @@ def saliency_to_parts(saliency: ArrayLike,
                       sigma: float = 5.,
                       power: float = 0.7,
                       min_size: float = 0.15,
-                      seed: int = 0) -> np.ndarray:
+                      seed: int = 0,
+                      box_mode: str = 'refine',
+                      refine_solver: str = 'lbfgs') -> np.ndarray:
     """CS-parts boxes of one image from its raw gradient saliency (steps 3-5
     of the module docstring).
 
@@ -87,6 +122,10 @@ def saliency_to_parts(saliency: ArrayLike,
         power (float): exponent of the power correction.
         min_size (float): smallest box side, fraction of ``min(H, W)``.
         seed (int): k-means random state (the init is deterministic).
+        box_mode (str): ``'refine'`` (the public code's box refinement) or
+            ``'tight'`` (the cluster's tight box); module docstring, step 5.
+        refine_solver (str): ``'lbfgs'`` (the public code's search) or
+            ``'exhaustive'`` (the global maximum of the same objective).
 
     Returns:
         ndarray: float32 ``(K, 5)`` boxes inside the image, every side
@@ -96,6 +135,7 @@ def saliency_to_parts(saliency: ArrayLike,
     from skimage.filters import threshold_otsu
     from sklearn.cluster import KMeans
 
+    check_box_mode(box_mode, refine_solver)
     sal = np.asarray(saliency, np.float64)
     h, w = sal.shape
     img = np.asarray(image, np.float64).reshape(h, w, -1)
@@ -128,18 +168,121 @@ def saliency_to_parts(saliency: ArrayLike,
         random_state=seed).fit_predict(feats)
     total = sal[ys, xs].sum()
     side = min_size * min(h, w)
-    boxes = []
+
+    def part_box(cm):
+        box = _enlarge(mask_box(cm), side, h, w)
+        if box_mode == 'tight':
+            return box
+        return _enlarge(
+            refine_box(np.where(cm, sal, 0.), box, refine_solver),
+            max(side, 1.), h, w)
+
+    boxes, whole_box = [], None
     for c in range(num_parts):
         sel = labels == c
         if not sel.any():
-            boxes.append(np.append(whole, 0.))
+            if whole_box is None:
+                whole_box = whole if box_mode == 'tight' else part_box(mask)
+            boxes.append(np.append(whole_box, 0.))
             continue
         cm = np.zeros_like(mask)
         cm[ys[sel], xs[sel]] = True
-        box = _enlarge(mask_box(cm), side, h, w)
-        boxes.append(np.append(box, sal[ys[sel], xs[sel]].sum() / total))
+        boxes.append(
+            np.append(part_box(cm), sal[ys[sel], xs[sel]].sum() / total))
     boxes = np.asarray(boxes, np.float32)
     return boxes[np.argsort(-boxes[:, 4], kind='stable')]
+
+
+BOX_MODES = ('refine', 'tight')
+REFINE_SOLVERS = ('lbfgs', 'exhaustive')
+
+
+def check_box_mode(box_mode: str, refine_solver: str = 'lbfgs') -> None:
+    """One clear line for an unknown ``box_mode`` / ``refine_solver``."""
+    if box_mode not in BOX_MODES:
+        raise ConfigError(f'CS-parts box_mode={box_mode!r}: choose one of '
+                          f'{", ".join(BOX_MODES)}')
+    if refine_solver not in REFINE_SOLVERS:
+        raise ConfigError(
+            f'CS-parts refine_solver={refine_solver!r}: choose one of '
+            f'{", ".join(REFINE_SOLVERS)}')
+
+
+def refine_box(weights: np.ndarray,
+               box: ArrayLike,
+               solver: str = 'lbfgs') -> np.ndarray:
+    """The public code's box refinement (module docstring, step 5).
+
+    Args:
+        weights (ndarray): ``(H, W)`` saliency of the cluster's pixels (0
+            elsewhere), values in [0, 1].
+        box (array): ``(4,)`` the search area ``x1, y1, x2, y2`` (the
+            cluster's box grown to the minimum size), in pixels.
+        solver (str): ``'lbfgs'`` or ``'exhaustive'``.
+
+    Returns:
+        ndarray: float32 ``(4,)`` the refined box inside the search area
+        (the search area itself when it holds no weight).
+    """
+    from scipy.optimize import Bounds, minimize
+    H, W = weights.shape
+    bx0, by0 = max(int(np.floor(box[0])), 0), max(int(np.floor(box[1])), 0)
+    bx1, by1 = min(int(np.ceil(box[2])), W), min(int(np.ceil(box[3])), H)
+    area = np.asarray(weights[by0:by1, bx0:bx1], np.float64)
+    h, w = area.shape
+    total = area.sum()
+    if h == 0 or w == 0 or total <= 0:
+        return np.asarray(box, np.float32)[:4]
+    # zero-padded integral image: S[y, x] = area[:y, :x].sum()
+    S = np.zeros((h + 1, w + 1))
+    S[1:, 1:] = area.cumsum(0).cumsum(1)
+    if solver == 'exhaustive':
+        # every (top, bottom) and (left, right) edge pair with top < bottom
+        ey, ex = _edges(h), _edges(w)
+        ay, by = (ey[i] for i in np.triu_indices(len(ey), 1))
+        ax, bx = (ex[i] for i in np.triu_indices(len(ex), 1))
+        # mass (P_y, P_x) of rows ay:by, columns ax:bx
+        mass = (
+            S[np.ix_(by, bx)] - S[np.ix_(ay, bx)] - S[np.ix_(by, ax)] +
+            S[np.ix_(ay, ax)])
+        bh = (by - ay).astype(np.float64)[:, None]
+        bw = (bx - ax).astype(np.float64)[None, :]
+        score = mass / total * (np.minimum(bh, bw) / np.maximum(bh, bw))
+        best = score.max()
+        size = np.where(score >= best - 1e-9 * max(best, 1.), bh * bw, np.inf)
+        i, j = np.unravel_index(int(np.argmin(size)), size.shape)
+        y0, y1, x0, x1 = ay[i], by[i], ax[j], bx[j]
+    else:
+        scaler = np.array([h, w, h, w], np.float64)
+
+        def neg_objective(v):
+            y0, x0, y1, x1 = (int(t) for t in v * scaler)
+            y1, x1 = min(y1, h), min(x1, w)
+            y0, x0 = min(y0, y1), min(x0, x1)
+            bh, bw = y1 - y0, x1 - x0
+            if max(bh, bw) == 0:
+                return 0.
+            ratio = min(bh, bw) / max(bh, bw)
+            mass = S[y1, x1] - S[y0, x1] - S[y1, x0] + S[y0, x0]
+            return -mass / total * ratio
+
+        res = minimize(
+            neg_objective,
+            x0=np.array([.25, .25, .75, .75]),
+            bounds=Bounds(0, 1),
+            options=dict(eps=1e-2, gtol=1e-1))
+        y0, x0, y1, x1 = res.x * scaler
+        y0, y1 = sorted((y0, y1))
+        x0, x1 = sorted((x0, x1))
+    return np.array([bx0 + x0, by0 + y0, bx0 + x1, by0 + y1], np.float32)
+
+
+def _edges(n, max_edges=33):
+    """Candidate box edges ``0..n`` of an ``n``-pixel side: every pixel
+    edge up to ``max_edges``, else ``max_edges`` evenly spaced ones."""
+    if n + 1 <= max_edges:
+        return np.arange(n + 1)
+    return np.unique(np.round(np.linspace(0, n, max_edges)).astype(int))
 
 
 def _minmax(x):
@@ -180,6 +323,13 @@ class CSParts:
             (paper: 64 / 427 = 0.15).
         seed (int): random state of the SVM solver (liblinear shuffles
             its coordinates) and of k-means.
+        box_mode (str): ``'refine'`` (default: the public code's box
+            refinement, saliency recall x aspect ratio inside each
+            cluster's box) or ``'tight'`` (the cluster's tight box grown to
+            ``min_size``, the earlier rule); module docstring, step 5.
+        refine_solver (str): ``'lbfgs'`` (default: the public code's
+            search from the centre half) or ``'exhaustive'`` (the global
+            maximum of the same objective).
 
     Call :meth:`fit` (features + labels of training images) before use;
     after a call ``last_pred`` holds the SVM's predicted classes ``(B,)``
@@ -194,7 +344,10 @@ class CSParts:
                  sigma: float = 5.,
                  power: float = 0.7,
                  min_size: float = 64 / 427,
-                 seed: int = 0) -> None:
+                 seed: int = 0,
+                 box_mode: str = 'refine',
+                 refine_solver: str = 'lbfgs') -> None:
+        check_box_mode(box_mode, refine_solver)
         self.model = model
         self.feature_layer = feature_layer
         self.num_parts = num_parts
@@ -203,6 +356,8 @@ class CSParts:
         self.power = power
         self.min_size = min_size
         self.seed = seed
+        self.box_mode = box_mode
+        self.refine_solver = refine_solver
         self.svm = None
         self.last_pred = self.last_saliency = None
 
@@ -314,6 +469,7 @@ class CSParts:
         with threadpool_limits(limits=1):
             return [
                 saliency_to_parts(s, im, self.num_parts, self.sigma,
-                                  self.power, self.min_size, self.seed)
+                                  self.power, self.min_size, self.seed,
+                                  self.box_mode, self.refine_solver)
                 for s, im in zip(sal, imgs)
             ]

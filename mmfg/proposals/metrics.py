@@ -1,10 +1,17 @@
-"""CorLoc and recall at N of proposals against ground-truth boxes.
+"""CorLoc and recall at N of proposals, and part metrics, against
+ground-truth boxes.
 
 * CorLoc (Deselaers et al., IJCV 2012): the share of images whose
   top-scored box has IoU >= ``iou_thr`` (0.5) with a ground-truth box.
 * Recall at N: the share of ground-truth boxes covered (IoU >= ``iou_thr``)
   by one of the image's N top-scored boxes (mmdet's ``proposal_fast``
-  recall at one IoU threshold).
+  recall at one IoU threshold). For K parts, recall@K says whether the
+  object is covered by any of the K parts.
+* Parts inside the object (:func:`part_scores`): a part box is *inside*
+  when the fraction of its area inside a ground-truth box reaches
+  ``inside_thr``; the share of the first K parts that are inside, and
+  their mean number per image. CorLoc scores one part against the whole
+  object and so does not measure parts; these do.
 
 IoU is mmdet's ``bbox_overlaps`` (continuous coordinates, no ``+1``).
 """
@@ -80,3 +87,76 @@ def localization_scores(proposals: Sequence[ArrayLike],
     for n in nums:
         out[f'recall@{n}'] = hits[n] / max(num_gt, 1)
     return out
+
+
+def inside_fraction(boxes: ArrayLike, gt_boxes: ArrayLike) -> np.ndarray:
+    """``(N,)`` the largest fraction of each box's area inside one of the
+    ``(M, >=4)`` ground-truth boxes (x1, y1, x2, y2; 0 for an empty box or
+    no ground truth): ``area(box & gt) / area(box)``."""
+    b = np.asarray(boxes, np.float64)
+    b = b.reshape(-1, b.shape[-1])[:, :4] if b.size else np.zeros((0, 4))
+    g = np.asarray(gt_boxes, np.float64)
+    g = g.reshape(-1, g.shape[-1])[:, :4] if g.size else np.zeros((0, 4))
+    if not len(b) or not len(g):
+        return np.zeros(len(b))
+    iw = (np.minimum(b[:, None, 2], g[None, :, 2]) -
+          np.maximum(b[:, None, 0], g[None, :, 0])).clip(min=0)
+    ih = (np.minimum(b[:, None, 3], g[None, :, 3]) -
+          np.maximum(b[:, None, 1], g[None, :, 1])).clip(min=0)
+    area = ((b[:, 2] - b[:, 0]).clip(min=0) *
+            (b[:, 3] - b[:, 1]).clip(min=0))[:, None]
+    frac = np.where(area > 0, iw * ih / np.where(area > 0, area, 1), 0.)
+    return frac.max(axis=1)
+
+
+def part_scores(parts: Sequence[ArrayLike],
+                gt_boxes: Sequence[ArrayLike],
+                num_parts: int = 4,
+                iou_thr: float = 0.5,
+                inside_thr: float = 0.5) -> dict:
+    """Part metrics of the first ``num_parts`` (top-scored) boxes of each
+    image.
+
+    Args:
+        parts (Sequence[array]): per image ``(n_i, 5)`` scored part boxes.
+        gt_boxes (Sequence[array]): per image ``(m_i, 4)`` object boxes.
+        num_parts (int): K.
+        iou_thr (float): the IoU with which a part covers the object.
+        inside_thr (float): the fraction of a part's area that must lie
+            inside the object box for the part to be inside.
+
+    Returns:
+        dict (fractions in [0, 1]; images without a ground-truth box are
+        skipped): ``recall@K`` (share of objects covered by one of the K
+        parts, as :func:`localization_scores`), ``parts_inside@K`` (share
+        of all the images' first-K part boxes that are inside),
+        ``mean_parts_inside@K`` (their mean number per image, in [0, K]),
+        ``mean_inside_fraction@K`` (mean over part boxes of the fraction of
+        the area inside), ``num_parts@K`` (part boxes counted).
+    """
+    if len(parts) != len(gt_boxes):
+        raise ValueError(f'{len(parts)} part lists for {len(gt_boxes)} '
+                         'images')
+    fracs, per_image, num_gt, covered = [], [], 0, 0
+    for props, gts in zip(parts, gt_boxes):
+        gts = np.asarray(gts, np.float32).reshape(-1, 4)
+        if not len(gts):
+            continue
+        top = _top(props, num_parts)
+        num_gt += len(gts)
+        if len(top):
+            covered += int((box_iou(top, gts).max(axis=0) >= iou_thr).sum())
+        frac = inside_fraction(top, gts)
+        fracs.append(frac)
+        per_image.append(int((frac >= inside_thr).sum()))
+    allf = np.concatenate(fracs) if fracs else np.zeros(0)
+    k = num_parts
+    return {
+        f'recall@{k}': covered / max(num_gt, 1),
+        f'parts_inside@{k}': float(
+            (allf >= inside_thr).mean()) if len(allf) else 0.,
+        f'mean_parts_inside@{k}':
+        float(np.mean(per_image)) if per_image else 0.,
+        f'mean_inside_fraction@{k}': float(allf.mean()) if len(allf) else 0.,
+        f'num_parts@{k}': int(len(allf)),
+    }

@@ -1,6 +1,7 @@
 """CS-parts: K non-degenerate boxes inside the image, on the PREDICTED
 class's selected features (not the label's), the SVM is scikit-learn's L1
-LinearSVC, empty clusters fall back to the whole-object box."""
+LinearSVC, empty clusters fall back to the whole-object box (the tight
+box mode; the refinement: test_cs_parts_refine.py)."""
 import numpy as np
 import pytest
 import torch
@@ -76,7 +77,12 @@ def test_parts_split_a_salient_region_and_fall_back_when_empty():
     sal[5:15, 5:15] = 1.
     sal[25:35, 25:35] = 0.9
     boxes = saliency_to_parts(
-        sal, np.zeros((40, 40)), num_parts=2, sigma=0.5, min_size=0.)
+        sal,
+        np.zeros((40, 40)),
+        num_parts=2,
+        sigma=0.5,
+        min_size=0.,
+        box_mode='tight')
     # two clusters = the two squares
     got = sorted(map(tuple, np.round(boxes[:, :4]).astype(int).tolist()))
     assert box_iou(np.array(got[:1]), [(5, 5, 15, 15)])[0, 0] > 0.7
@@ -86,7 +92,12 @@ def test_parts_split_a_salient_region_and_fall_back_when_empty():
     one = np.zeros((20, 20))
     one[4, 6] = 1.
     boxes = saliency_to_parts(
-        one, np.zeros((20, 20)), num_parts=3, sigma=0.01, min_size=0.)
+        one,
+        np.zeros((20, 20)),
+        num_parts=3,
+        sigma=0.01,
+        min_size=0.,
+        box_mode='tight')
     np.testing.assert_array_equal(boxes[:, :4], [[6, 4, 7, 5]] * 3)
     np.testing.assert_array_equal(boxes[:, 4], [1, 0, 0])
 
@@ -95,7 +106,12 @@ def test_min_size_enlarges_inside_the_image():
     sal = np.zeros((30, 30))
     sal[0:2, 27:30] = 1.
     boxes = saliency_to_parts(
-        sal, np.zeros((30, 30)), num_parts=1, sigma=0.01, min_size=0.5)
+        sal,
+        np.zeros((30, 30)),
+        num_parts=1,
+        sigma=0.01,
+        min_size=0.5,
+        box_mode='tight')
     np.testing.assert_allclose(boxes[0, :4], [15, 0, 30, 15])
 
 

@@ -8,12 +8,18 @@ trains a detector on, and optionally as an mmfg proposal file.
         [--proposal-out FILE.json] [--num-images N] [--svm-images M] \
         [--save-images DIR] [--metrics-out FILE.json]
         [--save-svm SVM.npz | --load-svm SVM.npz]
+        [--box-mode {refine,tight}] [--refine-solver {lbfgs,exhaustive}]
 
 ``centre`` is the centre-box baseline, ``gt`` writes the dataset's true
 boxes (for evaluating a detector; never a training signal). Images are the
 CONFIG's test pipeline on ``--split`` (first ``--num-images``); boxes are
 written in pixels of the original images, keyed by the dataset's image
-keys. With true boxes in the dataset, CorLoc and recall at N are printed.
+keys. With true boxes in the dataset, CorLoc and recall at N are printed;
+for cs-parts also the part metrics of the K parts (``recall@K``, share and
+mean number of parts inside the object; ``--inside-thr``). CS-parts boxes
+are refined as the authors' public code does (``--box-mode refine``, the
+default; ``--box-mode tight`` keeps each cluster's tight box; see
+``mmfg.proposals.cs_parts``).
 
 The COCO json's ``file_name`` of an image is relative to the detector's
 image folder (its ``data_prefix.img``): for datasets of image files (the
@@ -71,6 +77,24 @@ def parse_args(argv=None):
         '--sigma', type=float, default=5., help='cs-parts: blur (px)')
     p.add_argument('--feature-layer', help='cs-parts: pooled layer')
     p.add_argument(
+        '--box-mode',
+        choices=['refine', 'tight'],
+        default='refine',
+        help='cs-parts: refine each cluster\'s box (saliency recall x '
+        'aspect ratio, the public code) or keep its tight box')
+    p.add_argument(
+        '--refine-solver',
+        choices=['lbfgs', 'exhaustive'],
+        default='lbfgs',
+        help='cs-parts --box-mode refine: the public code\'s L-BFGS-B '
+        'search or the exhaustive (global) maximum of its objective')
+    p.add_argument(
+        '--inside-thr',
+        type=float,
+        default=0.5,
+        help='cs-parts part metrics: the fraction of a part\'s area that '
+        'must lie inside the object box')
+    p.add_argument(
         '--save-svm',
         help='cs-parts: write the fitted SVM here (.npz), for '
         'tools/inference.py --patches cs-parts CONFIG CKPT SVM')
@@ -99,7 +123,9 @@ def build(args, model):
             type='CSParts',
             feature_layer=args.feature_layer,
             num_parts=args.num_parts,
-            sigma=args.sigma)
+            sigma=args.sigma,
+            box_mode=args.box_mode,
+            refine_solver=args.refine_solver)
     else:
         cfg = dict(type=METHODS[args.method])
     return build_generator(cfg, model=model)
@@ -151,6 +177,7 @@ def main(argv=None):
     from mmfg.datasets.proposals import dump_proposal_file
     from mmfg.proposals import boxes_to_coco, localization_scores
     from mmfg.proposals.coco import dump_coco
+    from mmfg.proposals.metrics import part_scores
     from mmfg.proposals.runner import build_split, fit_cs_parts, run_generator
 
     model = init_model(args.config, args.checkpoint)
@@ -212,6 +239,15 @@ def main(argv=None):
                                      [r['gt_bboxes'] for r in records],
                                      nums=(1, 4, 5, 10))
         summary.update(scores)
+        if args.method == 'cs-parts':
+            summary.update(
+                part_scores([r['boxes'] for r in records],
+                            [r['gt_bboxes'] for r in records],
+                            num_parts=args.num_parts,
+                            inside_thr=args.inside_thr),
+                box_mode=args.box_mode,
+                refine_solver=args.refine_solver,
+                inside_thr=args.inside_thr)
         labels = np.array([r['label'] for r in records])
         preds = np.array([r['pred'] for r in records])
         if (preds >= 0).all():
