@@ -4,7 +4,7 @@
 # 2022, Tables 1-2) at the paper's optimiser and at the authors' scripts'
 # staged protocol (github.com/cvjena/fve_layer, DiKorsch/cs_parts).
 #
-#   bash experiments/fve/repro.sh optim              # both arms, both adaptive optimisers, from scratch
+#   bash experiments/fve/repro.sh optim              # both arms, both adaptive optimisers, pre-trained CNNs
 #   bash experiments/fve/repro.sh staged             # stage 1, then GAP and FVE K = 1 through stages 2 and 3
 #   bash experiments/fve/repro.sh staged gap 1 4 10  # the arms to run: gap and/or K values
 #
@@ -57,6 +57,10 @@ if [ -n "$LOCK" ]; then
 fi
 mkdir -p "$LOGS"
 start=$(date +%s)
+# every run starts from the pre-trained LeNetFC (the stand-in for the paper's
+# ImageNet CNN), shared with the Focus-Longer study
+require work_dirs/focus_longer_repro/pretrain_lenetfc_1xb128_fashion-mnist/weights.pth \
+    "SEEDS=0 CONFIGS=global bash experiments/focus_longer/repro.sh"
 
 schedule() {  # EPOCHS AUX(0/1): the --cfg-options of an EPOCHS-long run
     local e=$1 third

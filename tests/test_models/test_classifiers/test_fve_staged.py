@@ -84,6 +84,7 @@ def _stage1_weights(tmp_path):
     """A stage-1 (global LeNetFC) weights file with non-trivial BN
     statistics, as tools/misc/publish_model.py writes it."""
     cfg = Config.fromfile(STAGE1)
+    cfg.model.backbone.pop('init_cfg')  # the pre-trained file: not here
     torch.manual_seed(1)
     model = MODELS.build(copy.deepcopy(cfg.model))
     model.init_weights()
@@ -179,3 +180,40 @@ def test_frozen_modules_bad_names():
     c.update(backbone=None, neck=None, head=None, frozen_modules=('head', ))
     with pytest.raises(ConfigError, match='does not have'):
         MODELS.build(c)
+
+
+@pytest.mark.parametrize('name', [
+    'fve_lenetfc_1xb128_cluttered-fashion-mnist-gtparts-adam',
+    'gap_lenetfc_1xb128_cluttered-fashion-mnist-gtparts-rmsprop',
+    'noparts_lenetfc_1xb128_cluttered-fashion-mnist-adam'
+])
+def test_reproduction_arms_start_from_the_pretrained_lenetfc(name, tmp_path):
+    """Stage 1 and the optimiser arms fine-tune from the pre-trained LeNetFC
+    (configs/focus_longer/pretrain_lenetfc_1xb128_fashion-mnist.py), as the
+    paper fine-tunes an ImageNet CNN: every CNN holds its feature layers."""
+    pre = Config.fromfile(
+        osp.join(REPO, 'configs', 'focus_longer',
+                 'pretrain_lenetfc_1xb128_fashion-mnist.py'))
+    torch.manual_seed(3)
+    source = MODELS.build(copy.deepcopy(pre.model))
+    source.init_weights()
+    path = str(tmp_path / 'weights.pth')
+    torch.save(dict(state_dict=source.state_dict()), path)
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'fve', name + '.py'))
+    cnns = [k for k in ('backbone', 'local_backbone') if k in cfg.model]
+    for key in cnns:
+        assert cfg.model[key].init_cfg.checkpoint == cfg.pretrained
+        cfg.model[key].init_cfg.checkpoint = path
+    torch.manual_seed(0)
+    model = MODELS.build(copy.deepcopy(cfg.model))
+    model.init_weights()
+    want = {
+        k[len('backbone.'):]: v
+        for k, v in source.state_dict().items() if k.startswith('backbone.')
+    }
+    for key in cnns:
+        got = getattr(model, key).state_dict()
+        shared = set(got) & set(want)
+        assert shared == set(want)  # every pre-trained layer is used
+        for k in shared:
+            assert torch.equal(got[k], want[k]), (key, k)
