@@ -3,7 +3,7 @@
 # copies of the stage-1 global LeNetFC (noparts_lenetfc_1xb128_cluttered-
 # fashion-mnist-adam.py; its weights file, made by tools/misc/
 # publish_model.py, loaded by init_cfg with prefix 'backbone.': the part
-# CNN gets the global CNN's convolutions, not its class convolution) and are
+# CNN gets the global CNN's feature layers, not its fc) and are
 # frozen (frozen_modules: no gradient, BatchNorm statistics fixed); only the
 # FVE (its GMM by the in-network EM) and the part stream's two linear
 # classifiers learn. The scripts' settings: K = 1 GMM component (repro.sh

@@ -76,7 +76,9 @@ def test_both_streams_start_from_the_pretrained_features(pretrained):
     for k in got:
         if not k.startswith(('backbone.stages.', 'local_backbone.stages.')):
             torch.testing.assert_close(got[k], fresh[k], rtol=0, atol=0)
-    assert any(k.startswith('backbone.class_conv.') for k in got)
+    # the paper's global head: GAP and a new fc, no class convolution
+    assert not any(k.startswith('backbone.class_conv.') for k in got)
+    assert 'head.fc.weight' in got
 
 
 def test_global_baseline_starts_from_the_same_features(pretrained):
@@ -87,8 +89,9 @@ def test_global_baseline_starts_from_the_same_features(pretrained):
         if k.startswith('backbone.stages.'):
             torch.testing.assert_close(got[k], want[k], rtol=0, atol=0)
     for k in got:
-        if k.startswith('backbone.class_conv.'):
+        if k.startswith('head.'):  # the new fc
             torch.testing.assert_close(got[k], fresh[k], rtol=0, atol=0)
+    assert 'head.fc.weight' in got
 
 
 def test_protocol_is_the_public_recipe():
