@@ -25,7 +25,9 @@
 # reference code's: noise, blur, pointwise, contrast, salt-and-pepper, spatial,
 # shift; gradient attacks such as fgm / deepfool are an extra), REPEATS (3, as
 # the paper), ATTACK_SAMPLES (500), SCALE_ATTACKS, SCALE_SAMPLES, LOC_SAMPLES
-# (10000), PYTHON.
+# (10000), EXTRA (more --cfg-options for every training, e.g. the reference
+# code's x / 255 input: EXTRA="data_preprocessor.mean=[0.]
+# data_preprocessor.std=[255.]" with its own WORK), PYTHON.
 #
 # Duration measured on the idle 2-core CPU machine (LeNetFC, 4 epochs incl.
 # the 4 test-set evaluations): BU 2.6-3.8 min, TD 3.9-4.4, TD_uni 4.8-5.8,
@@ -51,6 +53,7 @@ TRAIN_IMAGES=${TRAIN_IMAGES:-}
 SCALE_SAMPLES=${SCALE_SAMPLES:-$ATTACK_SAMPLES}
 LOC_SAMPLES=${LOC_SAMPLES:-10000}
 PY=${PYTHON:-python}
+read -r -a EXTRA_OPTS <<< "${EXTRA:-}"
 
 sched=()
 if [ "$EPOCHS" != 4 ]; then
@@ -82,7 +85,8 @@ for seed in $SEEDS; do
         fi
         echo "$(elapsed) training $name seed $seed"
         $PY tools/train.py "configs/topdown/${name}.py" --work-dir "$dir" \
-            "${resume[@]}" --cfg-options randomness.seed="$seed" "${sched[@]}"
+            "${resume[@]}" --cfg-options randomness.seed="$seed" "${sched[@]}" \
+            "${EXTRA_OPTS[@]}"
     done
 done
 
@@ -92,32 +96,38 @@ TD_CFG="configs/topdown/td_${ARCH}_fashion-mnist.py"
 BU_CKPT="$WORK/bu_${ARCH}_fashion-mnist_seed${seed0}/epoch_${EPOCHS}.pth"
 TD_CKPT="$WORK/td_${ARCH}_fashion-mnist_seed${seed0}/epoch_${EPOCHS}.pth"
 
-if [ ! -f "$WORK/attack_seed${seed0}/attack.json" ]; then
-    echo "$(elapsed) attacks (BU vs TD, seed $seed0)"
-    # shellcheck disable=SC2086
-    $PY tools/topdown/attack.py "$BU_CFG" "$BU_CKPT" --compare "$TD_CFG" "$TD_CKPT" \
-        --attacks $ATTACKS --num-samples "$ATTACK_SAMPLES" --repeats "$REPEATS" \
-        --out-dir "$WORK/attack_seed${seed0}"
-fi
-for k in 0 1 2; do
-    out="$WORK/attack_scale${k}_seed${seed0}"
-    [ -f "$out/attack.json" ] && continue
-    echo "$(elapsed) attacks on TD input scale $k only (seed $seed0)"
-    # shellcheck disable=SC2086
-    $PY tools/topdown/attack.py "$TD_CFG" "$TD_CKPT" --scale "$k" \
-        --attacks $SCALE_ATTACKS --num-samples "$SCALE_SAMPLES" --repeats "$REPEATS" \
-        --out-dir "$out"
-done
+if [ -n "${EXTRA:-}" ]; then
+    # the attack and Grad-CAM tools read the config files, without EXTRA
+    echo "$(elapsed) EXTRA is set: attacks and Grad-CAM skipped (their tools"\
+        "read the configs without EXTRA)"
+else
+    if [ ! -f "$WORK/attack_seed${seed0}/attack.json" ]; then
+        echo "$(elapsed) attacks (BU vs TD, seed $seed0)"
+        # shellcheck disable=SC2086
+        $PY tools/topdown/attack.py "$BU_CFG" "$BU_CKPT" --compare "$TD_CFG" "$TD_CKPT" \
+            --attacks $ATTACKS --num-samples "$ATTACK_SAMPLES" --repeats "$REPEATS" \
+            --out-dir "$WORK/attack_seed${seed0}"
+    fi
+    for k in 0 1 2; do
+        out="$WORK/attack_scale${k}_seed${seed0}"
+        [ -f "$out/attack.json" ] && continue
+        echo "$(elapsed) attacks on TD input scale $k only (seed $seed0)"
+        # shellcheck disable=SC2086
+        $PY tools/topdown/attack.py "$TD_CFG" "$TD_CKPT" --scale "$k" \
+            --attacks $SCALE_ATTACKS --num-samples "$SCALE_SAMPLES" --repeats "$REPEATS" \
+            --out-dir "$out"
+    done
 
-for seed in $SEEDS; do
-    out="$WORK/localization_seed${seed}"
-    [ -f "$out/localization.json" ] && continue
-    echo "$(elapsed) Grad-CAM localisation (BU vs TD, seed $seed)"
-    $PY tools/topdown/localization.py \
-        "$BU_CFG" "$WORK/bu_${ARCH}_fashion-mnist_seed${seed}/epoch_${EPOCHS}.pth" \
-        --compare "$TD_CFG" "$WORK/td_${ARCH}_fashion-mnist_seed${seed}/epoch_${EPOCHS}.pth" \
-        --threshold 0.2 --num-samples "$LOC_SAMPLES" --out-dir "$out"
-done
+    for seed in $SEEDS; do
+        out="$WORK/localization_seed${seed}"
+        [ -f "$out/localization.json" ] && continue
+        echo "$(elapsed) Grad-CAM localisation (BU vs TD, seed $seed)"
+        $PY tools/topdown/localization.py \
+            "$BU_CFG" "$WORK/bu_${ARCH}_fashion-mnist_seed${seed}/epoch_${EPOCHS}.pth" \
+            --compare "$TD_CFG" "$WORK/td_${ARCH}_fashion-mnist_seed${seed}/epoch_${EPOCHS}.pth" \
+            --threshold 0.2 --num-samples "$LOC_SAMPLES" --out-dir "$out"
+    done
+fi
 
 $PY -m experiments.topdown.report "$WORK" | tee "$WORK/report.md"
 for seed in $SEEDS; do
