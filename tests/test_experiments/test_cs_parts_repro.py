@@ -29,8 +29,10 @@ def test_missing_classifier_is_one_line(tmp_path):
     assert len(lines) == 1
     assert lines[0].startswith(f'error: {tmp_path}/missing.pth is missing; '
                                'make it with: python tools/train.py configs/'
-                               'fve/noparts_lenetfc_1xb128_cluttered-fashion-'
-                               'mnist-adam.py --work-dir ')
+                               'focus_longer/global_lenetfc_1xb128_cluttered-'
+                               'fashion-mnist-56.py --work-dir ')
+    assert lines[0].endswith('train_cfg.max_epochs=12 '
+                             'param_scheduler.milestones=[6]')
     assert not (tmp_path / 'out').exists()
 
 
