@@ -14,6 +14,19 @@ finished() {  # DIR EPOCHS: the run's final test-set evaluation is logged
         [ -f "$1/epoch_$2.pth" ]
 }
 
+same_budget() {  # DIR EPOCHS: stop if DIR holds a run made for another epoch count
+    # (resuming it would mix two schedules); the config dump MMEngine writes
+    # into the work dir records train_cfg.max_epochs
+    local dump
+    dump=$(ls "$1"/*.py 2>/dev/null | head -1)
+    [ -n "$dump" ] || return 0
+    if ! grep -Eq "max_epochs=$2[,)]" "$dump"; then
+        echo "error: $1 holds a run made for another number of epochs than $2" \
+            "(see its $(basename "$dump")); use another WORK or move it away" >&2
+        exit 2
+    fi
+}
+
 copy_log() {  # RUN_DIR DEST: the run's newest training log
     mkdir -p "$(dirname "$2")"
     cat "$(ls -t "$1"/2*/2*.log | head -1)" > "$2"

@@ -28,7 +28,10 @@
 # above), WORK (work_dirs/focus_longer_repro), LOGS ($WORK/logs: each run's log
 # copied there as <config>_seed<N>.log), PYTHON, LOCK (a file every training
 # holds with flock, so heavy jobs on a shared machine run one at a time; empty
-# = no lock), EPOCHS (90: the public code's x0.1 at 30/60; another E, a
+# = no lock), PRETRAIN_DIR ($WORK/pretrain_lenetfc_1xb128_fashion-mnist: another
+# study's pre-training can be reused, e.g. with WORK=work_dirs/focus_longer_repro_180e
+# PRETRAIN_DIR=work_dirs/focus_longer_repro/pretrain_lenetfc_1xb128_fashion-mnist),
+# EPOCHS (90: the public code's x0.1 at 30/60; another E, a
 # multiple of 6, keeps the decays at E/3 and 2E/3), SMOKE (1: the whole
 # pipeline in minutes: pre-training 1 epoch on 1,024 images, every run 6
 # epochs on 320 canvases, evaluation on 512; WORK then defaults to
@@ -94,6 +97,7 @@ train() {  # CONFIG_PATH WORK_DIR EPOCHS [--cfg-options ...]: skip / resume
         echo "[skip] $dir finished"
         return
     fi
+    same_budget "$dir" "$epochs"
     if [ -f "$dir/last_checkpoint" ]; then
         resume=(--resume)
     fi
@@ -105,7 +109,7 @@ train() {  # CONFIG_PATH WORK_DIR EPOCHS [--cfg-options ...]: skip / resume
 # 0. the pre-trained feature layers (one network for every run and seed, as
 #    one ImageNet VGG19 serves every run of the paper)
 PRE=pretrain_lenetfc_1xb128_fashion-mnist
-PRE_DIR=$WORK/$PRE
+PRE_DIR=${PRETRAIN_DIR:-$WORK/$PRE}
 train "configs/focus_longer/$PRE.py" "$PRE_DIR" "$PRETRAIN_EPOCHS" \
     --cfg-options randomness.seed=0 "${pre_extra[@]}"
 cat "$PRE_DIR"/2*/2*.log > "$LOGS/${PRE}_seed0.log"

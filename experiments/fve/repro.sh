@@ -77,6 +77,7 @@ train() {  # CONFIG DIR EPOCHS AUX [CFG-OPTIONS...]: train unless finished
     if finished "$dir" "$epochs"; then
         echo "[skip] $dir finished"
     else
+        same_budget "$dir" "$epochs"
         local opts=("$@")
         if [ -f "$dir/last_checkpoint" ]; then
             resume=(--resume)

@@ -56,6 +56,7 @@ for seed in $SEEDS; do
         if finished "$dir" "$EPOCHS"; then
             echo "[skip] $dir finished"
         else
+            same_budget "$dir" "$EPOCHS"
             resume=()
             if [ -f "$dir/last_checkpoint" ]; then resume=(--resume); fi
             echo "[$(( ($(date +%s) - start) / 60 )) min] training $name seed $seed"

@@ -124,3 +124,33 @@ def test_configs_hold_configs_only():
         if not p.endswith(('.py', '/README.md', '/metafile.yml'))
     ]
     assert others == []
+
+
+@pytest.mark.parametrize('epochs, ok', [(90, True), (180, False), (9, False),
+                                        (900, False)])
+def test_same_budget_refuses_to_resume_another_schedule(tmp_path, epochs, ok):
+    """experiments/lib.sh same_budget: a work dir whose config dump has
+    another max_epochs stops the script with one line (resuming would mix
+    two schedules); a dir without a dump passes."""
+    run_dir = tmp_path / 'run_seed0'
+    run_dir.mkdir()
+    (run_dir / 'cfg.py').write_text(
+        'train_cfg = dict(by_epoch=True, max_epochs=90, val_interval=2)\n')
+    proc = subprocess.run([
+        'bash', '-c', f'source experiments/lib.sh; '
+        f'same_budget {run_dir} {epochs}; same_budget {tmp_path}/new 7'
+    ],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr == ''
+    else:
+        assert proc.returncode == 2
+        lines = proc.stderr.strip().splitlines()
+        assert lines == [
+            f'error: {run_dir} holds a run made for another number of '
+            f'epochs than {epochs} (see its cfg.py); use another WORK or '
+            'move it away'
+        ]
