@@ -22,9 +22,10 @@ import torch
 from numpy.typing import ArrayLike
 
 
-def box_iou(a: ArrayLike, b: ArrayLike) -> np.ndarray:
+def box_iou(a: ArrayLike, b: ArrayLike, mode: str = 'iou') -> np.ndarray:
     """IoU matrix ``(N, M)`` of boxes ``a`` ``(N, >=4)`` and ``b``
-    ``(M, >=4)`` (x1, y1, x2, y2; extra columns ignored)."""
+    ``(M, >=4)`` (x1, y1, x2, y2; extra columns ignored); ``mode='iof'``
+    gives ``area(a & b) / area(a)`` instead (mmdet's ``bbox_overlaps``)."""
     from mmdet.structures.bbox import bbox_overlaps
 
     def as_tensor(x: ArrayLike) -> torch.Tensor:
@@ -33,7 +34,7 @@ def box_iou(a: ArrayLike, b: ArrayLike) -> np.ndarray:
         return torch.as_tensor(x[:, :4], dtype=torch.float32)
 
     a, b = as_tensor(a), as_tensor(b)
-    return bbox_overlaps(a, b).numpy()
+    return bbox_overlaps(a, b, mode=mode).numpy()
 
 
 def _top(props, n):
@@ -92,21 +93,12 @@ def localization_scores(proposals: Sequence[ArrayLike],
 def inside_fraction(boxes: ArrayLike, gt_boxes: ArrayLike) -> np.ndarray:
     """``(N,)`` the largest fraction of each box's area inside one of the
     ``(M, >=4)`` ground-truth boxes (x1, y1, x2, y2; 0 for an empty box or
-    no ground truth): ``area(box & gt) / area(box)``."""
-    b = np.asarray(boxes, np.float64)
-    b = b.reshape(-1, b.shape[-1])[:, :4] if b.size else np.zeros((0, 4))
-    g = np.asarray(gt_boxes, np.float64)
-    g = g.reshape(-1, g.shape[-1])[:, :4] if g.size else np.zeros((0, 4))
-    if not len(b) or not len(g):
-        return np.zeros(len(b))
-    iw = (np.minimum(b[:, None, 2], g[None, :, 2]) -
-          np.maximum(b[:, None, 0], g[None, :, 0])).clip(min=0)
-    ih = (np.minimum(b[:, None, 3], g[None, :, 3]) -
-          np.maximum(b[:, None, 1], g[None, :, 1])).clip(min=0)
-    area = ((b[:, 2] - b[:, 0]).clip(min=0) *
-            (b[:, 3] - b[:, 1]).clip(min=0))[:, None]
-    frac = np.where(area > 0, iw * ih / np.where(area > 0, area, 1), 0.)
-    return frac.max(axis=1)
+    no ground truth): ``area(box & gt) / area(box)``, mmdet's
+    ``bbox_overlaps(mode='iof')``."""
+    frac = box_iou(boxes, gt_boxes, mode='iof')
+    if not frac.shape[1]:
+        return np.zeros(frac.shape[0])
+    return frac.max(axis=1).astype(np.float64)
 
 
 def part_scores(parts: Sequence[ArrayLike],
