@@ -151,3 +151,30 @@ def test_pseudo_boxes_passes_the_box_mode():
     ])
     gen = build(args, model)
     assert (gen.box_mode, gen.refine_solver) == ('tight', 'exhaustive')
+
+
+def test_load_svm_refuses_a_pickle_and_a_wrong_file(tmp_path):
+    """A saved SVM is numbers only: an .npz holding a pickled object array
+    (which np.load would run with allow_pickle=True) or a file that is not
+    an .npz stops with one ConfigError naming the command that writes one;
+    nothing is unpickled."""
+    gen = CSParts(RegionNet(8, [(0, 0, 8, 8)]))
+    pickled = tmp_path / 'pickled.npz'
+    np.savez(
+        pickled,
+        coef=np.array([{
+            'a': 1
+        }], dtype=object),
+        intercept=np.zeros(1),
+        classes=np.arange(2))
+    with pytest.raises(ConfigError, match='--save-svm'):
+        gen.load_svm(str(pickled))
+    text = tmp_path / 'svm.npz'
+    text.write_text('not an npz')
+    with pytest.raises(ConfigError, match='is not an .npz'):
+        gen.load_svm(str(text))
+    shapes = tmp_path / 'shapes.npz'
+    np.savez(
+        shapes, coef=np.zeros(3), intercept=np.zeros(3), classes=np.arange(2))
+    with pytest.raises(ConfigError, match='do not make a linear SVM'):
+        gen.load_svm(str(shapes))
