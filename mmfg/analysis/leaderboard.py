@@ -315,17 +315,24 @@ def parse_cfg_options(options):
     return p.parse_args(['--cfg-options', *options]).cfg_options
 
 
-def expected_config(bench, row, seed):
-    """The config of one run of ``row`` as ``tools/train.py`` builds it
-    (the repository config + budget options + ``randomness.seed``, merged
-    as its ``--cfg-options``), as the dict of its literal values
-    (:func:`parse_config_dump` of its text)."""
+def run_config(bench, row, seed=None):
+    """The config of one run of ``row`` as ``tools/train.py`` builds it:
+    the repository config + the budget options (+ ``randomness.seed``),
+    merged as its ``--cfg-options`` are."""
     from mmfg.engine.config_checks import load_config, merge_cfg_options
     cfg = load_config(row['config'])
     opts = budget_options(bench, row, cfg)
-    merge_cfg_options(cfg,
-                      parse_cfg_options([f'randomness.seed={seed}', *opts]))
-    return parse_config_dump(cfg.pretty_text, row['config'])
+    if seed is not None:
+        opts = [f'randomness.seed={seed}', *opts]
+    merge_cfg_options(cfg, parse_cfg_options(opts))
+    return cfg
+
+
+def expected_config(bench, row, seed):
+    """:func:`run_config` as the dict of its literal values
+    (:func:`parse_config_dump` of its text, as a log's dump is read)."""
+    return parse_config_dump(
+        run_config(bench, row, seed).pretty_text, row['config'])
 
 
 # ------------------------------------------------------------- log parsing
@@ -714,13 +721,11 @@ def run_status(work_dir, epochs):
     return 'todo'
 
 
-def prerequisites(row, cfg=None):
-    """Local files the row's config reads that are not data: every
+def prerequisites(bench, row):
+    """Local files the row's run reads that are not data: every
     ``proposal_file``, ``init_cfg.checkpoint`` (not a URL) and
-    ``load_from`` of the config. Returns the list of paths."""
-    from mmengine.config import Config
-    if cfg is None:
-        cfg = Config.fromfile(row['config'])
+    ``load_from`` of :func:`run_config`. Returns the sorted paths."""
+    cfg = run_config(bench, row)
     files = []
 
     def walk(node):

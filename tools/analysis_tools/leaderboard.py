@@ -118,7 +118,9 @@ def main(argv=None):
         return 0
     if args.prerequisites:
         for row in rows:
-            missing = [f for f in lb.prerequisites(row) if not osp.exists(f)]
+            missing = [
+                f for f in lb.prerequisites(bench, row) if not osp.exists(f)
+            ]
             if missing:
                 how = row['prepare'] or ('see the comments of '
                                          f'{row["config"]}')

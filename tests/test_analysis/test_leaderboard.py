@@ -1,0 +1,345 @@
+"""The leaderboard generator (mmfg/analysis/leaderboard.py,
+tools/analysis_tools/leaderboard.py) on real training logs.
+
+A module fixture trains the global LeNetFC of the tiny spec
+(leaderboard_data/spec.yml: 64 canvases, 2 epochs of one iteration) for
+seeds 0 and 1 with tools/train.py and the spec's budget options, and
+measures its cost with tools/analysis_tools/benchmark.py; the tests read
+those logs back, edit copies of them, and compare the table with the
+numbers parsed from the logs by a plain regex."""
+import json
+import os
+import os.path as osp
+import re
+import runpy
+import shutil
+import statistics
+import subprocess
+import sys
+
+import pytest
+
+from mmfg.analysis import leaderboard as lb
+from mmfg.utils import ConfigError, DataError
+
+pytestmark = pytest.mark.tools  # trains through the runner end to end
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SPEC = osp.join(REPO, 'tests/test_analysis/leaderboard_data/spec.yml')
+CFG = 'configs/cluttered_fashion_mnist/lenetfc_1xb128_cluttered-fashion-mnist.py'
+TOOL = osp.join(REPO, 'tools/analysis_tools/leaderboard.py')
+VAL_LINE = re.compile(r'Epoch\(val\) \[(\d+)\]\[\d+/\d+\]\s+accuracy/top1: '
+                      r'([\d.]+)\s+single-label/recall: ([\d.]+)')
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)  # spec and config paths are repository-relative
+
+
+def tool(*args):
+    return runpy.run_path(TOOL)['main'](list(args))
+
+
+@pytest.fixture(scope='module')
+def runs(tmp_path_factory):
+    """Two real runs (seeds 0, 1) of row lenetfc of the tiny spec; their
+    logs under logs/tiny/, the cost file under results/tiny/cost/."""
+    os.chdir(REPO)
+    root = tmp_path_factory.mktemp('leaderboard')
+    bench = lb.load_spec(SPEC)['tiny']
+    row = bench['rows'][0]
+    opts = lb.budget_options(bench, row)
+    driver = (
+        'import runpy, sys\n'
+        'cfg, work, *opts = sys.argv[1:]\n'
+        'for seed in (0, 1):\n'
+        '    sys.argv = ["tools/train.py", cfg, "--work-dir",\n'
+        '                f"{work}/lenetfc_seed{seed}", "--cfg-options",\n'
+        '                f"randomness.seed={seed}", *opts]\n'
+        '    runpy.run_path("tools/train.py", run_name="__main__")\n')
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run(
+        [sys.executable, '-c', driver, CFG,
+         str(root / 'work'), *opts],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    logs = root / 'logs' / 'tiny'
+    logs.mkdir(parents=True)
+    for seed in (0, 1):
+        run_dir = root / 'work' / f'lenetfc_seed{seed}'
+        (log, ) = run_dir.glob('2*/2*.log')
+        shutil.copy(log, logs / f'lenetfc_seed{seed}.log')
+    cost = root / 'results' / 'tiny' / 'cost'
+    cost.mkdir(parents=True)
+    bench_main = runpy.run_path(
+        osp.join(REPO, 'tools/analysis_tools/benchmark.py'))['main']
+    bench_main([
+        CFG, '--baseline', CFG, '--warmup', '0', '--repeat', '1', '--iters',
+        '1', '--data-repeat', '1', '--data-batches', '1', '--json',
+        str(cost / 'lenetfc.json')
+    ])
+    return root
+
+
+def copy_tree(runs, tmp_path):
+    dest = tmp_path / 'copy'
+    shutil.copytree(runs / 'logs', dest / 'logs')
+    shutil.copytree(runs / 'results', dest / 'results')
+    return dest
+
+
+def table(root, *extra):
+    bench = lb.load_spec(SPEC)['tiny']
+    collected = lb.collect('tiny', bench, str(root / 'logs'),
+                           str(root / 'results'), *extra)
+    return lb.leaderboard_markdown('tiny', bench, collected)
+
+
+def cells(text, name):
+    (line, ) = [ln for ln in text.split('\n') if f'| {name} |' in ln]
+    return [c.strip() for c in line.strip('|').split('|')]
+
+
+def test_table_numbers_are_the_logs_last_validation(runs):
+    top1, recall = [], []
+    for seed in (0, 1):
+        text = (runs / 'logs/tiny' / f'lenetfc_seed{seed}.log').read_text()
+        found = VAL_LINE.findall(text)
+        assert [int(f[0]) for f in found] == [1, 2]
+        top1.append(float(found[-1][1]))
+        recall.append(float(found[-1][2]))
+    md = table(runs, True)
+    row = cells(md, 'lenetfc')
+    assert row[3] == (f'{statistics.mean(top1):.2f} ± '
+                      f'{statistics.stdev(top1):.2f} (2/2 seeds)')
+    assert row[4] == (f'{statistics.mean(recall):.2f} ± '
+                      f'{statistics.stdev(recall):.2f}')
+    assert row[5] == '(baseline)'
+    # LeNetFC parameters by hand: convs 6x1x5x5, 16x6x5x5, 32x16x3x3 and
+    # the 10x32 class conv with biases, BN weight+bias after each
+    params = (150 + 6 + 12) + (2400 + 16 + 32) + (4608 + 32 + 64) + (320 + 10 +
+                                                                     20)
+    assert row[6] == f'{params / 1e3:.2f}k'
+    assert row[8] == row[9] == 'x1.00'  # itself as baseline
+    oracle = cells(md, 'oracle')
+    assert oracle[3] == 'not run (0/2 seeds)'
+    assert oracle[5] == '- (vs lenetfc)'
+
+
+def test_missing_runs_are_refused_without_allow_missing(runs):
+    with pytest.raises(DataError, match='oracle seed 0, oracle seed 1'):
+        table(runs)
+
+
+def test_partial_row_says_how_many_seeds(runs, tmp_path):
+    root = copy_tree(runs, tmp_path)
+    (root / 'logs/tiny/lenetfc_seed1.log').unlink()
+    text = (root / 'logs/tiny/lenetfc_seed0.log').read_text()
+    top1 = float(VAL_LINE.findall(text)[-1][1])
+    assert cells(table(root, True), 'lenetfc')[3] == \
+        f'{top1:.2f} (1/2 seeds)'
+
+
+@pytest.mark.parametrize(
+    'old, new, field',
+    [('max_epochs=2,', 'max_epochs=3,', 'train_cfg.max_epochs'),
+     ("mode='bu',", "mode='td',", 'model.backbone.mode'),
+     ('seed=0)\nresume', 'seed=1)\nresume', 'randomness.seed'),
+     ('milestones=[\n        1,', 'milestones=[\n        2,',
+      'param_scheduler.milestones.0'),
+     ("split='train',", "split='train', indices=None,",
+      'train_dataloader.dataset.indices')])
+def test_log_of_another_config_or_budget_is_refused(runs, tmp_path, old, new,
+                                                    field):
+    root = copy_tree(runs, tmp_path)
+    log = root / 'logs/tiny/lenetfc_seed0.log'
+    text = log.read_text()
+    assert old in text
+    log.write_text(text.replace(old, new))
+    with pytest.raises(DataError) as err:
+        table(root, True)
+    msg = str(err.value)
+    assert str(log) in msg and f': {field} expected' in msg, msg
+    assert '\n' not in msg
+
+
+def test_unfinished_run_is_refused(runs, tmp_path):
+    root = copy_tree(runs, tmp_path)
+    log = root / 'logs/tiny/lenetfc_seed1.log'
+    lines = log.read_text().split('\n')
+    last = max(i for i, ln in enumerate(lines) if 'Epoch(val) [2]' in ln)
+    log.write_text('\n'.join(lines[:last]))
+    with pytest.raises(DataError, match='unfinished run.*after epoch 1 of 2'):
+        table(root, True)
+
+
+def test_two_logs_a_foreign_seed_or_row_are_refused(runs, tmp_path):
+    root = copy_tree(runs, tmp_path)
+    logs = root / 'logs/tiny'
+    (logs / 'old').mkdir()
+    shutil.copy(logs / 'lenetfc_seed0.log', logs / 'old/lenetfc_seed0.log')
+    with pytest.raises(DataError, match='two logs for row lenetfc seed 0'):
+        table(root, True)
+    shutil.rmtree(logs / 'old')
+    shutil.copy(logs / 'lenetfc_seed0.log', logs / 'lenetfc_seed7.log')
+    with pytest.raises(DataError, match=r'seed 7 is outside .*\[0, 1\]'):
+        table(root, True)
+    (logs / 'lenetfc_seed7.log').rename(logs / 'other_seed0.log')
+    with pytest.raises(DataError, match='other_seed0.log: the name is not'):
+        table(root, True)
+
+
+def test_cost_file_of_another_baseline_is_refused(runs, tmp_path):
+    root = copy_tree(runs, tmp_path)
+    path = root / 'results/tiny/cost/lenetfc.json'
+    data = json.loads(path.read_text())
+    data['results'][0]['baseline'] = 'something_else'
+    path.write_text(json.dumps(data))
+    with pytest.raises(DataError, match='against the baseline'):
+        table(root, True)
+
+
+def test_check_passes_on_the_written_table_and_fails_on_an_edit(
+        runs, tmp_path, capsys):
+    readme = tmp_path / 'README.md'
+    readme.write_text(f'# x\n\n{lb.BEGIN}\nold\n{lb.END}\n\ntext after\n')
+    common = ('--spec', SPEC, '--benchmark', 'tiny', '--logs',
+              str(runs / 'logs'), '--results', str(runs / 'results'),
+              '--allow-missing')
+    assert tool(*common, '--out', str(readme)) == 0
+    text = readme.read_text()
+    assert text.endswith(f'{lb.END}\n\ntext after\n') and 'old' not in text
+    assert tool(*common, '--check', str(readme)) == 0
+    readme.write_text(text.replace('(2/2 seeds)', '(5/5 seeds)'))
+    capsys.readouterr()
+    assert tool(*common, '--check', str(readme)) == 1
+    out = capsys.readouterr()
+    assert '+| baselines | lenetfc |' in out.out
+    assert 'differs from the table' in out.err
+
+
+def test_committed_table_matches_the_committed_logs(capsys):
+    """experiments/leaderboard/README.md's table is what the generator makes
+    of the logs in the repository; rows without logs say so."""
+    readme = osp.join(REPO, 'experiments/leaderboard/README.md')
+    assert tool('--check', readme, '--allow-missing') == 0
+    block = lb.extract_block(open(readme, encoding='utf-8').read(), readme)
+    spec = lb.load_spec(osp.join(REPO, lb_default_spec()))
+    bench = spec['cluttered-fashion-mnist']
+    logs = lb.find_logs(
+        osp.join(REPO, 'experiments/leaderboard/logs'),
+        'cluttered-fashion-mnist', bench)
+    for row in bench['rows']:
+        line = cells(block, row['name'])
+        n_logs = sum(1 for (r, _) in logs if r == row['name'])
+        if n_logs == 0:
+            assert line[3] == f'not run (0/{len(bench["seeds"])} seeds)'
+        else:
+            assert line[3].endswith(f'({n_logs}/{len(bench["seeds"])} '
+                                    'seeds)')
+
+
+def lb_default_spec():
+    return 'experiments/leaderboard/leaderboard.yml'
+
+
+def test_config_dump_is_read_never_executed(tmp_path):
+    marker = tmp_path / 'executed'
+    text = (f'a = dict(b=[1, -2.5, (3, )], c=None)\n'
+            f'd = open({str(marker)!r}, "w").write("x")\n'
+            f'e = {{"k": dict(t=True)}}\n')
+    values = lb.parse_config_dump(text, 'dump')
+    assert values['a'] == {'b': [1, -2.5, (3, )], 'c': None}
+    assert values['e'] == {'k': {'t': True}}
+    assert isinstance(values['d'], lb.Expr) and 'open(' in values['d']
+    assert not marker.exists()
+    with pytest.raises(DataError, match='not valid Python'):
+        lb.parse_config_dump('a = dict(', 'dump')
+
+
+def test_budget_options_of_the_real_spec():
+    bench = lb.load_spec(lb_default_spec())['cluttered-fashion-mnist']
+    rows = {r['name']: r for r in bench['rows']}
+    assert lb.budget_options(bench, rows['lenetfc'])[:2] == [
+        'train_cfg.max_epochs=40', 'param_scheduler.milestones=[20,32]'
+    ]
+    # GASA: the warm-up (iterations) kept, the cosine stretched to 40 epochs
+    cfg = lb.run_config(bench, rows['gasa'], seed=3)
+    assert cfg.train_cfg.max_epochs == 40 and cfg.randomness.seed == 3
+    assert cfg.param_scheduler[0].end == 20
+    assert cfg.param_scheduler[1].end == 40
+    assert cfg.train_dataloader.dataset.indices is None
+    assert cfg.train_dataloader.batch_size == 64  # each config's own batch
+
+
+def write_spec(tmp_path, text):
+    path = tmp_path / 'spec.yml'
+    path.write_text(text)
+    return str(path)
+
+
+ROW = ('      - {{name: {name}, method: m, config: {config}, '
+       'baseline: {baseline}, boxes: "{boxes}", group: {group}}}\n')
+
+
+def spec_text(rows, extra=''):
+    return ('benchmarks:\n  b:\n    epochs: 2\n    milestones: [1]\n'
+            f'    seeds: [0, 1]\n{extra}    rows:\n' + ''.join(
+                ROW.format(**dict(
+                    dict(
+                        name='a',
+                        config=CFG,
+                        baseline='a',
+                        boxes='-',
+                        group='baselines'), **r)) for r in rows))
+
+
+@pytest.mark.parametrize('rows, extra, message', [
+    ([{}], '    budget: 3\n', r"unknown key\(s\) \['budget'\]"),
+    ([{
+        'config': 'configs/nope.py'
+    }], '', 'config configs/nope.py does not exist'),
+    ([{}, {
+        'name': 'b',
+        'baseline': 'c'
+    }], '', "row 'b': baseline 'c' names no row"),
+    ([{}, {}], '', "two rows are named 'a'"),
+    ([{
+        'boxes': 'sift'
+    }], '', 'boxes must be one of'),
+    ([{
+        'group': 'Others'
+    }], '', 'group must be one of'),
+    ([{}], '    options: [max_epochs 3]\n', 'options must be a list'),
+])
+def test_spec_validation(tmp_path, rows, extra, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        lb.load_spec(write_spec(tmp_path, spec_text(rows, extra)))
+    assert '\n' not in str(err.value)
+
+
+def test_spec_milestones_and_seeds(tmp_path):
+    bad = spec_text([{}]).replace('milestones: [1]', 'milestones: [2]')
+    with pytest.raises(ConfigError, match='stay below epochs'):
+        lb.load_spec(write_spec(tmp_path, bad))
+    bad = spec_text([{}]).replace('seeds: [0, 1]', 'seeds: [0, 0]')
+    with pytest.raises(ConfigError, match='repeat a seed'):
+        lb.load_spec(write_spec(tmp_path, bad))
+
+
+def test_missing_prerequisite_names_the_command(tmp_path, capsys):
+    missing = tmp_path / 'weights.pth'
+    text = spec_text([{}]).rstrip('}\n') + (
+        f', options: [load_from={missing}], prepare: "make weights"}}\n')
+    spec = write_spec(tmp_path, text)
+    assert tool('--spec', spec, '--benchmark', 'b', '--prerequisites') == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f'error: row a needs {missing} (read by {CFG}); make it '
+                   'with: make weights')
+    missing.write_bytes(b'')
+    assert tool('--spec', spec, '--benchmark', 'b', '--prerequisites') == 0
