@@ -26,7 +26,8 @@ pytestmark = pytest.mark.tools  # trains through the runner end to end
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SPEC = osp.join(REPO, 'tests/test_analysis/leaderboard_data/spec.yml')
-CFG = 'configs/cluttered_fashion_mnist/lenetfc_1xb128_cluttered-fashion-mnist.py'
+CFG = ('configs/cluttered_fashion_mnist/'
+       'lenetfc_1xb128_cluttered-fashion-mnist.py')
 TOOL = osp.join(REPO, 'tools/analysis_tools/leaderboard.py')
 VAL_LINE = re.compile(r'Epoch\(val\) \[(\d+)\]\[\d+/\d+\]\s+accuracy/top1: '
                       r'([\d.]+)\s+single-label/recall: ([\d.]+)')
