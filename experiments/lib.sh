@@ -18,7 +18,7 @@ same_budget() {  # DIR EPOCHS: stop if DIR holds a run made for another epoch co
     # (resuming it would mix two schedules); the config dump MMEngine writes
     # into the work dir records train_cfg.max_epochs
     local dump
-    dump=$(ls "$1"/*.py 2>/dev/null | head -1)
+    dump=$(ls "$1"/*.py 2>/dev/null | head -1 || true)
     [ -n "$dump" ] || return 0
     if ! grep -Eq "max_epochs=$2[,)]" "$dump"; then
         echo "error: $1 holds a run made for another number of epochs than $2" \

@@ -131,14 +131,16 @@ def test_configs_hold_configs_only():
 def test_same_budget_refuses_to_resume_another_schedule(tmp_path, epochs, ok):
     """experiments/lib.sh same_budget: a work dir whose config dump has
     another max_epochs stops the script with one line (resuming would mix
-    two schedules); a dir without a dump passes."""
+    two schedules); a dir without a dump passes, also under the scripts'
+    ``set -euo pipefail`` (a fresh run dir must not end the script)."""
     run_dir = tmp_path / 'run_seed0'
     run_dir.mkdir()
     (run_dir / 'cfg.py').write_text(
         'train_cfg = dict(by_epoch=True, max_epochs=90, val_interval=2)\n')
     proc = subprocess.run([
-        'bash', '-c', f'source experiments/lib.sh; '
-        f'same_budget {run_dir} {epochs}; same_budget {tmp_path}/new 7'
+        'bash', '-c', f'set -euo pipefail; source experiments/lib.sh; '
+        f'same_budget {tmp_path}/new 7; same_budget {run_dir} {epochs}; '
+        'echo passed'
     ],
                           cwd=REPO,
                           capture_output=True,
@@ -146,8 +148,10 @@ def test_same_budget_refuses_to_resume_another_schedule(tmp_path, epochs, ok):
     if ok:
         assert proc.returncode == 0, proc.stderr
         assert proc.stderr == ''
+        assert proc.stdout == 'passed\n'
     else:
         assert proc.returncode == 2
+        assert proc.stdout == ''
         lines = proc.stderr.strip().splitlines()
         assert lines == [
             f'error: {run_dir} holds a run made for another number of '
