@@ -17,8 +17,13 @@
 #    (--resume), a work dir made for another epoch count stops the script
 #    (same_budget); each run's log is copied to
 #    $WORK/logs/<benchmark>/<row>_seed<N>.log;
-#    a file the config reads (proposal file, pre-trained weights) that is
-#    missing stops the script with the command that makes it;
+#    a dataset folder or a file the config reads (proposal file, pre-trained
+#    weights) that is missing stops the script before the first training
+#    with one line naming the command that makes it (the spec's `prepare`;
+#    tools/analysis_tools/leaderboard.py --prerequisites lists them all);
+#    a row with `publish` (lenetfc: the RACNN rows' full-resolution
+#    network) runs that seed first and publishes its last checkpoint
+#    (tools/misc/publish_model.py) where the other rows read it;
 # 2. cost (COST=1): per row, tools/analysis_tools/benchmark.py ROW_CONFIG
 #    --baseline BASELINE_CONFIG (parameters, FLOPs, training and inference
 #    step timed in one process, interleaved) ->
@@ -65,22 +70,23 @@ fi
 LB=(tools/analysis_tools/leaderboard.py --spec "$SPEC" --benchmark "$BENCH")
 
 if [ -n "${PLAN:-}" ]; then
-    $PY "${LB[@]}" --plan "$RUNS" "${seed_opt[@]}" "${ROWS[@]}"
+    $PY "${LB[@]}" --plan "$RUNS" "${ROWS[@]}" "${seed_opt[@]}"
     exit 0
 fi
 locked=()
 if [ -n "$LOCK" ]; then
     locked=(flock "$LOCK")
 fi
-runs=$($PY "${LB[@]}" --runs "${seed_opt[@]}" "${ROWS[@]}")
-# every prerequisite before the first training (one line, the command)
+runs=$($PY "${LB[@]}" --runs "${ROWS[@]}" "${seed_opt[@]}")
+# every prerequisite before the first training (one line, the command; a
+# file published by a run of this selection counts as made)
 # shellcheck disable=SC2046
-$PY "${LB[@]}" --prerequisites $(cut -f1 <<< "$runs" | sort -u)
+$PY "${LB[@]}" --prerequisites $(cut -f1 <<< "$runs" | sort -u) "${seed_opt[@]}" > /dev/null
 mkdir -p "$LOGS"
 start=$(date +%s)
 elapsed() { echo "[$(( ($(date +%s) - start) / 60 )) min]"; }
 echo "leaderboard $BENCH: $(wc -l <<< "$runs") runs in $RUNS"
-while IFS=$'\t' read -r row seed config _ epochs opts; do
+while IFS=$'\t' read -r row seed config _ epochs publish opts; do
     dir="$RUNS/${row}_seed${seed}"
     if finished "$dir" "$epochs"; then
         echo "[skip] $dir finished"
@@ -102,6 +108,14 @@ while IFS=$'\t' read -r row seed config _ epochs opts; do
     fi
     # every start of the run, oldest first (a resumed run has two)
     cat "$dir"/2*/2*.log > "$LOGS/${row}_seed${seed}.log"
+    if [ "$publish" != - ] && [ ! -e "$publish" ]; then
+        if [ ${#EXTRA_OPTS[@]} -gt 0 ]; then  # not a leaderboard run
+            echo "[skip] publishing $dir to $publish (EXTRA is set)"
+        else
+            mkdir -p "$(dirname "$publish")"
+            $PY tools/misc/publish_model.py "$dir/epoch_$epochs.pth" "$publish"
+        fi
+    fi
 done <<< "$runs"
 
 if [ "$COST" = 1 ]; then

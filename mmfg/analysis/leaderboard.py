@@ -46,8 +46,9 @@ BENCHMARK_KEYS = {
 }
 ROW_KEYS = {
     'name', 'method', 'config', 'baseline', 'boxes', 'group', 'options',
-    'milestones', 'prepare', 'note'
+    'milestones', 'prepare', 'publish', 'note'
 }
+PUBLISH_KEYS = {'seed', 'to'}
 ROW_REQUIRED = ('name', 'method', 'config', 'baseline', 'boxes', 'group')
 #: the config fields that define a run (dotted paths); compared between a
 #: log's config dump and the spec row's config + budget options. Keys named
@@ -170,6 +171,10 @@ def _benchmark(where, bench):
         names.add(r['name'])
         out_rows.append(r)
     for r in out_rows:
+        if r['publish'] is not None and r['publish']['seed'] not in seeds:
+            _fail(
+                where, f'row {r["name"]!r}: publish seed '
+                f'{r["publish"]["seed"]} is not among the seeds {seeds}')
         if r['baseline'] not in names:
             _fail(
                 where, f'row {r["name"]!r}: baseline {r["baseline"]!r} '
@@ -221,9 +226,37 @@ def _row(where, row, epochs):
         if epochs == 'own':
             _fail(where, "milestones go with an integer epochs, not 'own'")
         _milestones(where, out['milestones'], epochs)
-    if out['prepare'] is not None and not isinstance(out['prepare'], str):
-        _fail(where, 'prepare must be one command (a string)')
+    out['prepare'] = _prepare(where, out['prepare'])
+    pub = out['publish']
+    if pub is not None and (not isinstance(pub, dict) or set(pub)
+                            != PUBLISH_KEYS or not isinstance(pub['to'], str)
+                            or not isinstance(pub['seed'], int)):
+        _fail(
+            where, 'publish must be a mapping {seed: N, to: PATH} (the run '
+            'of seed N published to PATH with tools/misc/publish_model.py)')
     return out
+
+
+def _prepare(where, value):
+    """``prepare`` as ``{file: command}`` (None when not given): one
+    command (a string) for every file the config reads, or a mapping from
+    each file to the command that makes it, upstream files first, or a list
+    of such mappings (merged in order: YAML aliases of shared parts)."""
+    if value is None or (isinstance(value, str) and value):
+        return value
+    if isinstance(value, list) and value and all(
+            isinstance(v, dict) for v in value):
+        merged = {}
+        for part in value:
+            merged.update(part)
+        value = merged
+    if isinstance(value, dict) and value and all(
+            isinstance(k, str) and k and isinstance(v, str) and v
+            for k, v in value.items()):
+        return dict(value)
+    _fail(
+        where, 'prepare must be one command (a string) or a mapping from '
+        f'each file to the command that makes it, got {value!r}')
 
 
 def get_benchmark(spec, name):
@@ -721,11 +754,10 @@ def run_status(work_dir, epochs):
     return 'todo'
 
 
-def prerequisites(bench, row):
-    """Local files the row's run reads that are not data: every
+def _files_read(cfg):
+    """Local files a config reads that are not data: every
     ``proposal_file``, ``init_cfg.checkpoint`` (not a URL) and
-    ``load_from`` of :func:`run_config`. Returns the sorted paths."""
-    cfg = run_config(bench, row)
+    ``load_from``, sorted."""
     files = []
 
     def walk(node):
@@ -745,3 +777,119 @@ def prerequisites(bench, row):
     if isinstance(load_from, str) and '://' not in load_from:
         files.append(load_from)
     return sorted(set(files))
+
+
+def prerequisites(bench, row):
+    """Local files the row's run reads that are not data: every
+    ``proposal_file``, ``init_cfg.checkpoint`` (not a URL) and
+    ``load_from`` of :func:`run_config`. Returns the sorted paths."""
+    return _files_read(run_config(bench, row))
+
+
+def dataset_roots(cfg):
+    """``[(data_root, how to get it)]`` of the train / val / test datasets of
+    ``cfg`` (wrapped datasets included), in that order, without repeats.
+    *How* is the dataset class's ``PREPARE_HINT`` (the text its own
+    missing-data error ends with, pointing at docs/datasets.md)."""
+    from mmfg.registry import DATASETS
+    out = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            root = node.get('data_root')
+            if isinstance(root, str) and isinstance(node.get('type'), str):
+                cls = DATASETS.get(node['type'])
+                hint = getattr(cls, 'PREPARE_HINT',
+                               'See docs/datasets.md.') if cls else \
+                    'See docs/datasets.md.'
+                if root not in [r for r, _ in out]:
+                    out.append((root, hint))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, (list, tuple)):
+            for v in node:
+                walk(v)
+
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        walk(cfg.get(loader, {}).get('dataset'))
+    return out
+
+
+#: states of a prerequisite, the worst first (:func:`row_prerequisites`)
+STATES = ('missing', 'pending', 'unneeded', 'present')
+
+
+def row_prerequisites(bench, row, pending=None):
+    """Everything one row's run needs before it starts, in the order to
+    make it: the dataset folders, then the row's ``prepare`` files
+    (upstream files first, as the spec lists them), then any other file
+    the config reads (:func:`prerequisites`).
+
+    Args:
+        pending (dict): ``{path: what}`` of files this invocation of the
+            runner makes before the row's runs (a row's ``publish``).
+
+    Returns:
+        list[dict]: ``path``, ``kind`` (``'dataset'``, ``'read'`` = read by
+        the config, ``'upstream'`` = needed to make a read file),
+        ``command`` (how to make it: the ``prepare`` command, the dataset's
+        hint, or a pointer to the config's comments) and ``state``:
+        ``'present'``, ``'missing'``, ``'pending'`` (in ``pending``) or
+        ``'unneeded'`` (an upstream file while every file the config reads
+        exists). A missing upstream file never stops a run by itself: the
+        command of the read file it feeds names it.
+    """
+    pending = pending or {}
+    cfg = run_config(bench, row)
+    reads = _files_read(cfg)
+    prepare = row['prepare']
+    if isinstance(prepare, str):
+        prepare = {f: prepare for f in reads}
+    prepare = dict(prepare or {})
+    fallback = f'see the comments of {row["config"]}'
+    items = [
+        dict(path=root, kind='dataset', command=hint)
+        for root, hint in dataset_roots(cfg)
+    ]
+    items += [
+        dict(path=f, kind='read' if f in reads else 'upstream', command=cmd)
+        for f, cmd in prepare.items()
+    ]
+    items += [
+        dict(path=f, kind='read', command=fallback) for f in reads
+        if f not in prepare
+    ]
+
+    def state(item):
+        path = item['path']
+        if (osp.isdir(path)
+                if item['kind'] == 'dataset' else osp.exists(path)):
+            return 'present'
+        if path in pending:
+            return 'pending'
+        return 'missing'
+
+    for item in items:
+        item['state'] = state(item)
+    if all(i['state'] != 'missing' for i in items if i['kind'] == 'read'):
+        for i in items:
+            if i['kind'] == 'upstream' and i['state'] == 'missing':
+                i['state'] = 'unneeded'
+    return items
+
+
+def missing_line(row, items):
+    """The one line naming the first missing dataset folder or file the
+    config of ``row`` reads, with the command that makes it (that command
+    names its own missing inputs, the upstream files, the same way), or
+    None when the row can start."""
+    first = next((i for i in items
+                  if i['state'] == 'missing' and i['kind'] != 'upstream'),
+                 None)
+    if first is None:
+        return None
+    if first['kind'] == 'dataset':
+        return (f'row {row["name"]} needs the dataset folder {first["path"]}'
+                f' (data_root of {row["config"]}): {first["command"]}')
+    return (f'row {row["name"]} needs {first["path"]} (read by '
+            f'{row["config"]}); make it with: {first["command"]}')

@@ -339,8 +339,129 @@ def test_missing_prerequisite_names_the_command(tmp_path, capsys):
         f', options: [load_from={missing}], prepare: "make weights"}}\n')
     spec = write_spec(tmp_path, text)
     assert tool('--spec', spec, '--benchmark', 'b', '--prerequisites') == 2
-    err = capsys.readouterr().err.strip()
-    assert err == (f'error: row a needs {missing} (read by {CFG}); make it '
-                   'with: make weights')
+    out, err = capsys.readouterr()
+    assert err.strip() == (f'error: row a needs {missing} (read by {CFG}); '
+                           'make it with: make weights')
+    assert f'{missing}\n    missing; rows: a\n    make it with: make ' \
+        'weights' in out
     missing.write_bytes(b'')
     assert tool('--spec', spec, '--benchmark', 'b', '--prerequisites') == 0
+
+
+def test_prerequisites_upstream_files_and_published_runs(tmp_path, capsys):
+    """``prepare`` as {file: command}: an upstream file (not read by the
+    config) is listed but never named by the error, which names the read
+    file; a file a row publishes counts as made when that run is selected,
+    and --runs puts that run first."""
+    up, read = tmp_path / 'up.pth', tmp_path / 'read.pth'
+    text = spec_text([{}, {
+        'name': 'b'
+    }]).rstrip('}\n') + (
+        f', options: [load_from={read}], prepare: {{{up}: make up, '
+        f'{read}: make read}}}}\n')
+    text = text.replace(
+        'group: baselines}\n      - {name: b',
+        f'group: baselines, publish: {{seed: 1, to: {read}}}}}\n'
+        '      - {name: b')
+    spec = write_spec(tmp_path, text)
+    common = ('--spec', spec, '--benchmark', 'b')
+    assert tool(*common, '--prerequisites', 'b') == 2
+    out, err = capsys.readouterr()
+    assert err.strip() == (f'error: row b needs {read} (read by {CFG}); '
+                           'make it with: make read')
+    assert (f'{up}\n    missing (an input of the commands below it); rows: '
+            'b\n    make it with: make up') in out
+    assert tool(*common, '--prerequisites') == 0  # a's seed 1 publishes it
+    out = capsys.readouterr().out
+    assert (f'{read}\n    pending (published by run a seed 1 of this run)'
+            in out)
+    assert tool(*common, '--prerequisites', '--seeds', '0') == 2
+    capsys.readouterr()
+    assert tool(*common, '--runs') == 0
+    runs = [ln.split('\t') for ln in capsys.readouterr().out.splitlines()]
+    assert [(r[0], r[1], r[5]) for r in runs] == [('a', '1', str(read)),
+                                                  ('a', '0', '-'),
+                                                  ('b', '0', '-'),
+                                                  ('b', '1', '-')]
+    read.write_bytes(b'')  # every read file there: the upstream one unneeded
+    assert tool(*common, '--prerequisites', 'b') == 0
+    assert 'missing, not needed' in capsys.readouterr().out
+
+
+HR = 'checkpoints/lenetfc_cluttered-fashion-mnist-hr.pth'
+PT = ('work_dirs/focus_longer_repro/pretrain_lenetfc_1xb128_fashion-mnist/'
+      'weights.pth')
+PROPOSALS = 'bash experiments/proposals/run.sh '
+#: the files each row's config reads, in the order the spec makes them,
+#: and the command each stops with (written here by hand)
+PREPARED = dict(
+    hr=[(HR, 'SEEDS=0 bash experiments/leaderboard/run.sh '
+         'cluttered-fashion-mnist lenetfc')],
+    pt=[(PT, 'SEEDS=0 CONFIGS=global bash experiments/focus_longer/repro.sh')],
+    cs=[('work_dirs/proposals/cs_parts_test.json', PROPOSALS + 'cs-parts'),
+        ('work_dirs/proposals/cs_parts_train.json', PROPOSALS + 'cs-parts')],
+    rpn=[('work_dirs/proposals/rpn_cam_1500it_test.json',
+          PROPOSALS + 'detector-long'),
+         ('work_dirs/proposals/rpn_cam_1500it_train.json',
+          PROPOSALS + 'generate-1500it')],
+    cam=[('work_dirs/proposals/cam_test.json', PROPOSALS + 'cam'),
+         ('work_dirs/proposals/cam_train.json', PROPOSALS + 'cam-train')])
+ROW_PREPARED = {
+    'lenetfc-lr28': 'hr',
+    'racnn-lr28': 'hr',
+    'noparts-adam': 'pt',
+    'gap-gtparts-adam': 'pt',
+    'fve-gtparts-adam': 'pt',
+    'gap-csparts-adam': 'pt cs',
+    'fve-csparts-adam': 'pt cs',
+    'gap-rpn-adam': 'pt rpn',
+    'fve-rpn-adam': 'pt rpn',
+    'focus-longer-cam': 'cam',
+    'focus-longer-csparts': 'cs',
+    'focus-longer-rpn': 'rpn',
+}
+
+
+def fake_files(monkeypatch, present):
+    """lb sees only the paths in ``present`` (a set, changed in place)."""
+    import types
+    fake = types.SimpleNamespace(
+        **{k: getattr(osp, k)
+           for k in dir(osp) if not k.startswith('_')})
+    fake.exists = fake.isdir = fake.isfile = lambda p: p in present
+    monkeypatch.setattr(lb, 'osp', fake)
+
+
+def test_every_prerequisite_of_the_real_spec_names_its_command(monkeypatch):
+    """On a fresh clone (nothing but the dataset there) each row with files
+    to prepare stops on them one after the other, each naming the command
+    that makes it; rows without ``prepare`` read no such file."""
+    bench = lb.load_spec(lb_default_spec())['cluttered-fashion-mnist']
+    present = {'data/fashion_mnist'}
+    fake_files(monkeypatch, present)
+    assert {r['name'] for r in bench['rows'] if r['prepare']} == \
+        set(ROW_PREPARED)
+    for row in bench['rows']:
+        if not row['prepare']:
+            assert lb.prerequisites(bench, row) == [], row['name']
+            continue
+        expected = [
+            f for key in ROW_PREPARED[row['name']].split()
+            for f in PREPARED[key]
+        ]
+        assert lb.prerequisites(bench, row) == sorted(f for f, _ in expected)
+        present.intersection_update({'data/fashion_mnist'})
+        for path, command in expected:
+            line = lb.missing_line(row, lb.row_prerequisites(bench, row))
+            assert line == (f'row {row["name"]} needs {path} (read by '
+                            f'{row["config"]}); make it with: {command}')
+            present.add(path)
+        assert lb.missing_line(row, lb.row_prerequisites(bench, row)) is None
+    present.clear()  # no dataset: named first, with its own hint
+    line = lb.missing_line(bench['rows'][0],
+                           lb.row_prerequisites(bench, bench['rows'][0]))
+    assert line.startswith('row lenetfc needs the dataset folder '
+                           'data/fashion_mnist (data_root of ')
+    assert line.endswith(': Run bash tools/setup.sh, or apt-get install '
+                         'dataset-fashion-mnist && python tools/'
+                         'dataset_converters/prepare_fashion_mnist.py')

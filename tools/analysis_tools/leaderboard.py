@@ -19,11 +19,20 @@ such (``not run (0/5 seeds)``, ``(3/5 seeds)``) instead of refusing.
 
 Used by experiments/leaderboard/run.sh (one line per run or row):
 
-    --runs [ROW ...]      row, seed, config, baseline config, epochs and the
-                          budget's --cfg-options, tab-separated
+    --runs [ROW ...]      row, seed, config, baseline config, epochs, the
+                          path the run is published to (a row's `publish`,
+                          else -) and the budget's --cfg-options,
+                          tab-separated; the runs that publish a checkpoint
+                          come first (other rows read it)
     --plan WORK [ROW ...] rows x seeds with status done / partial / todo
-    --prerequisites ROW   exit status 2 and one line naming the command that
-                          makes a file the row's config reads, if missing
+    --prerequisites [ROW ...]
+                          every dataset folder and file the rows need before
+                          they start (the spec's `prepare`: upstream files
+                          first), present / missing / pending (published by
+                          an earlier run of this selection) / unneeded, with
+                          the command that makes it; if one is missing, exit
+                          status 2 and one line on stderr naming the first
+                          one and its command
 """
 import argparse
 import difflib
@@ -55,7 +64,10 @@ def parse_args(argv=None):
     mode.add_argument('--prerequisites', action='store_true')
     p.add_argument(
         '--seeds', nargs='+', type=int, help='only these seeds of the spec')
-    p.add_argument('rows', nargs='*', help='only these rows (--runs, --plan)')
+    p.add_argument(
+        'rows',
+        nargs='*',
+        help='only these rows (--runs, --plan, --prerequisites)')
     return p.parse_args(argv)
 
 
@@ -77,6 +89,58 @@ def _seeds(bench, seeds):
     return seeds
 
 
+def _runs(rows, seeds):
+    """``[(row, seed)]`` in run order: seeds outer (an interrupted sweep has
+    whole seeds), rows in spec order, except that the runs whose checkpoint
+    is published (a row's ``publish``: the weights other rows start from)
+    come first."""
+    runs = [(row, seed) for seed in seeds for row in rows]
+    first = [(r, s) for r, s in runs
+             if r['publish'] and r['publish']['seed'] == s]
+    return first + [run for run in runs if run not in first]
+
+
+def _prerequisites(bench_name, bench, rows, seeds):
+    """Print every prerequisite of ``rows`` (one entry per path, the rows
+    needing it, its state and command); 2 and one stderr line naming the
+    first missing one, else 0."""
+    from mmfg.analysis import leaderboard as lb
+    pending = {
+        row['publish']['to']: f'run {row["name"]} seed {seed}'
+        for row, seed in _runs(rows, seeds)
+        if row['publish'] and row['publish']['seed'] == seed
+    }
+    entries, first_error = {}, None
+    for row in rows:
+        items = lb.row_prerequisites(bench, row, pending)
+        first_error = first_error or lb.missing_line(row, items)
+        for item in items:
+            entry = entries.setdefault(item['path'], dict(item, rows=[]))
+            entry['rows'].append(row['name'])
+            if lb.STATES.index(item['state']) < lb.STATES.index(
+                    entry['state']):
+                entry['state'] = item['state']
+    print(f'prerequisites of {bench_name} ({len(rows)} rows, seeds '
+          f'{" ".join(map(str, seeds))}): {len(entries)}')
+    for path, e in entries.items():
+        state = e['state']
+        if state == 'pending':
+            state = f'pending (published by {pending[path]} of this run)'
+        elif state == 'unneeded':
+            state = 'missing, not needed (what it makes exists)'
+        elif state == 'missing' and e['kind'] == 'upstream':
+            state = 'missing (an input of the commands below it)'
+        names = (f'all {len(rows)} rows' if len(e['rows']) == len(rows)
+                 and len(rows) > 1 else ', '.join(e['rows']))
+        how = 'get it' if e['kind'] == 'dataset' else 'make it with'
+        print(f'{path}\n    {state}; rows: {names}\n    {how}: '
+              f'{e["command"]}')
+    if first_error:
+        print(f'error: {first_error}', file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv=None):
     args = parse_args(argv)
     from mmfg.analysis import leaderboard as lb
@@ -89,16 +153,16 @@ def main(argv=None):
     rows = lb.get_rows(bench, args.rows)
     by_name = {r['name']: r for r in bench['rows']}
     if args.runs:
-        seeds = _seeds(bench, args.seeds)
-        for seed in seeds:  # seeds outer: an interrupted sweep has whole seeds
-            for row in rows:
-                print('\t'.join([
-                    row['name'],
-                    str(seed), row['config'],
-                    by_name[row['baseline']]['config'],
-                    str(_row_epochs(bench, row)),
-                    ' '.join(lb.budget_options(bench, row))
-                ]))
+        runs = _runs(rows, _seeds(bench, args.seeds))
+        for row, seed in runs:
+            pub = row['publish']
+            print('\t'.join([
+                row['name'],
+                str(seed), row['config'], by_name[row['baseline']]['config'],
+                str(_row_epochs(bench, row)),
+                pub['to'] if pub and pub['seed'] == seed else '-',
+                ' '.join(lb.budget_options(bench, row))
+            ]))
         return 0
     if args.plan:
         seeds = _seeds(bench, args.seeds)
@@ -117,19 +181,8 @@ def main(argv=None):
             print(f'{row["name"]:<40} {" ".join(status):<40} {summary}')
         return 0
     if args.prerequisites:
-        for row in rows:
-            missing = [
-                f for f in lb.prerequisites(bench, row) if not osp.exists(f)
-            ]
-            if missing:
-                how = row['prepare'] or ('see the comments of '
-                                         f'{row["config"]}')
-                print(
-                    f'error: row {row["name"]} needs {", ".join(missing)} '
-                    f'(read by {row["config"]}); make it with: {how}',
-                    file=sys.stderr)
-                return 2
-        return 0
+        return _prerequisites(args.benchmark, bench, rows,
+                              _seeds(bench, args.seeds))
     collected = lb.collect(args.benchmark, bench, args.logs, args.results,
                            args.allow_missing)
     table = lb.leaderboard_markdown(args.benchmark, bench, collected)
