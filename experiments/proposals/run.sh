@@ -2,8 +2,9 @@
 # The proposals stage end to end on Cluttered Fashion-MNIST (CPU), the
 # commands behind experiments/proposals/README.md. Each step can be run alone:
 #   bash experiments/proposals/run.sh STEP
-# STEP: cs-parts | cam | centre | detector | generate | focus-longer |
-#       focus-longer-12e | focus-longer-1500it | bench | detector-long
+# STEP: cs-parts | cam | cam-train | centre | detector | generate | focus-longer |
+#       focus-longer-12e | focus-longer-1500it | bench | detector-long |
+#       generate-1500it
 # Heavy steps take the shared lock (flock /tmp/mmfg-heavy.lock) one by one.
 # Everything is written under $OUT (work_dirs/proposals; logs and metrics in
 # $OUT/logs, published by experiments/publish.sh proposals $OUT); a missing
@@ -51,6 +52,14 @@ cam)  # CAM boxes: top box of 10k train canvases (+ PNGs) for the detector,
     pseudo cam train cam_train10k --num-images 10000 --num-boxes 1 \
         --save-images "$OUT/images"
     pseudo cam test cam_test --num-boxes 5
+    ;;
+cam-train)  # CAM boxes (N = 5, as cam_test.json) of all 60,000 training
+    # canvases: the patches of the leaderboard's Focus-Longer CAM row
+    if [ -f "$OUT/cam_train.json" ]; then
+        echo "[skip] $OUT/cam_train.json exists"
+        exit 0
+    fi
+    pseudo cam train cam_train --num-boxes 5
     ;;
 centre)  # the centre-box baseline, and the true test boxes (evaluation)
     pseudo centre test centre_test
@@ -139,6 +148,21 @@ detector-long)  # the same RPN trained 5x longer, its test proposals
     ) 9>/tmp/mmfg-heavy.lock
     cp "$(ls -t "$W"/2*/2*.log | tail -1)" "$LOGS/rpn_cam_1500it_train.log"
     ;;
+generate-1500it)  # the 1,500-iteration RPN's proposals on all 60,000
+    # training canvases (its own training images, the first 10k, included:
+    # in-sample there): the leaderboard's RPN rows (Focus-Longer, FVE/GAP)
+    if [ -f "$OUT/rpn_cam_1500it_train.json" ]; then
+        echo "[skip] $OUT/rpn_cam_1500it_train.json exists"
+        exit 0
+    fi
+    DET_LONG=configs/proposals/rpn_r18-tiny_fpn_1xb16-1500it_cluttered-fashion-mnist-cam.py
+    require "$OUT/rpn_cam_1500it/iter_1500.pth" "bash experiments/proposals/run.sh detector-long"
+    $LOCK python tools/proposals/generate.py "$DET_LONG" \
+        "$OUT/rpn_cam_1500it/iter_1500.pth" --dataset-config "$CLS_CFG" \
+        --split train --num-boxes 10 --out "$OUT/rpn_cam_1500it_train.json" \
+        --metrics-out "$LOGS/rpn_cam_1500it_train60k_metrics.json" 2>&1 \
+        | quiet | tee "$LOGS/rpn_cam_1500it_train60k.log"
+    ;;
 focus-longer-12e)  # the same three on 10k canvases with the iteration
     # count of the 60k x 2-epoch runs (12 epochs, lr x0.1 after 6, ~950
     # iterations; evaluated once at the end), then the crop benchmark
@@ -202,7 +226,7 @@ bench)  # RoIAlign batch crops vs pipeline crops (same model, one run)
         --json "$LOGS/bench_roialign.json" 2>&1 | tee "$LOGS/bench_roialign.log"
     ;;
 *)
-    echo "usage: $0 {cs-parts|cam|centre|detector|generate|focus-longer|focus-longer-12e|focus-longer-1500it|bench|detector-long}"
+    echo "usage: $0 {cs-parts|cam|cam-train|centre|detector|generate|focus-longer|focus-longer-12e|focus-longer-1500it|bench|detector-long|generate-1500it}"
     exit 1
     ;;
 esac

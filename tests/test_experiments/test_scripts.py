@@ -45,6 +45,12 @@ def run_script(args, env):
      (['experiments/proposals/run.sh', 'generate'
        ], dict(OUT='{tmp}/out'), '{tmp}/out/rpn_cam/iter_300.pth',
       'bash experiments/proposals/run.sh detector'),
+     (['experiments/proposals/run.sh', 'cam-train'
+       ], dict(CLS_CKPT='{tmp}/missing.pth', OUT='{tmp}/out'),
+      '{tmp}/missing.pth', 'bash experiments/focus_longer/run.sh'),
+     (['experiments/proposals/run.sh', 'generate-1500it'
+       ], dict(OUT='{tmp}/out'), '{tmp}/out/rpn_cam_1500it/iter_1500.pth',
+      'bash experiments/proposals/run.sh detector-long'),
      (['experiments/racnn/run.sh'], dict(HR='{tmp}/hr.pth', WORK='{tmp}/work'),
       '{tmp}/hr.pth', 'bash experiments/racnn/run.sh hr')])
 def test_missing_prerequisite_is_one_line(tmp_path, args, env, missing,
@@ -60,6 +66,23 @@ def test_missing_prerequisite_is_one_line(tmp_path, args, env, missing,
     ]
     assert command in lines[0]
     assert git_status() == before  # no tracked file written
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize('step, output',
+                         [('cam-train', 'cam_train.json'),
+                          ('generate-1500it', 'rpn_cam_1500it_train.json')])
+def test_proposal_step_skips_an_existing_output(tmp_path, step, output):
+    """The leaderboard's full-train proposal steps do nothing when their
+    file exists (their inputs are missing here: a run would stop)."""
+    out = tmp_path / 'out'
+    out.mkdir()
+    (out / output).write_text('[]')
+    proc = run_script(['experiments/proposals/run.sh', step],
+                      dict(OUT=str(out), CLS_CKPT=str(tmp_path / 'no.pth')))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f'[skip] {out / output} exists\n'
+    assert sorted(p.name for p in out.iterdir()) == sorted(['logs', output])
 
 
 @pytest.mark.tools
