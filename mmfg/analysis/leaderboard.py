@@ -93,7 +93,9 @@ def load_spec(path):
         try:
             data = yaml.safe_load(f)
         except yaml.YAMLError as exc:
-            raise ConfigError(f'{path} is not valid YAML: '
+            mark = getattr(exc, 'problem_mark', None)
+            where = f' (line {mark.line + 1})' if mark else ''
+            raise ConfigError(f'{path} is not valid YAML{where}: '
                               f'{str(exc).splitlines()[0]}') from None
     if not isinstance(data, dict):
         _fail(path, 'the spec must be a mapping with the key benchmarks')
@@ -779,11 +781,12 @@ def _files_read(cfg):
     return sorted(set(files))
 
 
-def prerequisites(bench, row):
+def prerequisites(bench, row, cfg=None):
     """Local files the row's run reads that are not data: every
     ``proposal_file``, ``init_cfg.checkpoint`` (not a URL) and
-    ``load_from`` of :func:`run_config`. Returns the sorted paths."""
-    return _files_read(run_config(bench, row))
+    ``load_from`` of :func:`run_config` (``cfg`` when given). Returns the
+    sorted paths."""
+    return _files_read(run_config(bench, row) if cfg is None else cfg)
 
 
 def dataset_roots(cfg):
@@ -819,7 +822,7 @@ def dataset_roots(cfg):
 STATES = ('missing', 'pending', 'unneeded', 'present')
 
 
-def row_prerequisites(bench, row, pending=None):
+def row_prerequisites(bench, row, pending=None, cfg=None):
     """Everything one row's run needs before it starts, in the order to
     make it: the dataset folders, then the row's ``prepare`` files
     (upstream files first, as the spec lists them), then any other file
@@ -828,6 +831,8 @@ def row_prerequisites(bench, row, pending=None):
     Args:
         pending (dict): ``{path: what}`` of files this invocation of the
             runner makes before the row's runs (a row's ``publish``).
+        cfg (Config, optional): :func:`run_config` of the row, when the
+            caller has it.
 
     Returns:
         list[dict]: ``path``, ``kind`` (``'dataset'``, ``'read'`` = read by
@@ -840,7 +845,7 @@ def row_prerequisites(bench, row, pending=None):
         command of the read file it feeds names it.
     """
     pending = pending or {}
-    cfg = run_config(bench, row)
+    cfg = run_config(bench, row) if cfg is None else cfg
     reads = _files_read(cfg)
     prepare = row['prepare']
     if isinstance(prepare, str):

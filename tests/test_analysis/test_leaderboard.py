@@ -435,7 +435,7 @@ def fake_files(monkeypatch, present):
 def test_every_prerequisite_of_the_real_spec_names_its_command(monkeypatch):
     """On a fresh clone (nothing but the dataset there) each row with files
     to prepare stops on them one after the other, each naming the command
-    that makes it; rows without ``prepare`` read no such file."""
+    that makes it."""
     bench = lb.load_spec(lb_default_spec())['cluttered-fashion-mnist']
     present = {'data/fashion_mnist'}
     fake_files(monkeypatch, present)
@@ -443,20 +443,23 @@ def test_every_prerequisite_of_the_real_spec_names_its_command(monkeypatch):
         set(ROW_PREPARED)
     for row in bench['rows']:
         if not row['prepare']:
-            assert lb.prerequisites(bench, row) == [], row['name']
             continue
+        cfg = lb.run_config(bench, row)
         expected = [
             f for key in ROW_PREPARED[row['name']].split()
             for f in PREPARED[key]
         ]
-        assert lb.prerequisites(bench, row) == sorted(f for f, _ in expected)
+        assert lb.prerequisites(bench, row,
+                                cfg) == sorted(f for f, _ in expected)
         present.intersection_update({'data/fashion_mnist'})
         for path, command in expected:
-            line = lb.missing_line(row, lb.row_prerequisites(bench, row))
+            line = lb.missing_line(row,
+                                   lb.row_prerequisites(bench, row, cfg=cfg))
             assert line == (f'row {row["name"]} needs {path} (read by '
                             f'{row["config"]}); make it with: {command}')
             present.add(path)
-        assert lb.missing_line(row, lb.row_prerequisites(bench, row)) is None
+        assert lb.missing_line(row, lb.row_prerequisites(bench, row,
+                                                         cfg=cfg)) is None
     present.clear()  # no dataset: named first, with its own hint
     line = lb.missing_line(bench['rows'][0],
                            lb.row_prerequisites(bench, bench['rows'][0]))
@@ -465,3 +468,74 @@ def test_every_prerequisite_of_the_real_spec_names_its_command(monkeypatch):
     assert line.endswith(': Run bash tools/setup.sh, or apt-get install '
                          'dataset-fashion-mnist && python tools/'
                          'dataset_converters/prepare_fashion_mnist.py')
+
+
+#: the rows of the real-data benchmarks (by hand from the configs there)
+REAL_ROWS = {
+    'cub': ('bu td td-uni td-rev vgg16-lr50 racnn-lr50 noparts gap-gt-parts '
+            'fve-gt-parts gap-cs-parts fve-cs-parts global-vgg19 '
+            'focus-longer-gtbox focus-longer-rpn gasa-no-tokens gasa'),
+    'nabirds': ('bu td td-uni td-rev vgg16-lr50 racnn-lr50 noparts '
+                'gap-gt-parts fve-gt-parts gap-cs-parts fve-cs-parts '
+                'focus-longer-rpn gasa-no-tokens gasa'),
+    'stanford-cars': ('bu td td-uni td-rev vgg16-lr50 racnn-lr50 noparts '
+                      'fve-cs-parts focus-longer-rpn gasa-no-tokens gasa'),
+}
+DATA_ROOTS = {
+    'cub': 'data/CUB_200_2011',
+    'nabirds': 'data/nabirds',
+    'stanford-cars': 'data/stanford_cars'
+}
+
+
+def test_real_data_benchmarks(monkeypatch, tmp_path, capsys):
+    """CUB, NABirds and Stanford Cars: every row's config exists and names
+    the benchmark's data; ``epochs: own`` adds no budget option, so a run's
+    schedule is the config's own (compared with Config.fromfile for GASA,
+    whose cosine an integer budget would stretch); --allow-missing renders
+    every row as not run; a missing dataset is named with its hint."""
+    from mmengine.config import Config
+    spec = lb.load_spec(lb_default_spec())
+    for name, rows in REAL_ROWS.items():
+        bench = spec[name]
+        assert bench['epochs'] == 'own' and bench['options'] == []
+        assert [r['name'] for r in bench['rows']] == rows.split()
+        for row in bench['rows']:
+            assert osp.isfile(row['config'])
+            assert name.replace('-', '_') in row['config'].replace('-', '_')
+            assert lb.budget_options(bench, row) == row['options'] == []
+        gasa = next(r for r in bench['rows'] if r['name'] == 'gasa')
+        cfg, ref = lb.run_config(
+            bench, gasa, seed=2), Config.fromfile(gasa['config'])
+        assert cfg.randomness.seed == 2
+        for key in ('train_cfg', 'param_scheduler', 'optim_wrapper',
+                    'train_dataloader'):
+            assert cfg[key] == ref[key], (name, key)
+        root = tmp_path / name
+        assert tool('--benchmark', name, '--allow-missing', '--logs',
+                    str(root), '--results', str(root)) == 0
+        table = capsys.readouterr().out
+        assert "each config's own schedule, seeds 0, 1, 2" in table
+        for row in bench['rows']:
+            assert cells(table, row['name'])[3] == 'not run (0/3 seeds)'
+        fake_files(monkeypatch, set())
+        line = lb.missing_line(bench['rows'][0],
+                               lb.row_prerequisites(bench, bench['rows'][0]))
+        monkeypatch.undo()
+        assert line.startswith(f'row bu needs the dataset folder '
+                               f'{DATA_ROOTS[name]} (data_root of ')
+        assert line.endswith('see docs/datasets.md.')
+
+
+def test_own_budget_through_runs_and_plan(tmp_path, capsys):
+    """--runs gives the config's own max_epochs (bu: 50) and no options,
+    --plan counts the row's runs as todo."""
+    assert tool('--benchmark', 'cub', '--runs', 'bu', '--seeds', '1') == 0
+    assert capsys.readouterr().out.split('\t') == [
+        'bu', '1', 'configs/topdown/bu_resnet18_cub.py',
+        'configs/topdown/bu_resnet18_cub.py', '50', '-', '\n'
+    ]
+    assert tool('--benchmark', 'cub', '--plan', str(tmp_path), 'bu') == 0
+    assert capsys.readouterr().out.split('\n')[1].split() == [
+        'bu', 'todo', 'todo', 'todo', 'todo', '3'
+    ]
