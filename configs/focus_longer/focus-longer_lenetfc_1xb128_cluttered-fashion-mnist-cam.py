@@ -9,12 +9,7 @@
 # Proposal files: the test file is the `cam` step's
 # (bash experiments/proposals/run.sh cam, which makes the training boxes of
 # the first 10,000 canvases only); the file of all training canvases:
-#   python tools/proposals/pseudo_boxes.py \
-#       configs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56.py \
-#       work_dirs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56_seed0/epoch_2.pth \
-#       --method cam --split train --num-boxes 5 \
-#       --out work_dirs/proposals/cam_train_coco.json \
-#       --proposal-out work_dirs/proposals/cam_train.json
+#   bash experiments/proposals/run.sh cam-train   # cam_train.json
 _base_ = './focus-longer_lenetfc_1xb128_cluttered-fashion-mnist-gtbox.py'
 
 proposal_root = 'work_dirs/proposals/'

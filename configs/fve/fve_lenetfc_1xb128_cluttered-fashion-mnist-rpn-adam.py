@@ -11,11 +11,7 @@
 # Baseline: noparts_lenetfc_1xb128_cluttered-fashion-mnist-adam.py.
 # Proposal files (all 60,000 training and 10,000 test canvases):
 #   bash experiments/proposals/run.sh detector-long   # RPN + the test file
-#   python tools/proposals/generate.py \
-#       configs/proposals/rpn_r18-tiny_fpn_1xb16-1500it_cluttered-fashion-mnist-cam.py \
-#       work_dirs/proposals/rpn_cam_1500it/iter_1500.pth \
-#       --dataset-config configs/focus_longer/global_lenetfc_1xb128_cluttered-fashion-mnist-56.py \
-#       --split train --num-boxes 10 --out work_dirs/proposals/rpn_cam_1500it_train.json
+#   bash experiments/proposals/run.sh generate-1500it   # rpn_cam_1500it_train.json
 _base_ = './fve_lenetfc_1xb128_cluttered-fashion-mnist-gtparts-adam.py'
 model = dict(local_neck=dict(use_missing_parts=False))
 pipeline = [
