@@ -28,7 +28,6 @@ Metrics: ``accuracy/top1`` and ``single-label/recall`` (mmpretrain's
 each class's recall = the mean per-class accuracy) of the last
 ``Epoch(val)`` line, which must be at the budget's last epoch.
 """
-import ast
 import glob
 import json
 import math
@@ -36,6 +35,7 @@ import os.path as osp
 import re
 import statistics
 
+from mmfg.analysis.config_dump import parse_config_dump
 from mmfg.utils import ConfigError, DataError
 
 GROUPS = ('baselines', 'Top-Down', 'RACNN', 'FVE', 'Focus-Longer', 'GASA')
@@ -371,57 +371,6 @@ def expected_config(bench, row, seed):
 
 
 # ------------------------------------------------------------- log parsing
-class Expr(str):
-    """Source text of a config value that is not a literal (compared as
-    text)."""
-
-
-def _safe_value(node):
-    """The value of an expression node of a config dump: constants, lists,
-    tuples, sets, dict displays and ``dict(key=...)`` calls, signs on
-    numbers; anything else is kept as its source text (:class:`Expr`).
-    Nothing is executed."""
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, (ast.List, ast.Tuple)):
-        vals = [_safe_value(e) for e in node.elts]
-        return vals if isinstance(node, ast.List) else tuple(vals)
-    if isinstance(node, ast.Dict) and None not in node.keys:
-        return {
-            _safe_value(k): _safe_value(v)
-            for k, v in zip(node.keys, node.values)
-        }
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            and node.func.id == 'dict' and not node.args
-            and all(kw.arg for kw in node.keywords)):
-        return {kw.arg: _safe_value(kw.value) for kw in node.keywords}
-    signed = isinstance(node, ast.UnaryOp) and isinstance(
-        node.op, (ast.USub, ast.UAdd))
-    if signed and isinstance(node.operand, ast.Constant) and isinstance(
-            node.operand.value, (int, float)):
-        v = node.operand.value
-        return -v if isinstance(node.op, ast.USub) else v
-    return Expr(ast.unparse(node))
-
-
-def parse_config_dump(text, where):
-    """``{name: value}`` of the top-level ``name = ...`` assignments of a
-    config dump (MMEngine's ``Config.pretty_text``), read by parsing the
-    text (:func:`_safe_value`), never executed."""
-    try:
-        tree = ast.parse(text, filename=str(where))
-    except SyntaxError as exc:
-        raise DataError(f'{where}: the config dump is not valid Python '
-                        f'text (line {exc.lineno}: {exc.msg}); the log is '
-                        'damaged') from None
-    out = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
-                isinstance(node.targets[0], ast.Name):
-            out[node.targets[0].id] = _safe_value(node.value)
-    return out
-
-
 def read_log(path):
     """One training log: its config dumps (one per start: a resumed run's
     log holds two) and its validation rows.

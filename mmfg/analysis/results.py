@@ -24,7 +24,6 @@ ignored with a warning naming the file and the line (the run is then
 usually unfinished, see above). A bad line before the last is a
 :class:`~mmfg.utils.DataError` naming the file and the line.
 """
-import ast
 import glob
 import json
 import os.path as osp
@@ -32,6 +31,7 @@ import re
 import statistics
 import warnings
 
+from mmfg.analysis.config_dump import Expr, parse_config_dump
 from mmfg.utils import DataError
 
 #: (scalar key, column title)
@@ -103,41 +103,24 @@ def final_metrics(work_dir, on_warning=None):
     return last
 
 
-def _literal(node):
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
-
-
 def config_train_cfg(path):
-    """``train_cfg`` of a dumped config file as a dict of its literal
-    values, read by parsing the text (nothing is executed), or None."""
+    """``train_cfg`` of a dumped config file as a dict, read by parsing the
+    text (:func:`mmfg.analysis.config_dump.parse_config_dump`: nothing is
+    executed); a value that is not a literal is None; None when the file
+    cannot be read or parsed or has no dict ``train_cfg``."""
     try:
         with open(path, encoding='utf-8') as f:
-            tree = ast.parse(f.read(), filename=path)
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError,
+            text = f.read()
+        train_cfg = parse_config_dump(text, path).get('train_cfg')
+    except (OSError, UnicodeDecodeError, DataError, ValueError,
             RecursionError):
         return None
-    found = None
-    for node in tree.body:
-        if not isinstance(node, ast.Assign) or not any(
-                isinstance(t, ast.Name) and t.id == 'train_cfg'
-                for t in node.targets):
-            continue
-        value = node.value
-        if isinstance(value, ast.Call) and isinstance(
-                value.func, ast.Name) and value.func.id == 'dict':
-            found = {
-                kw.arg: _literal(kw.value)
-                for kw in value.keywords if kw.arg
-            }
-        elif isinstance(value, ast.Dict):
-            found = {
-                _literal(k): _literal(v)
-                for k, v in zip(value.keys, value.values) if k is not None
-            }
-    return found
+    if not isinstance(train_cfg, dict):
+        return None
+    return {
+        k: None if isinstance(v, Expr) else v
+        for k, v in train_cfg.items()
+    }
 
 
 def _config_dump(work_dir, scalar_files):

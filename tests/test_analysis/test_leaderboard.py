@@ -20,6 +20,7 @@ import sys
 import pytest
 
 from mmfg.analysis import leaderboard as lb
+from mmfg.analysis.config_dump import Expr
 from mmfg.utils import ConfigError, DataError
 
 pytestmark = pytest.mark.tools  # trains through the runner end to end
@@ -257,7 +258,7 @@ def test_config_dump_is_read_never_executed(tmp_path):
     values = lb.parse_config_dump(text, 'dump')
     assert values['a'] == {'b': [1, -2.5, (3, )], 'c': None}
     assert values['e'] == {'k': {'t': True}}
-    assert isinstance(values['d'], lb.Expr) and 'open(' in values['d']
+    assert isinstance(values['d'], Expr) and 'open(' in values['d']
     assert not marker.exists()
     with pytest.raises(DataError, match='not valid Python'):
         lb.parse_config_dump('a = dict(', 'dump')
