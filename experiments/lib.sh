@@ -27,9 +27,10 @@ same_budget() {  # DIR EPOCHS: stop if DIR holds a run made for another epoch co
     fi
 }
 
-copy_log() {  # RUN_DIR DEST: the run's newest training log
+copy_log() {  # RUN_DIR DEST: the run's training logs, one per start (a resumed
+    # run has several), oldest first (their <timestamp> names sort in time order)
     mkdir -p "$(dirname "$2")"
-    cat "$(ls -t "$1"/2*/2*.log | head -1)" > "$2"
+    cat "$1"/2*/2*.log > "$2"
 }
 
 seed_sweep() {  # CONFIG_DIR: train configs/CONFIG_DIR/<name>.py for every name in

@@ -181,3 +181,26 @@ def test_same_budget_refuses_to_resume_another_schedule(tmp_path, epochs, ok):
             f'epochs than {epochs} (see its cfg.py); use another WORK or '
             'move it away'
         ]
+
+
+def test_copy_log_keeps_every_start_of_a_resumed_run(tmp_path):
+    """experiments/lib.sh copy_log: a resumed run's published log holds the
+    log of every start in the order of their timestamps (the first epochs
+    are in the first start's log), whatever the files' modification times."""
+    run_dir = tmp_path / 'run_seed0'
+    for stamp, text in (('20261207_113000', 'epochs 4-40\n'),
+                        ('20261207_101500', 'epochs 1-3\n')):
+        (run_dir / stamp).mkdir(parents=True)
+        (run_dir / stamp / f'{stamp}.log').write_text(text)
+    # the first start's log touched last (copied, restored from a backup)
+    os.utime(run_dir / '20261207_101500' / '20261207_101500.log', None)
+    dest = tmp_path / 'logs' / 'run_seed0.log'
+    proc = subprocess.run([
+        'bash', '-c', 'set -euo pipefail; source experiments/lib.sh; '
+        f'copy_log {run_dir} {dest}'
+    ],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert dest.read_text() == 'epochs 1-3\nepochs 4-40\n'
