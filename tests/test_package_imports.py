@@ -217,3 +217,36 @@ def test_every_module_imports_in_dependency_order():
                          timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().endswith('ok'), out.stdout[-4000:]
+
+
+def test_light_analysis_modules_do_not_import_the_models():
+    """``mmfg.analysis`` resolves its public names lazily (PEP 562): the
+    leaderboard tool's library imports no model (it started in ~8 s when the
+    package imported ``erf`` and with it every backbone), and every public
+    name still resolves to its submodule's object."""
+    code = textwrap.dedent("""
+        import sys
+        import mmfg.analysis.leaderboard
+        import mmfg.analysis.results
+        loaded = sorted(m for m in sys.modules if m.startswith('mmfg.models'))
+        assert not loaded, loaded
+        import importlib
+        import mmfg.analysis as analysis
+        for module, names in analysis._MODULES:
+            sub = importlib.import_module('mmfg.analysis.' + module)
+            for name in names:
+                assert getattr(analysis, name) is getattr(sub, name), name
+        assert sorted(analysis.__all__) == sorted(
+            n for _, names in analysis._MODULES for n in names)
+        try:
+            analysis.no_such_name
+        except AttributeError as e:
+            assert 'no_such_name' in str(e)
+        else:
+            raise AssertionError('no AttributeError')
+        """)
+    proc = subprocess.run([sys.executable, '-c', code],
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -1,24 +1,40 @@
 """Analysis utilities: benchmarking (``benchmark``), adversarial robustness,
-CAM localisation, effective receptive fields, result tables.
+CAM localisation, effective receptive fields, result tables, the
+leaderboard.
 
-Foolbox and grad-cam are imported only when an attack / CAM runs."""
-from .cam_localization import localization_benchmark
-from .erf import (erf_sizes, erf_table, erf_tables, format_erf_table,
-                  module_layers, table_rows, td_chains)
-from .results import collect_results, final_metrics, results_markdown
-from .robustness import (ALIASES, ATTACKS, DEFAULT_ATTACKS, DEFAULT_EPSILONS,
-                         accuracy_curve, attack_model, l2_distance,
-                         minimal_perturbations, resolve_attacks,
-                         robustness_benchmark)
-from .unit_classifier import (UnitImageClassifier, input_scales, model_name,
-                              predict_labels, topdown_backbone)
+The names below are imported from their submodules on first use (PEP 562),
+so that a tool needing one light submodule (``leaderboard``, ``results``,
+``config_dump``) does not import every model through ``erf``. Foolbox and
+grad-cam are imported only when an attack / CAM runs."""
+import importlib
 
-__all__ = [
-    'localization_benchmark', 'erf_sizes', 'erf_table', 'module_layers',
-    'erf_tables', 'format_erf_table', 'table_rows', 'td_chains',
-    'collect_results', 'final_metrics', 'results_markdown', 'ALIASES',
-    'ATTACKS', 'DEFAULT_ATTACKS', 'DEFAULT_EPSILONS', 'accuracy_curve',
-    'attack_model', 'l2_distance', 'minimal_perturbations', 'resolve_attacks',
-    'robustness_benchmark', 'UnitImageClassifier', 'input_scales',
-    'model_name', 'predict_labels', 'topdown_backbone'
-]
+#: the submodules and the public names each defines
+_MODULES = (
+    ('cam_localization', ('localization_benchmark', )),
+    ('erf', ('erf_sizes', 'erf_table', 'erf_tables', 'module_layers',
+             'format_erf_table', 'table_rows', 'td_chains')),
+    ('results', ('collect_results', 'final_metrics', 'results_markdown')),
+    ('robustness',
+     ('ALIASES', 'ATTACKS', 'DEFAULT_ATTACKS', 'DEFAULT_EPSILONS',
+      'accuracy_curve', 'attack_model', 'l2_distance', 'minimal_perturbations',
+      'resolve_attacks', 'robustness_benchmark')),
+    ('unit_classifier', ('UnitImageClassifier', 'input_scales', 'model_name',
+                         'predict_labels', 'topdown_backbone')),
+)
+#: public name -> the submodule that defines it
+_NAMES = {name: module for module, names in _MODULES for name in names}
+
+__all__ = list(_NAMES)
+
+
+def __getattr__(name):
+    if name not in _NAMES:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    module = importlib.import_module(f'{__name__}.{_NAMES[name]}')
+    value = getattr(module, name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)
