@@ -23,7 +23,9 @@
 #    tools/analysis_tools/leaderboard.py --prerequisites lists them all);
 #    a row with `publish` (lenetfc: the RACNN rows' full-resolution
 #    network) runs that seed first and publishes its last checkpoint
-#    (tools/misc/publish_model.py) where the other rows read it;
+#    (tools/misc/publish_model.py) where the other rows read it, with
+#    <file>.source naming the checkpoint and its sha256; a published file
+#    that does not name this run's checkpoint stops the script (a stale copy);
 # 2. cost (COST=1): per row, tools/analysis_tools/benchmark.py ROW_CONFIG
 #    --baseline BASELINE_CONFIG (parameters, FLOPs, training and inference
 #    step timed in one process, interleaved) ->
@@ -82,6 +84,23 @@ runs=$($PY "${LB[@]}" --runs "${ROWS[@]}" "${seed_opt[@]}")
 # file published by a run of this selection counts as made)
 # shellcheck disable=SC2046
 $PY "${LB[@]}" --prerequisites $(cut -f1 <<< "$runs" | sort -u) "${seed_opt[@]}" > /dev/null
+# a file a row publishes must come from that row's run here: a copy from
+# another WORK, budget or seed would silently start the rows that read it
+source_of() {  # CHECKPOINT: the provenance line run.sh writes to <publish>.source
+    local sum=none
+    if [ -f "$1" ]; then sum=$(sha256sum < "$1" | cut -d' ' -f1); fi
+    echo "$1 sha256:$sum"
+}
+while IFS=$'\t' read -r row seed _ _ epochs publish _; do
+    if [ "$publish" = - ] || [ ! -e "$publish" ]; then continue; fi
+    src="$RUNS/${row}_seed${seed}/epoch_${epochs}.pth"
+    if [ "$(cat "$publish.source" 2>/dev/null || true)" != "$(source_of "$src")" ]; then
+        echo "error: $publish was not published from $src (no $publish.source," \
+            "or it names another run or checkpoint: a stale copy); move it away" \
+            "and rerun, which publishes it again from that run" >&2
+        exit 2
+    fi
+done <<< "$($PY "${LB[@]}" --runs)"  # every row and seed: a selection may only read it
 mkdir -p "$LOGS"
 start=$(date +%s)
 elapsed() { echo "[$(( ($(date +%s) - start) / 60 )) min]"; }
@@ -114,6 +133,7 @@ while IFS=$'\t' read -r row seed config _ epochs publish opts; do
         else
             mkdir -p "$(dirname "$publish")"
             $PY tools/misc/publish_model.py "$dir/epoch_$epochs.pth" "$publish"
+            source_of "$dir/epoch_$epochs.pth" > "$publish.source"
         fi
     fi
 done <<< "$runs"

@@ -540,3 +540,82 @@ def test_own_budget_through_runs_and_plan(tmp_path, capsys):
     assert capsys.readouterr().out.split('\n')[1].split() == [
         'bu', 'todo', 'todo', 'todo', 'todo', '3'
     ]
+
+
+# ------------------------------------------------- run.sh: published weights
+def publishing_spec(tmp_path, hr):
+    """The tiny spec with row lenetfc publishing its seed-0 run to ``hr``."""
+    text = open(SPEC).read().replace(
+        '        group: baselines\n      - name: oracle',
+        f'        group: baselines\n        publish: {{seed: 0, to: {hr}}}\n'
+        '      - name: oracle', 1)
+    assert f'to: {hr}' in text
+    return write_spec(tmp_path, text)
+
+
+def runner(tmp_path, spec, *rows):
+    return subprocess.run(
+        ['bash', 'experiments/leaderboard/run.sh', 'tiny', *rows],
+        cwd=REPO,
+        env=dict(
+            os.environ,
+            SPEC=spec,
+            WORK=str(tmp_path / 'work'),
+            SEEDS='0',
+            COST='0',
+            LOCK='',
+            OMP_NUM_THREADS='1'),
+        capture_output=True,
+        text=True,
+        timeout=300)
+
+
+def test_runner_refuses_a_stale_published_file(tmp_path):
+    """A file a row publishes that this run did not publish (no
+    <file>.source: another WORK, budget or seed) stops the runner with one
+    line before any training, also when only a row reading it is selected
+    (the check covers every row and seed of the benchmark)."""
+    hr = tmp_path / 'hr.pth'
+    hr.write_bytes(b'stale')
+    spec = publishing_spec(tmp_path, hr)
+    proc = runner(tmp_path, spec, 'oracle')
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    src = tmp_path / 'work' / 'tiny' / 'lenetfc_seed0' / 'epoch_2.pth'
+    assert proc.stderr.splitlines() == [
+        f'error: {hr} was not published from {src} (no {hr}.source, or '
+        'it names another run or checkpoint: a stale copy); move it away'
+        ' and rerun, which publishes it again from that run'
+    ]
+    assert not (tmp_path / 'work').exists()  # nothing trained
+    assert hr.read_bytes() == b'stale'
+
+
+@pytest.mark.slow
+def test_runner_publishes_with_its_source_and_accepts_it_later(runs, tmp_path):
+    """The runner publishes the finished seed-0 run (tools/misc/
+    publish_model.py) with <file>.source naming its checkpoint and sha256;
+    a rerun accepts that file; a source naming another checkpoint, or a
+    retrained checkpoint, is refused."""
+    hr = tmp_path / 'hr.pth'
+    spec = publishing_spec(tmp_path, hr)
+    run_dir = tmp_path / 'work' / 'tiny' / 'lenetfc_seed0'
+    shutil.copytree(runs / 'work' / 'lenetfc_seed0', run_dir)
+    proc = runner(tmp_path, spec, 'lenetfc')
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f'[skip] {run_dir} finished' in proc.stdout
+    ckpt = run_dir / 'epoch_2.pth'
+    digest = subprocess.run(['sha256sum', str(ckpt)],
+                            capture_output=True,
+                            text=True,
+                            check=True).stdout.split()[0]
+    assert (tmp_path / 'hr.pth.source').read_text() == \
+        f'{ckpt} sha256:{digest}\n'
+    import torch
+    published = torch.load(hr, map_location='cpu', weights_only=True)
+    original = torch.load(ckpt, map_location='cpu', weights_only=False)
+    assert published['state_dict'].keys() == original['state_dict'].keys()
+    assert runner(tmp_path, spec, 'lenetfc').returncode == 0  # its own file
+    ckpt.write_bytes(ckpt.read_bytes() + b'\0')  # the run's weights changed
+    proc = runner(tmp_path, spec, 'lenetfc')
+    assert proc.returncode == 2
+    assert f'error: {hr} was not published from {ckpt}' in proc.stderr
