@@ -25,6 +25,12 @@
 #
 # INIT=scratch runs the ablation instead: the same arms from scratch
 # (configs/gasa/gasa_tiny_1xb64_cluttered-fashion-mnist*.py, no step 0).
+# LR sets the arms' peak AdamW lr (batch 64) for the fine-tuning-lr sweep:
+# the public code (bingbeu/GASA 5e110a7, main.py) scales its lr by effective
+# batch / 512, and its NABirds command fine-tunes at 5e-5 per 512 = 6.25e-6
+# at batch 64, about 1/10 of the code's pre-training default (5e-4 per 512);
+# 1/10 of the stand-in pre-training's 2e-3 is 2e-4. WORK then defaults to
+# <WORK>_lr<LR>, so each lr keeps its own runs (the pre-training is shared).
 # Protocol of the paper's fine-tuning recipe (Sec. 4.2) kept in shape: AdamW,
 # weight decay 0.05, linear warm-up then cosine to 0 over all $EPOCHS, grad
 # clip 5, label smoothing 0.1; lr 2e-3 (the CPU configs'). Validation on all
@@ -33,10 +39,11 @@
 #   SEEDS="0" ARMS="'' -no-grad-tokens" bash experiments/gasa/repro.sh
 #   INIT=scratch bash experiments/gasa/repro.sh           # the from-scratch ablation
 #   DRY_RUN=1 bash experiments/gasa/repro.sh              # print the commands only
+#   LR=2e-4 SEEDS=0 ARMS="'' -no-grad-tokens" bash experiments/gasa/repro.sh
 # Environment: SEEDS ("0 1 2"), ARMS (the suffixes above; '' is GASA), INIT
-# (pretrained | scratch), EPOCHS (10), TRAIN_IMAGES (12000: the first N
+# (pretrained | scratch), LR (2e-3: the configs'), EPOCHS (10), TRAIN_IMAGES (12000: the first N
 # training canvases), WORK (work_dirs/repro/gasa_cluttered-112), PRETRAIN_DIR
-# ($WORK/pretrain_gasa-tiny_1xb64_fashion-mnist-112: another study's
+# (<WORK without _lr>/pretrain_gasa-tiny_1xb64_fashion-mnist-112: another study's
 # pre-training can be reused), PRETRAIN_EPOCHS (4; another count, in its own
 # PRETRAIN_DIR, keeps the cosine over all its epochs), VAL_IMAGES (all; the
 # first N test canvases, for smoke runs only), SMOKE (1: the whole pipeline in
@@ -82,7 +89,8 @@ if [ "${SMOKE:-0}" = 1 ]; then
 fi
 EPOCHS=${EPOCHS:-10}
 TRAIN_IMAGES=${TRAIN_IMAGES:-12000}
-WORK=${WORK:-work_dirs/repro/gasa_cluttered-112}
+study=${WORK:-work_dirs/repro/gasa_cluttered-112}  # its pre-training serves every LR
+WORK=${WORK:-$study${LR:+_lr$LR}}
 LOCK=${LOCK-/tmp/mmfg-cpu.lock}
 PY=${PYTHON:-python}
 VAL_IMAGES=${VAL_IMAGES:-}
@@ -103,6 +111,14 @@ for arm in "${arms[@]}"; do
         exit 2
     fi
 done
+lr=()
+if [ -n "${LR:-}" ]; then
+    if ! python3 -c "import sys; assert float(sys.argv[1]) > 0" "$LR" 2>/dev/null; then
+        echo "error: LR '$LR' is not a positive number (e.g. LR=2e-4)" >&2
+        exit 2
+    fi
+    lr=(optim_wrapper.optimizer.lr="$LR")
+fi
 val=()
 if [ -n "$VAL_IMAGES" ]; then val=(val_dataloader.dataset.indices="$VAL_IMAGES"); fi
 locked=()
@@ -133,7 +149,7 @@ train() {  # CONFIG WORK_DIR EPOCHS [--cfg-options ...]: skip / resume
 init=()
 if [ "$INIT" = pretrained ]; then
     PRE=pretrain_gasa-tiny_1xb64_fashion-mnist-112
-    PRE_DIR=${PRETRAIN_DIR:-$WORK/$PRE}
+    PRE_DIR=${PRETRAIN_DIR:-$study/$PRE}
     CKPT=$PRE_DIR/weights.pth  # the weights only (init_cfg refuses a training state)
     if [ -f "$CKPT" ]; then
         echo "[skip] pre-training: $CKPT exists"
@@ -165,7 +181,7 @@ for seed in $SEEDS; do
             --cfg-options randomness.seed="$seed" "${init[@]}" \
             train_dataloader.dataset.indices="$TRAIN_IMAGES" \
             train_cfg.max_epochs="$EPOCHS" param_scheduler.1.end="$EPOCHS" \
-            default_hooks.checkpoint.max_keep_ckpts=2 "${val[@]}"
+            default_hooks.checkpoint.max_keep_ckpts=2 "${lr[@]}" "${val[@]}"
         if [ "$DRY_RUN" != 1 ]; then
             copy_log "$dir" "$WORK/logs/${name}_seed${seed}.log"
         fi

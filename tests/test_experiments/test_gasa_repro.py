@@ -298,7 +298,35 @@ def test_init_scratch_runs_the_old_arms_without_pretraining(tmp_path):
         assert 'init_cfg' not in cmd
 
 
+def test_lr_sweep_sets_every_arms_lr_and_shares_the_pretraining(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != 'WORK'}
+    proc = subprocess.run(['bash', 'experiments/gasa/repro.sh'],
+                          cwd=REPO,
+                          env=dict(
+                              env,
+                              LR='2e-4',
+                              DRY_RUN='1',
+                              SEEDS='1',
+                              LOCK='',
+                              PYTHON='python'),
+                          capture_output=True,
+                          text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    cmds = [ln[2:] for ln in proc.stdout.splitlines() if ln.startswith('+ ')]
+    # one pre-training for every lr: in the study's own folder, at its lr
+    assert cmds[0].split()[4] == f'{WORK}/{PRE}'
+    assert 'optimizer.lr' not in cmds[0]
+    assert f'{WORK}/{PRE}/weights.pth' in cmds[2]
+    for arm, cmd in zip(ARMS, cmds[3:]):
+        assert cmd.split()[4] == f'{WORK}_lr2e-4/{FMPT}{arm}_seed1'
+        assert cmd.count('optim_wrapper.optimizer.lr=2e-4') == 1
+    assert len(cmds) == 3 + len(ARMS)
+
+
 @pytest.mark.parametrize('env, message', [
+    (dict(LR='fast'), "LR 'fast' is not a positive number"),
+    (dict(LR='-1e-3'), "LR '-1e-3' is not a positive number"),
     (dict(INIT='imagenet'), "unknown INIT 'imagenet'"),
     (dict(ARMS="'' -g2"), "unknown arm '-g2' in ARMS"),
 ])
