@@ -27,7 +27,8 @@
 # the paper), ATTACK_SAMPLES (500), SCALE_ATTACKS, SCALE_SAMPLES, LOC_SAMPLES
 # (10000), EXTRA (more --cfg-options for every training, e.g. the reference
 # code's x / 255 input: EXTRA="data_preprocessor.mean=[0.]
-# data_preprocessor.std=[255.]" with its own WORK), PYTHON.
+# data_preprocessor.std=[255.]" with its own WORK), TRAIN_ONLY (1: train and
+# copy the logs, no attacks / Grad-CAM / report), PYTHON.
 #
 # Duration measured on the idle 2-core CPU machine (LeNetFC, 4 epochs incl.
 # the 4 test-set evaluations): BU 2.6-3.8 min, TD 3.9-4.4, TD_uni 4.8-5.8,
@@ -89,6 +90,17 @@ for seed in $SEEDS; do
             "${EXTRA_OPTS[@]}"
     done
 done
+
+if [ -n "${TRAIN_ONLY:-}" ]; then
+    for seed in $SEEDS; do
+        for mode in $MODES; do
+            name="${mode}_${ARCH}_fashion-mnist"
+            copy_log "$WORK/${name}_seed${seed}" "$WORK/logs/${name}_seed${seed}.log"
+        done
+    done
+    echo "$(elapsed) TRAIN_ONLY: logs in $WORK/logs; attacks, Grad-CAM and report skipped"
+    exit 0
+fi
 
 seed0=$(echo $SEEDS | awk '{print $1}')
 BU_CFG="configs/topdown/bu_${ARCH}_fashion-mnist.py"
