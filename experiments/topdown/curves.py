@@ -13,7 +13,10 @@ resumed run's log holds every start, see ``copy_log`` in
 earlier one). Per run: the final accuracy (what is reported), the best, and
 the plateau check = the range (max - min) of the last ``--window`` epochs;
 per mode: mean ± sample std over the finished seeds; the per-seed BU - TD
-difference where both finished. Runs that did not reach ``--epochs`` are
+difference where both finished, and over those seeds a paired comparison
+(mean difference, its 95 % confidence interval from the t distribution, the
+paired t-test's two-sided p, on how many seeds TD is below BU), since the
+seeds pair the runs (same seed, same data order). Runs that did not reach ``--epochs`` are
 listed as unfinished and left out of the means. Writes ``OUT.md``,
 ``OUT.json`` and ``OUT.png`` (one panel, test top-1 against the epoch, one
 line per run).
@@ -104,7 +107,35 @@ def summarise(log_dir, epochs=40, window=10):
     }
     gaps = {s: round(bu[s] - td[s], 2) for s in sorted(set(bu) & set(td))}
     return dict(
-        runs=runs, modes=modes, gaps=gaps, epochs=epochs, window=window)
+        runs=runs,
+        modes=modes,
+        gaps=gaps,
+        paired=paired(list(gaps.values())),
+        epochs=epochs,
+        window=window)
+
+
+def paired(gaps):
+    """The paired comparison of BU - TD over ``gaps`` (one per seed): ``n``,
+    ``mean``, ``std``, ``ci95`` ([low, high] = mean -+ t(0.975, n-1) * std /
+    sqrt(n)), ``t`` and ``p`` (two-sided paired t-test, H0: mean 0),
+    ``td_below`` (seeds with BU - TD > 0); None below 2 seeds or with no
+    spread."""
+    if len(gaps) < 2 or statistics.stdev(gaps) == 0:
+        return None
+    from scipy import stats
+    n, mean, std = len(gaps), statistics.mean(gaps), statistics.stdev(gaps)
+    sem = std / n**0.5
+    half = stats.t.ppf(0.975, n - 1) * sem
+    t = mean / sem
+    return dict(
+        n=n,
+        mean=mean,
+        std=std,
+        ci95=[mean - half, mean + half],
+        t=t,
+        p=float(2 * stats.t.sf(abs(t), n - 1)),
+        td_below=sum(g > 0 for g in gaps))
 
 
 def _pm(mean, std):
@@ -147,6 +178,13 @@ def markdown(summary):
             f'BU - TD per seed: {per_seed}; mean '
             f'{_pm(statistics.mean(gaps), statistics.stdev(gaps) if len(gaps) > 1 else None)}'  # noqa: E501
         ]
+    pr = summary.get('paired')
+    if pr:
+        lo, hi = pr['ci95']
+        lines.append(f"\nPaired over {pr['n']} seeds: BU - TD {pr['mean']:.2f}, "
+                     f'95 % CI [{lo:.2f}, {hi:.2f}], paired t = {pr["t"]:.2f} '
+                     f"(df {pr['n'] - 1}), two-sided p = {pr['p']:.3f}; TD "
+                     f"below BU on {pr['td_below']} of {pr['n']} seeds")
     return '\n'.join(lines) + '\n'
 
 

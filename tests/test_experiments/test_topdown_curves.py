@@ -9,7 +9,7 @@ import statistics
 
 import pytest
 
-from experiments.topdown.curves import markdown, summarise
+from experiments.topdown.curves import markdown, paired, summarise
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 LOGS = osp.join(REPO, 'experiments', 'topdown', 'logs', 'reference-40e')
@@ -72,3 +72,32 @@ def test_foreign_file_name_is_refused(tmp_path):
     from mmfg.utils import ConfigError
     with pytest.raises(ConfigError, match='not a Top-Down run log'):
         summarise(str(tmp_path))
+
+
+def test_paired_comparison_against_the_closed_form():
+    """Seeds 0-2 of the published study (BU - TD 1.32, 0.88, 0.50): with
+    3 seeds (df 2) Student's t has a closed form, F(t) = 1/2 + t / (2
+    sqrt(2 + t^2)), so p = 1 - t / sqrt(2 + t^2) and t(0.975, 2) =
+    sqrt(2 / (1 - 0.95^2) - 2) = 4.3027; computed here by hand."""
+    gaps = [1.32, 0.88, 0.50]
+    r = paired(gaps)
+    mean = (1.32 + 0.88 + 0.50) / 3
+    sd = (sum((g - mean)**2 for g in gaps) / 2)**0.5
+    t = mean / (sd / 3**0.5)
+    assert r['n'] == 3 and r['td_below'] == 3
+    assert r['mean'] == pytest.approx(0.90, abs=1e-12)
+    assert r['t'] == pytest.approx(t) and t == pytest.approx(3.7987, abs=1e-4)
+    assert r['p'] == pytest.approx(1 - t / (2 + t * t)**0.5, rel=1e-9)
+    half = (2 / (1 - 0.95**2) - 2)**0.5 * sd / 3**0.5
+    assert r['ci95'] == pytest.approx([mean - half, mean + half], rel=1e-9)
+    assert paired([1.0]) is None and paired([0.5, 0.5]) is None
+    assert paired([-1.0, 0.5, -0.2])['td_below'] == 1
+
+
+def test_paired_line_in_the_table():
+    s = summarise(LOGS, epochs=40)
+    pr = s['paired']
+    assert pr['n'] == len(s['gaps']) >= 3
+    lo, hi = pr['ci95']
+    assert (f"Paired over {pr['n']} seeds: BU - TD {pr['mean']:.2f}, 95 % CI "
+            f'[{lo:.2f}, {hi:.2f}]') in markdown(s)
