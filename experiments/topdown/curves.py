@@ -5,6 +5,7 @@ retyped.
 
     python -m experiments.topdown.curves experiments/topdown/logs/reference-40e \
         [--epochs 40] [--window 10] [--out experiments/topdown/results/reference-40e/curves]
+        [--title TITLE]
 
 Reads ``<mode>_<arch>_fashion-mnist_seed<N>.log`` (MMEngine's text log; a
 resumed run's log holds every start, see ``copy_log`` in
@@ -188,7 +189,10 @@ def markdown(summary):
     return '\n'.join(lines) + '\n'
 
 
-def plot(summary, out_png):
+TITLE = 'Top-Down reference recipe, Fashion-MNIST, LeNetFC'
+
+
+def plot(summary, out_png, title=TITLE):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -212,7 +216,7 @@ def plot(summary, out_png):
     ax.set_ylim(80, 93)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
-    ax.set_title('Top-Down reference recipe, Fashion-MNIST, LeNetFC')
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)
     plt.close(fig)
@@ -224,6 +228,7 @@ def main(argv=None):
     p.add_argument('--epochs', type=int, default=40)
     p.add_argument('--window', type=int, default=10)
     p.add_argument('--out', help='OUT.md / OUT.json / OUT.png prefix')
+    p.add_argument('--title', default=TITLE, help='the figure title')
     args = p.parse_args(argv)
     summary = summarise(args.log_dir, args.epochs, args.window)
     text = markdown(summary)
@@ -234,7 +239,7 @@ def main(argv=None):
             f.write(text)
         with open(args.out + '.json', 'w') as f:
             json.dump(summary, f, indent=1)
-        plot(summary, args.out + '.png')
+        plot(summary, args.out + '.png', args.title)
 
 
 if __name__ == '__main__':

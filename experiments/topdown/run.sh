@@ -91,13 +91,17 @@ for seed in $SEEDS; do
     done
 done
 
-if [ -n "${TRAIN_ONLY:-}" ]; then
+copy_logs() {  # every run's log (all its starts) into $WORK/logs
     for seed in $SEEDS; do
         for mode in $MODES; do
             name="${mode}_${ARCH}_fashion-mnist"
             copy_log "$WORK/${name}_seed${seed}" "$WORK/logs/${name}_seed${seed}.log"
         done
     done
+}
+
+if [ -n "${TRAIN_ONLY:-}" ]; then
+    copy_logs
     echo "$(elapsed) TRAIN_ONLY: logs in $WORK/logs; attacks, Grad-CAM and report skipped"
     exit 0
 fi
@@ -142,12 +146,7 @@ else
 fi
 
 $PY -m experiments.topdown.report "$WORK" | tee "$WORK/report.md"
-for seed in $SEEDS; do
-    for mode in $MODES; do
-        name="${mode}_${ARCH}_fashion-mnist"
-        copy_log "$WORK/${name}_seed${seed}" "$WORK/logs/${name}_seed${seed}.log"
-    done
-done
+copy_logs
 mkdir -p "$WORK/results"
 cp "$WORK/report.md" "$WORK/results/"
 for d in "$WORK"/attack*_seed* "$WORK"/localization*_seed*; do
