@@ -26,7 +26,12 @@ Three inputs, none of them executed:
 Metrics: ``accuracy/top1`` and ``single-label/recall`` (mmpretrain's
 ``SingleLabelMetric`` with ``average='macro'``: the mean over classes of
 each class's recall = the mean per-class accuracy) of the last
-``Epoch(val)`` line, which must be at the budget's last epoch.
+``Epoch(val)`` line, which must be at the budget's last epoch; and the
+plateau check: the range (max - min) of ``accuracy/top1`` over the last
+:data:`PLATEAU_WINDOW` validated epochs, worst seed, flagged above
+:data:`PLATEAU_TOLERANCE` points (the rule of
+``experiments/reproduction.md``: a run whose last 10 epochs lie within 0.5
+points has plateaued).
 """
 import glob
 import json
@@ -63,6 +68,10 @@ RUN_FIELDS = ('model', 'train_dataloader.dataset',
 IGNORED_KEYS = ('data_root', )
 METRICS = (('accuracy/top1', 'top-1 (%)'), ('single-label/recall',
                                             'mean per-class acc. (%)'))
+#: the plateau check: last validated epochs looked at, and the range of
+#: top-1 (points) within which a run counts as plateaued
+PLATEAU_WINDOW = 10
+PLATEAU_TOLERANCE = 0.5
 BEGIN = '<!-- leaderboard:begin -->'
 END = '<!-- leaderboard:end -->'
 LOG_NAME = re.compile(r'^(?P<row>.+)_seed(?P<seed>\d+)\.log$')
@@ -536,7 +545,24 @@ def check_log(path, bench, row, seed, expected=None):
             raise DataError(f'{path}: the last Epoch(val) line has no '
                             f'{key} (the configs log Accuracy and '
                             "SingleLabelMetric(average='macro'))")
-    return dict(metrics, epoch=last_epoch)
+    return dict(metrics, epoch=last_epoch, **plateau(log['vals']))
+
+
+def plateau(vals, window=PLATEAU_WINDOW):
+    """The range of ``accuracy/top1`` over the last ``window`` validated
+    epochs of one run.
+
+    Args:
+        vals (list): ``(epoch, {metric: value})`` in log order (a resumed
+            run may validate an epoch twice: the later line counts).
+
+    Returns:
+        dict: ``plateau`` (max - min, points) and ``plateau_epochs`` (how
+        many epochs it spans: fewer than ``window`` in a shorter run).
+    """
+    top1 = {e: m['accuracy/top1'] for e, m in vals if 'accuracy/top1' in m}
+    last = [top1[e] for e in sorted(top1)[-window:]]
+    return dict(plateau=max(last) - min(last), plateau_epochs=len(last))
 
 
 def read_cost(results_dir, bench_name, row, baseline_row):
@@ -629,6 +655,21 @@ def _fmt_ratio(r):
     return '-' if r is None or not math.isfinite(r) else f'x{r:.2f}'
 
 
+def _fmt_plateau(runs):
+    """The worst seed's range; ``(last N)`` when a run validated fewer
+    than :data:`PLATEAU_WINDOW` epochs; flagged above the tolerance."""
+    if not runs:
+        return '-'
+    worst = max(runs, key=lambda r: r['plateau'])
+    cell = f'{worst["plateau"]:.2f}'
+    n = min(r['plateau_epochs'] for r in runs)
+    if n < PLATEAU_WINDOW:
+        cell += f' (last {n})'
+    if worst['plateau'] > PLATEAU_TOLERANCE:
+        cell += ' not plateaued'
+    return cell
+
+
 def leaderboard_markdown(bench_name, bench, collected):
     """The Markdown table (with a header line naming the budget)."""
     n = len(bench['seeds'])
@@ -638,11 +679,15 @@ def leaderboard_markdown(bench_name, bench, collected):
         f'Benchmark **{bench_name}**, {budget}, seeds '
         f'{", ".join(map(str, bench["seeds"]))}; mean ± sample std over the '
         'finished seeds; Δ = mean top-1 minus the baseline row\'s; cost '
-        'ratios to the baseline row, measured in one process.',
+        'ratios to the baseline row, measured in one process; plateau = '
+        f'range of top-1 over the last {PLATEAU_WINDOW} validated epochs, '
+        f'worst seed (flagged above {PLATEAU_TOLERANCE} points).',
         '',
         '| group | row | boxes | top-1 (%) | mean per-class acc. (%) | '
-        'Δ top-1 vs baseline | params | FLOPs | train step | inference |',
-        '| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: |',
+        'Δ top-1 vs baseline | plateau | params | FLOPs | train step | '
+        'inference |',
+        '| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | '
+        '---: |',
     ]
     means = {
         name: _mean_std([r['accuracy/top1'] for r in c['runs'].values()])[0]
@@ -665,12 +710,12 @@ def leaderboard_markdown(bench_name, bench, collected):
         else:
             delta = f'{means[name] - means[base]:+.2f} (vs {base})'
         cost = c['cost'] or {}
-        lines.append(
-            f'| {row["group"]} | {name} | {row["boxes"]} | {top1} | '
-            f'{recall} | {delta} | {_fmt_count(cost.get("params"))} | '
-            f'{_fmt_count(cost.get("flops"))} | '
-            f'{_fmt_ratio(cost.get("train"))} | '
-            f'{_fmt_ratio(cost.get("infer"))} |')
+        lines.append(f'| {row["group"]} | {name} | {row["boxes"]} | {top1} | '
+                     f'{recall} | {delta} | {_fmt_plateau(runs)} | '
+                     f'{_fmt_count(cost.get("params"))} | '
+                     f'{_fmt_count(cost.get("flops"))} | '
+                     f'{_fmt_ratio(cost.get("train"))} | '
+                     f'{_fmt_ratio(cost.get("infer"))} |')
     return '\n'.join(lines)
 
 

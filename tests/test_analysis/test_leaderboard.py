@@ -108,13 +108,14 @@ def cells(text, name):
 
 
 def test_table_numbers_are_the_logs_last_validation(runs):
-    top1, recall = [], []
+    top1, recall, ranges = [], [], []
     for seed in (0, 1):
         text = (runs / 'logs/tiny' / f'lenetfc_seed{seed}.log').read_text()
         found = VAL_LINE.findall(text)
         assert [int(f[0]) for f in found] == [1, 2]
         top1.append(float(found[-1][1]))
         recall.append(float(found[-1][2]))
+        ranges.append(abs(float(found[1][1]) - float(found[0][1])))
     md = table(runs, True)
     row = cells(md, 'lenetfc')
     assert row[3] == (f'{statistics.mean(top1):.2f} ± '
@@ -122,15 +123,40 @@ def test_table_numbers_are_the_logs_last_validation(runs):
     assert row[4] == (f'{statistics.mean(recall):.2f} ± '
                       f'{statistics.stdev(recall):.2f}')
     assert row[5] == '(baseline)'
+    # plateau: the worst seed's range over its (two) validated epochs
+    flag = ' not plateaued' if max(ranges) > 0.5 else ''
+    assert row[6] == f'{max(ranges):.2f} (last 2){flag}'
     # LeNetFC parameters by hand: convs 6x1x5x5, 16x6x5x5, 32x16x3x3 and
     # the 10x32 class conv with biases, BN weight+bias after each
     params = (150 + 6 + 12) + (2400 + 16 + 32) + (4608 + 32 + 64) + (320 + 10 +
                                                                      20)
-    assert row[6] == f'{params / 1e3:.2f}k'
-    assert row[8] == row[9] == 'x1.00'  # itself as baseline
+    assert row[7] == f'{params / 1e3:.2f}k'
+    assert row[9] == row[10] == 'x1.00'  # itself as baseline
     oracle = cells(md, 'oracle')
     assert oracle[3] == 'not run (0/2 seeds)'
     assert oracle[5] == '- (vs lenetfc)'
+    assert oracle[6] == '-'
+
+
+def test_plateau_is_the_range_of_the_last_epochs():
+    # 12 epochs, epoch 5 validated twice (a resumed run): the later counts;
+    # the last 10 are epochs 3..12
+    vals = [(e, {'accuracy/top1': 80.0 + e / 10}) for e in range(1, 13)]
+    vals.insert(4, (5, {'accuracy/top1': 99.0}))
+    vals.append((12, {'single-label/recall': 1.0}))  # no top-1: skipped
+    got = lb.plateau(vals)
+    assert got['plateau_epochs'] == 10
+    assert got['plateau'] == pytest.approx(81.2 - 80.3)
+    assert lb.plateau(
+        vals, window=3) == dict(
+            plateau=pytest.approx(81.2 - 81.0), plateau_epochs=3)
+    # a seed above the tolerance flags the row, the worst seed is shown
+    runs = [
+        dict(plateau=0.2, plateau_epochs=10),
+        dict(plateau=0.7, plateau_epochs=10)
+    ]
+    assert lb._fmt_plateau(runs) == '0.70 not plateaued'
+    assert lb._fmt_plateau(runs[:1]) == '0.20'
 
 
 def test_missing_runs_are_refused_without_allow_missing(runs):
