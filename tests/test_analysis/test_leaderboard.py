@@ -504,9 +504,12 @@ REAL_ROWS = {
             'focus-longer-gtbox focus-longer-rpn gasa-no-tokens gasa'),
     'nabirds': ('bu td td-uni td-rev vgg16-lr50 racnn-lr50 noparts '
                 'gap-gt-parts fve-gt-parts gap-cs-parts fve-cs-parts '
-                'focus-longer-rpn gasa-no-tokens gasa'),
+                'global-vgg19 focus-longer-gtbox focus-longer-rpn '
+                'gasa-no-tokens gasa'),
     'stanford-cars': ('bu td td-uni td-rev vgg16-lr50 racnn-lr50 noparts '
-                      'fve-cs-parts focus-longer-rpn gasa-no-tokens gasa'),
+                      'gap-cs-parts fve-cs-parts global-vgg19 '
+                      'focus-longer-gtbox focus-longer-rpn gasa-no-tokens '
+                      'gasa'),
 }
 DATA_ROOTS = {
     'cub': 'data/CUB_200_2011',
